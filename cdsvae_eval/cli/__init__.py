@@ -1,0 +1,49 @@
+"""The ``cdsvae-eval`` command: a thin shell over the Python API.
+
+Every sub-command lives in its own module and is imported only when used. Errors caused by the
+user's input (:class:`cdsvae_eval.errors.CdsvaeError`) print one line and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from cdsvae_eval import __version__
+from cdsvae_eval.cli.lazy import LazyGroup
+
+COMMANDS = {
+    "data": "cdsvae_eval.cli.data:data",
+    "train": "cdsvae_eval.cli.train:train",
+    "sample": "cdsvae_eval.cli.sample:sample",
+    "codes": "cdsvae_eval.cli.codes:codes",
+    "tasks": "cdsvae_eval.cli.tasks:tasks",
+    "probe": "cdsvae_eval.cli.probe:probe",
+    "report": "cdsvae_eval.cli.report:report",
+    "judge": "cdsvae_eval.cli.judge:judge",
+}
+
+
+@click.group(cls=LazyGroup, lazy_commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cdsvae-eval")
+def cli() -> None:
+    """Train C-DSVAE, freeze its static and dynamic codes, and score them with fixed protocols."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    from cdsvae_eval.errors import CdsvaeError
+
+    try:
+        cli.main(args=argv, prog_name="cdsvae-eval", standalone_mode=False)
+    except CdsvaeError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.exceptions.Exit as exit_:
+        sys.exit(exit_.exit_code)

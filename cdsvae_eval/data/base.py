@@ -1,0 +1,149 @@
+"""One interface for every sequence dataset with ground-truth factors.
+
+A dataset is a set of named splits. Each split holds its sequences as one in-memory array and one
+integer label array per factor. Video sequences are ``uint8`` arrays of shape ``(N, T, C, H, W)``;
+audio sequences are ``float32`` feature arrays of shape ``(N, T, F)``. Identities (characters,
+speakers) never cross splits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from cdsvae_eval.errors import DataError
+
+FactorKind = Literal["static", "dynamic"]
+Modality = Literal["video", "audio"]
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A ground-truth factor of variation: static (one value per sequence) or dynamic (motion, content)."""
+
+    name: str
+    kind: FactorKind
+    classes: tuple[str, ...]
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+
+@dataclass
+class SequenceSplit:
+    """The sequences of one split with their labels.
+
+    ``identity`` says which character/speaker each sequence shows; ``groups`` optionally groups
+    sequences into larger units (audio segments into utterances).
+    """
+
+    name: str
+    x: np.ndarray
+    labels: dict[str, np.ndarray]
+    identity: np.ndarray
+    groups: np.ndarray | None = None
+    extras: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n = len(self.x)
+        for key, values in {**self.labels, "identity": self.identity}.items():
+            if len(values) != n:
+                raise DataError(f"split {self.name!r}: {key} has {len(values)} rows, sequences have {n}")
+        if self.groups is not None and len(self.groups) != n:
+            raise DataError(f"split {self.name!r}: groups has {len(self.groups)} rows, sequences have {n}")
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def subset(self, index: np.ndarray) -> "SequenceSplit":
+        return SequenceSplit(
+            name=self.name,
+            x=self.x[index],
+            labels={k: v[index] for k, v in self.labels.items()},
+            identity=self.identity[index],
+            groups=None if self.groups is None else self.groups[index],
+            extras={k: v[index] for k, v in self.extras.items()},
+        )
+
+
+class SequenceDataset(ABC):
+    """Base class of all datasets. Subclasses fill the class attributes and implement ``_load_split``."""
+
+    name: str
+    modality: Modality
+    identity_name: str
+    factors: tuple[Factor, ...]
+    split_names: tuple[str, ...]
+
+    def __init__(self) -> None:
+        self._splits: dict[str, SequenceSplit] = {}
+
+    @property
+    @abstractmethod
+    def sequence_shape(self) -> tuple[int, ...]:
+        """Shape of one sequence: ``(T, C, H, W)`` for video, ``(T, F)`` for audio."""
+
+    @abstractmethod
+    def _load_split(self, split: str) -> SequenceSplit:
+        """Build or read one split."""
+
+    @abstractmethod
+    def fingerprint(self) -> str:
+        """A short hash that changes whenever the data or its preprocessing would change."""
+
+    def split(self, name: str) -> SequenceSplit:
+        if name not in self.split_names:
+            raise DataError(f"dataset {self.name!r} has no split {name!r} (splits: {', '.join(self.split_names)})")
+        if name not in self._splits:
+            self._splits[name] = self._load_split(name)
+        return self._splits[name]
+
+    def factor(self, name: str) -> Factor:
+        for factor in self.factors:
+            if factor.name == name:
+                return factor
+        raise DataError(f"dataset {self.name!r} has no factor {name!r}")
+
+    @property
+    def static_factors(self) -> tuple[Factor, ...]:
+        return tuple(f for f in self.factors if f.kind == "static")
+
+    @property
+    def dynamic_factors(self) -> tuple[Factor, ...]:
+        return tuple(f for f in self.factors if f.kind == "dynamic")
+
+    def info(self) -> dict[str, object]:
+        """A JSON-ready summary: counts per split, identities per split, factors and their classes."""
+        splits = {}
+        for name in self.split_names:
+            part = self.split(name)
+            splits[name] = {
+                "sequences": len(part),
+                "identities": int(len(np.unique(part.identity))),
+                **({"groups": int(len(np.unique(part.groups)))} if part.groups is not None else {}),
+            }
+        return {
+            "name": self.name,
+            "modality": self.modality,
+            "sequence_shape": list(self.sequence_shape),
+            "identity": self.identity_name,
+            "fingerprint": self.fingerprint(),
+            "factors": [
+                {"name": f.name, "kind": f.kind, "classes": list(f.classes)} for f in self.factors
+            ],
+            "splits": splits,
+        }
+
+
+def hash_parts(*parts: object) -> str:
+    """A 16-hex-digit fingerprint of the given parts' reprs."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(repr(part).encode())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]

@@ -1,0 +1,55 @@
+"""Datasets by name. Built-in datasets register lazily (``module:attr``) so nothing heavy loads early."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Callable
+
+from cdsvae_eval.data.base import SequenceDataset
+from cdsvae_eval.errors import DataError
+
+DatasetFactory = Callable[..., SequenceDataset]
+
+_BUILTIN: dict[str, str] = {
+    "flare-sprites": "cdsvae_eval.data.flare_sprites:FlareSprites",
+    "sprites": "cdsvae_eval.data.sprites:Sprites",
+    "timit": "cdsvae_eval.data.timit:TimitSegments",
+    "tts-timit": "cdsvae_eval.data.tts_timit:TtsTimit",
+}
+_DESCRIPTIONS: dict[str, str] = {
+    "flare-sprites": "Sprites-like animated characters composited from the Debian flare-game art (embedded)",
+    "sprites": "the Sprites benchmark, read from --data-root (npy/ folder or C-DSVAE data.pkl)",
+    "timit": "LDC TIMIT read from --data-root: 200 ms log-mel segments with speaker and phone labels",
+    "tts-timit": "a TIMIT-layout corpus synthesised locally from real recorded voices (mbrola/flite)",
+}
+_REGISTERED: dict[str, DatasetFactory] = {}
+
+
+def register_dataset(name: str, description: str = "") -> Callable[[DatasetFactory], DatasetFactory]:
+    """Register a dataset factory under ``name`` (used by plug-ins and tests)."""
+
+    def decorator(factory: DatasetFactory) -> DatasetFactory:
+        _REGISTERED[name] = factory
+        doc_lines = (factory.__doc__ or "").strip().splitlines()
+        _DESCRIPTIONS[name] = description or (doc_lines[0] if doc_lines else "")
+        return factory
+
+    return decorator
+
+
+def list_datasets() -> dict[str, str]:
+    """Names of all datasets with a one-line description."""
+    names = sorted(set(_BUILTIN) | set(_REGISTERED))
+    return {name: _DESCRIPTIONS.get(name, "") for name in names}
+
+
+def get_dataset(name: str, **options: Any) -> SequenceDataset:
+    """Instantiate the dataset ``name`` with its options (``data_root``, ``resolution``, ...)."""
+    if name in _REGISTERED:
+        factory = _REGISTERED[name]
+    elif name in _BUILTIN:
+        module_name, attr = _BUILTIN[name].split(":")
+        factory = getattr(importlib.import_module(module_name), attr)
+    else:
+        raise DataError(f"unknown dataset {name!r} (known: {', '.join(list_datasets())})")
+    return factory(**{k: v for k, v in options.items() if v is not None})

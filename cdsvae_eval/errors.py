@@ -1,0 +1,17 @@
+"""User-facing errors: the CLI prints their message on one line and exits with code 2."""
+
+
+class CdsvaeError(Exception):
+    """An error caused by the user's input (a path, an option, a file), not by a bug."""
+
+
+class DataError(CdsvaeError):
+    """A dataset is missing, malformed or inconsistent."""
+
+
+class ConfigError(CdsvaeError):
+    """An option or configuration value is invalid."""
+
+
+class CheckpointError(CdsvaeError):
+    """A checkpoint or run folder cannot be used as asked."""
