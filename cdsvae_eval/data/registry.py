@@ -43,13 +43,20 @@ def list_datasets() -> dict[str, str]:
     return {name: _DESCRIPTIONS.get(name, "") for name in names}
 
 
+def dataset_factory(name: str) -> DatasetFactory:
+    """The class (or factory) registered under ``name``, imported on first use."""
+    if name in _REGISTERED:
+        return _REGISTERED[name]
+    if name in _BUILTIN:
+        module_name, attr = _BUILTIN[name].split(":")
+        return getattr(importlib.import_module(module_name), attr)
+    raise DataError(f"unknown dataset {name!r} (known: {', '.join(list_datasets())})")
+
+
+def dataset_modality(name: str) -> str:
+    return getattr(dataset_factory(name), "modality", "video")
+
+
 def get_dataset(name: str, **options: Any) -> SequenceDataset:
     """Instantiate the dataset ``name`` with its options (``data_root``, ``resolution``, ...)."""
-    if name in _REGISTERED:
-        factory = _REGISTERED[name]
-    elif name in _BUILTIN:
-        module_name, attr = _BUILTIN[name].split(":")
-        factory = getattr(importlib.import_module(module_name), attr)
-    else:
-        raise DataError(f"unknown dataset {name!r} (known: {', '.join(list_datasets())})")
-    return factory(**{k: v for k, v in options.items() if v is not None})
+    return dataset_factory(name)(**{k: v for k, v in options.items() if v is not None})

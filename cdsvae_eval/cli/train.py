@@ -1,0 +1,64 @@
+"""``cdsvae-eval train``: train C-DSVAE from a preset with option overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cdsvae_eval.cli.console import make_console, print_table
+from cdsvae_eval.cli.options import parse_key_values
+
+
+@click.command()
+@click.option("--preset", default="quick", show_default=True, help="paper | quick | smoke")
+@click.option("--dataset", default=None, help="Dataset name (default: the preset's; flare-sprites for video presets).")
+@click.option("--data-root", type=click.Path(path_type=Path), default=None, help="Folder of a user-supplied dataset.")
+@click.option("--out", "run_dir", type=click.Path(path_type=Path), default=None,
+              help="Run folder (default: runs/<dataset>-<preset>-seed<seed>).")
+@click.option("--epochs", type=int, default=None)
+@click.option("--batch-size", type=int, default=None)
+@click.option("--lr", type=float, default=None)
+@click.option("--seed", type=int, default=None)
+@click.option("--device", default=None, help="auto | cpu | cuda")
+@click.option("--precision", default=None, help="auto | fp32 | bf16 (auto: bf16 on CUDA, fp32 on CPU)")
+@click.option("--mode", default=None, help="optimized | release (the released cost profile, for benchmarks)")
+@click.option("--compile/--no-compile", "compile_", default=None, help="torch.compile the model.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override any config value, e.g. --set model.static_dim=128 --set loss.mi=2.")
+@click.option("--resume", is_flag=True, help="Continue the run in --out exactly where it stopped.")
+@click.option("--force", is_flag=True, help="Replace an existing run folder.")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def train(preset: str, dataset: str | None, data_root: Path | None, run_dir: Path | None, epochs: int | None,
+          batch_size: int | None, lr: float | None, seed: int | None, device: str | None, precision: str | None,
+          mode: str | None, compile_: bool | None, overrides: tuple[str, ...], resume: bool, force: bool,
+          no_progress: bool) -> None:
+    """Train C-DSVAE. With no arguments: the `quick` preset on flare-sprites (minutes on a CPU)."""
+    from cdsvae_eval.config import apply_overrides, preset_config
+    from cdsvae_eval.data.registry import dataset_modality
+    from cdsvae_eval.training.trainer import train as run_training
+
+    modality = dataset_modality(dataset) if dataset else "video"
+    config = preset_config(preset, modality)
+    values: dict[str, object] = {
+        "epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": seed, "device": device,
+        "precision": precision, "mode": mode, "compile": compile_, "dataset": dataset,
+    }
+    if data_root is not None:
+        values["dataset_options.data_root"] = str(data_root)
+    config = apply_overrides(config, {k: v for k, v in values.items() if v is not None})
+    config = apply_overrides(config, parse_key_values(overrides))
+    run_dir = run_dir or Path("runs") / f"{config.dataset}-{config.preset}-seed{config.seed}"
+    console = make_console()
+    console.print(f"training [bold]{config.preset}[/] on [bold]{config.dataset}[/] -> {run_dir}")
+    summary = run_training(config, run_dir, resume=resume, force=force, progress=not no_progress)
+    if summary.interrupted:
+        console.print(f"interrupted: state saved to {run_dir / 'last.pt'}; continue with "
+                      f"`cdsvae-eval train --out {run_dir} --resume` and the same options")
+        return
+    rows = [(name, f"{value:.4g}") for name, value in {**summary.final_train}.items()]
+    rows += [(f"val {name}", f"{value:.4g}") for name, value in summary.final_val.items()]
+    print_table(console, ("final (last epoch)", "value"), rows)
+    if summary.best_epoch is not None:
+        console.print(f"best.pt: epoch {summary.best_epoch} (selection score {summary.best_score:.4f} on the validation split)")
+    console.print(f"run folder: {run_dir}\nnext: cdsvae-eval probe --task all --checkpoint {run_dir} --out {run_dir / 'probes'}")

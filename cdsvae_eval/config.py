@@ -1,0 +1,178 @@
+"""Dataclass configs and named presets. One config system: a preset, then option overrides."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from cdsvae_eval.errors import ConfigError
+
+
+@dataclass
+class ModelConfig:
+    """Sizes of the C-DSVAE latent core and its frame encoder/decoder."""
+
+    modality: str = "video"
+    frames: int = 8
+    static_dim: int = 256
+    dynamic_dim: int = 32
+    frame_dim: int = 128
+    hidden_dim: int = 256
+    # video
+    image_size: int = 64
+    channels: int = 3
+    conv_channels: tuple[int, ...] = (64, 128, 256, 512)
+    # audio
+    feature_dim: int = 80
+    mlp_hidden: int = 256
+    # the release puts a LeakyReLU after the static mean/log-variance heads
+    static_head_leaky_relu: bool = False
+
+
+@dataclass
+class LossConfig:
+    recon: str = "mse"
+    kl_static: float = 1.0
+    kl_dynamic: float = 1.0
+    mi: float = 1.0
+    contrastive_static: float = 10.0
+    contrastive_dynamic: float = 10.0
+    temperature: float = 0.5
+    # reproduce the released MI estimator's quirks (log-variance used as log-std, log(B*N) offsets)
+    mi_parity: bool = False
+    # strength of the motion view's colour distortion (video) or warp/tilt (audio)
+    motion_view_strength: float = 1.0
+
+
+@dataclass
+class TrainConfig:
+    preset: str = "quick"
+    dataset: str = "flare-sprites"
+    dataset_options: dict[str, Any] = field(default_factory=dict)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    epochs: int = 10
+    batch_size: int = 64
+    lr: float = 1e-3
+    seed: int = 1
+    device: str = "auto"
+    precision: str = "auto"
+    compile: bool = False
+    mode: str = "optimized"
+    swap_eval_every: int = 2
+    swap_eval_pairs: int = 256
+    select_by: str = "swap"
+    checkpoint_every: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> "TrainConfig":
+        data = dict(data)
+        model = ModelConfig(**{**data.pop("model", {})})
+        model.conv_channels = tuple(model.conv_channels)
+        loss = LossConfig(**data.pop("loss", {}))
+        return TrainConfig(model=model, loss=loss, **data)
+
+
+def _video(size: int, channels: tuple[int, ...], **kw: Any) -> ModelConfig:
+    return ModelConfig(modality="video", image_size=size, conv_channels=channels, **kw)
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    # The released Sprites settings: a GPU job.
+    "paper": dict(
+        dataset_options={"resolution": 64},
+        model=_video(64, (64, 128, 256, 512)),
+        epochs=100, batch_size=128, swap_eval_every=10, swap_eval_pairs=512, checkpoint_every=10,
+    ),
+    # Sized to finish on flare-sprites in <= 10 minutes on a 2-core CPU.
+    "quick": dict(
+        dataset_options={"resolution": 32},
+        model=_video(32, (32, 64, 128), static_dim=64, dynamic_dim=16, frame_dim=128, hidden_dim=128),
+        epochs=12, batch_size=64, swap_eval_every=3, swap_eval_pairs=256,
+    ),
+    # Seconds: for tests.
+    "smoke": dict(
+        dataset_options={"resolution": 16, "max_characters": 24},
+        model=_video(16, (8, 16), static_dim=8, dynamic_dim=4, frame_dim=16, hidden_dim=16),
+        epochs=2, batch_size=16, swap_eval_every=1, swap_eval_pairs=16,
+    ),
+}
+
+
+def _audio(**kw: Any) -> ModelConfig:
+    return ModelConfig(modality="audio", frames=20, **kw)
+
+
+AUDIO_PRESETS: dict[str, dict[str, Any]] = {
+    "paper": dict(
+        dataset="timit",
+        model=_audio(static_dim=256, dynamic_dim=32, frame_dim=256, hidden_dim=256, mlp_hidden=512),
+        epochs=100, batch_size=128, select_by="loss", swap_eval_every=1000,
+    ),
+    "quick": dict(
+        dataset="tts-timit",
+        model=_audio(static_dim=64, dynamic_dim=32, frame_dim=128, hidden_dim=128, mlp_hidden=256),
+        epochs=12, batch_size=256, select_by="loss", swap_eval_every=1000,
+    ),
+    "smoke": dict(
+        dataset="tts-timit",
+        model=_audio(static_dim=8, dynamic_dim=4, frame_dim=16, hidden_dim=16, mlp_hidden=32),
+        epochs=2, batch_size=32, select_by="loss", swap_eval_every=1000,
+    ),
+}
+
+
+def preset_config(name: str, modality: str = "video") -> TrainConfig:
+    """The named preset for a modality (``video`` presets train flare-sprites, ``audio`` ones tts-timit)."""
+    table = AUDIO_PRESETS if modality == "audio" else PRESETS
+    if name not in table:
+        raise ConfigError(f"unknown preset {name!r} (known: {', '.join(table)})")
+    values = dict(table[name])
+    return TrainConfig(
+        preset=name,
+        dataset_options=dict(values.pop("dataset_options", {})),
+        model=dataclasses.replace(values.pop("model")),
+        loss=LossConfig(),
+        **values,
+    )
+
+
+def apply_overrides(config: TrainConfig, overrides: dict[str, Any]) -> TrainConfig:
+    """Set ``section.key`` or ``key`` values (already parsed) on a copy of ``config``."""
+    config = TrainConfig.from_dict(config.to_dict())
+    for dotted, value in overrides.items():
+        target: Any = config
+        *path, key = dotted.split(".")
+        for part in path:
+            if not hasattr(target, part):
+                raise ConfigError(f"unknown config section {part!r} in option {dotted!r}")
+            target = getattr(target, part)
+        if isinstance(target, dict):
+            target[key] = value
+            continue
+        names = {f.name: f for f in fields(target)}
+        if key not in names:
+            raise ConfigError(f"unknown config option {dotted!r} (known: {', '.join(names)})")
+        setattr(target, key, parse_value(value, type(getattr(target, key)), dotted))
+    return config
+
+
+def parse_value(value: Any, kind: type, name: str) -> Any:
+    """Parse a command-line string into the type of the current value."""
+    if not isinstance(value, str) or kind is str:
+        return value
+    try:
+        if kind is bool:
+            lowered = value.lower()
+            if lowered not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(value)
+            return lowered in ("true", "1", "yes")
+        if kind is tuple:
+            return tuple(int(v) for v in value.split(","))
+        return kind(value)
+    except ValueError:
+        raise ConfigError(f"option {name!r}: cannot read {value!r} as {kind.__name__}") from None

@@ -1,0 +1,1 @@
+"""Training: the trainer loop, checkpoints, resume and distributed data parallel."""

@@ -1,0 +1,42 @@
+"""The C-DSVAE objective assembled from the loss functions, for one training step's outputs."""
+
+from __future__ import annotations
+
+import torch
+
+from cdsvae_eval.config import LossConfig
+from cdsvae_eval.models.losses import (
+    LossWeights, kl_dynamic, kl_static, mi_penalty, nt_xent, reconstruction_loss, total_loss,
+)
+
+TERMS = ("recon", "kl_static", "kl_dynamic", "mi", "contrastive_static", "contrastive_dynamic")
+
+
+def loss_weights(config: LossConfig) -> LossWeights:
+    return LossWeights(
+        recon=1.0, kl_static=config.kl_static, kl_dynamic=config.kl_dynamic, mi=config.mi,
+        contrastive_static=config.contrastive_static, contrastive_dynamic=config.contrastive_dynamic,
+    )
+
+
+def objective_terms(outputs: dict[str, torch.Tensor], x: torch.Tensor, config: LossConfig,
+                    dataset_size: int) -> dict[str, torch.Tensor]:
+    """All six loss terms (unweighted), computed in float32."""
+    return {
+        "recon": reconstruction_loss(outputs["x_hat"].float(), x.float(), kind=config.recon),
+        "kl_static": kl_static(outputs["s_mean"], outputs["s_logvar"]),
+        "kl_dynamic": kl_dynamic(outputs["z_mean"], outputs["z_logvar"],
+                                 outputs["z_prior_mean"], outputs["z_prior_logvar"]),
+        "mi": mi_penalty(outputs["s_mean"], outputs["s_logvar"], outputs["s"],
+                         outputs["z_mean"], outputs["z_logvar"], outputs["z"],
+                         dataset_size=dataset_size, parity=config.mi_parity),
+        "contrastive_static": nt_xent(outputs["s_mean"], outputs["s_mean_content"], config.temperature),
+        "contrastive_dynamic": nt_xent(outputs["z_mean"].flatten(1), outputs["z_mean_motion"].flatten(1),
+                                       config.temperature),
+    }
+
+
+def objective(outputs: dict[str, torch.Tensor], x: torch.Tensor, config: LossConfig,
+              dataset_size: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    terms = objective_terms(outputs, x, config, dataset_size)
+    return total_loss(terms, loss_weights(config)), terms

@@ -1,0 +1,473 @@
+"""The C-DSVAE trainer: in-memory data on the device, on-device augmentations, bf16 on CUDA,
+atomic checkpoints, exact resume (mid-epoch too), clean Ctrl-C, NaN guard, torchrun DDP."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import random
+import shutil
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+from torch.nn.parallel import DistributedDataParallel
+
+from cdsvae_eval.atomic import write_json
+from cdsvae_eval.config import TrainConfig
+from cdsvae_eval.data import augment
+from cdsvae_eval.data.base import SequenceDataset, SequenceSplit
+from cdsvae_eval.data.registry import get_dataset
+from cdsvae_eval.errors import CheckpointError, ConfigError
+from cdsvae_eval.models.factory import build_model
+from cdsvae_eval.models.swap_oracle import score_swaps
+from cdsvae_eval.provenance import provenance
+from cdsvae_eval.training.checkpoint import load_checkpoint, save_checkpoint
+from cdsvae_eval.training.distributed import DistInfo, barrier, init_distributed, shutdown
+from cdsvae_eval.training.objective import TERMS, objective
+
+MOTION_FACTOR = "motion"
+
+
+class TrainingDiverged(CheckpointError):
+    """The loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+@dataclass
+class TrainSummary:
+    run_dir: Path
+    epochs_done: int
+    interrupted: bool
+    final_train: dict[str, float]
+    final_val: dict[str, float]
+    best_epoch: int | None
+    best_score: float | None
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name not in ("cpu", "cuda") and not name.startswith("cuda:"):
+        raise ConfigError(f"--device must be auto, cpu or cuda, got {name!r}")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError("--device cuda was asked for, but no CUDA device is available")
+    return torch.device(name)
+
+
+def resolve_precision(name: str, device: torch.device, mode: str) -> torch.dtype | None:
+    """The autocast dtype, or None for plain fp32. The release mode is always fp32."""
+    if name not in ("auto", "fp32", "bf16"):
+        raise ConfigError(f"precision must be auto, fp32 or bf16, got {name!r}")
+    if mode == "release" or name == "fp32" or (name == "auto" and device.type != "cuda"):
+        return None
+    return torch.bfloat16
+
+
+def validation_split_name(dataset: SequenceDataset) -> str:
+    for name in ("val", "dev"):
+        if name in dataset.split_names:
+            return name
+    raise ConfigError(f"dataset {dataset.name!r} has no validation split (val or dev)")
+
+
+def split_to_device(split: SequenceSplit, device: torch.device) -> torch.Tensor:
+    return torch.as_tensor(np.ascontiguousarray(split.x)).to(device)
+
+
+def as_float(batch: torch.Tensor) -> torch.Tensor:
+    return batch.float().div_(255.0) if batch.dtype == torch.uint8 else batch.float()
+
+
+class _StopFlag:
+    """Turns the first SIGINT/SIGTERM into a flag the loop checks between steps."""
+
+    def __init__(self) -> None:
+        self.raised = False
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> "_StopFlag":
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(ValueError):  # not the main thread
+                self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.raised:
+            raise KeyboardInterrupt
+        self.raised = True
+
+    def __exit__(self, *exc: Any) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+
+class Trainer:
+    """Train one run. ``Trainer(config, run_dir).fit()``; use ``resume=True`` to continue."""
+
+    def __init__(self, config: TrainConfig, run_dir: str | Path, resume: bool = False, force: bool = False,
+                 progress: bool = True, on_epoch: Callable[[dict[str, Any]], None] | None = None):
+        if config.mode not in ("optimized", "release"):
+            raise ConfigError(f"mode must be 'optimized' or 'release', got {config.mode!r}")
+        if config.select_by not in ("swap", "loss"):
+            raise ConfigError(f"select_by must be 'swap' or 'loss', got {config.select_by!r}")
+        self.config = config
+        self.run_dir = Path(run_dir)
+        self.resume = resume
+        self.progress = progress
+        self.on_epoch = on_epoch
+        self.device = resolve_device(config.device)
+        self.autocast_dtype = resolve_precision(config.precision, self.device, config.mode)
+        self.dist: DistInfo = init_distributed(self.device.type)
+        if self.dist.enabled and self.device.type == "cuda":
+            self.device = torch.device("cuda", self.dist.local_rank)
+        self._prepare_run_dir(force)
+
+        self.dataset = get_dataset(config.dataset, **config.dataset_options)
+        self._check_dataset_fits_model()
+        self.train_split = self.dataset.split("train")
+        self.val_split = self.dataset.split(validation_split_name(self.dataset))
+        self.train_x = split_to_device(self.train_split, self.device)
+        self.val_x = split_to_device(self.val_split, self.device)
+        per_step = config.batch_size * self.dist.world_size
+        if per_step > len(self.train_split):
+            raise ConfigError(
+                f"--batch-size {config.batch_size} (x{self.dist.world_size} processes) is larger than the "
+                f"training split ({len(self.train_split)} sequences)"
+            )
+        self.steps_per_epoch = len(self.train_split) // per_step
+        self.can_swap = (MOTION_FACTOR in self.val_split.labels
+                         and self.dataset.factor(MOTION_FACTOR).kind == "dynamic")
+
+        self._seed_everything(config.seed + self.dist.rank)
+        self.model = build_model(config.model).to(self.device)
+        if self.device.type == "cuda" and config.model.modality == "video":
+            self.model = self.model.to(memory_format=torch.channels_last)
+        self.optimizer = torch.optim.Adam(
+            self.model.parameters(), lr=config.lr, betas=(0.9, 0.999),
+            **({"fused": True} if self.device.type == "cuda" else {"foreach": True}),
+        )
+        self.step_model: torch.nn.Module = self.model
+        if self.dist.enabled:
+            self.step_model = DistributedDataParallel(
+                self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
+        if config.compile:
+            self.step_model = torch.compile(self.step_model)
+        self.data_generator = torch.Generator().manual_seed(config.seed)
+        self.augment_generator = torch.Generator(device=self.device).manual_seed(config.seed * 1000 + self.dist.rank)
+
+        self.start_epoch = 0
+        self.start_step = 0
+        self.epoch_generator_state: torch.Tensor | None = None
+        self.partial_sums: torch.Tensor | None = None
+        self.best_score: float | None = None
+        self.best_epoch: int | None = None
+        self.history: list[dict[str, Any]] = []
+        if resume:
+            self._load_resume_state()
+
+    # --- set-up ---------------------------------------------------------------------------
+    def _prepare_run_dir(self, force: bool) -> None:
+        config_path = self.run_dir / "config.json"
+        if self.resume:
+            if not config_path.is_file():
+                raise CheckpointError(f"--resume: {self.run_dir} holds no config.json to resume from")
+            saved = json.loads(config_path.read_text())["config"]
+            current = json.loads(json.dumps(self.config.to_dict()))
+            if saved != current:
+                changed = sorted(k for k in set(saved) | set(current) if saved.get(k) != current.get(k))
+                raise CheckpointError(
+                    f"--resume: {self.run_dir} was trained with a different config (differs in: {', '.join(changed)})")
+            return
+        if self.run_dir.exists() and any(self.run_dir.iterdir()):
+            if not force:
+                raise CheckpointError(f"run folder {self.run_dir} already exists; pass --resume to continue it or --force to replace it")
+            if self.dist.is_main:
+                for name in ("config.json", "log.jsonl", "last.pt", "best.pt", "summary.json"):
+                    (self.run_dir / name).unlink(missing_ok=True)
+                shutil.rmtree(self.run_dir / "checkpoints", ignore_errors=True)
+        barrier(self.dist)
+
+    def _check_dataset_fits_model(self) -> None:
+        shape = tuple(self.dataset.sequence_shape)
+        model = self.config.model
+        if model.modality != self.dataset.modality:
+            raise ConfigError(f"model.modality is {model.modality!r} but dataset {self.dataset.name!r} is {self.dataset.modality}")
+        expected = ((model.frames, model.channels, model.image_size, model.image_size)
+                    if model.modality == "video" else (model.frames, model.feature_dim))
+        if shape != expected:
+            raise ConfigError(
+                f"dataset {self.dataset.name!r} gives sequences of shape {shape}, the model expects {expected} "
+                "(check the preset's resolution / model.image_size / model.feature_dim)")
+
+    @staticmethod
+    def _seed_everything(seed: int) -> None:
+        random.seed(seed)
+        np.random.seed(seed % 2**32)
+        torch.manual_seed(seed)
+
+    # --- state ----------------------------------------------------------------------------
+    def _rng_state(self) -> dict[str, Any]:
+        return {
+            "torch": torch.get_rng_state(),
+            "cuda": torch.cuda.get_rng_state_all() if self.device.type == "cuda" else None,
+            "numpy": np.random.get_state(),
+            "python": random.getstate(),
+            "data": self.data_generator.get_state(),
+            "augment": self.augment_generator.get_state(),
+        }
+
+    def _set_rng_state(self, state: dict[str, Any]) -> None:
+        torch.set_rng_state(state["torch"])
+        if state.get("cuda") is not None and self.device.type == "cuda":
+            torch.cuda.set_rng_state_all(state["cuda"])
+        np.random.set_state(state["numpy"])
+        random.setstate(state["python"])
+        self.data_generator.set_state(state["data"])
+        self.augment_generator.set_state(state["augment"])
+
+    def _state(self, epoch: int, step: int, sums: torch.Tensor | None) -> dict[str, Any]:
+        return {
+            "config": self.config.to_dict(),
+            "model_state": self.model.state_dict(),
+            "optimizer_state": self.optimizer.state_dict(),
+            "epoch": epoch,
+            "step_in_epoch": step,
+            "epoch_generator_state": self.epoch_generator_state,
+            "partial_sums": None if sums is None else sums.cpu(),
+            "rng": self._rng_state(),
+            "best_score": self.best_score,
+            "best_epoch": self.best_epoch,
+            "history": self.history,
+            "dataset": {"name": self.dataset.name, "fingerprint": self.dataset.fingerprint()},
+        }
+
+    def _load_resume_state(self) -> None:
+        last = self.run_dir / "last.pt"
+        if not last.is_file():
+            raise CheckpointError(f"--resume: {self.run_dir} holds no last.pt")
+        state = load_checkpoint(last)
+        if state["dataset"]["fingerprint"] != self.dataset.fingerprint():
+            raise CheckpointError(f"--resume: the dataset changed since {last} was written (fingerprint differs)")
+        self.model.load_state_dict(state["model_state"])
+        self.optimizer.load_state_dict(state["optimizer_state"])
+        self._set_rng_state(state["rng"])
+        self.start_epoch = state["epoch"]
+        self.start_step = state["step_in_epoch"]
+        self.epoch_generator_state = state["epoch_generator_state"]
+        self.partial_sums = None if state["partial_sums"] is None else state["partial_sums"].to(self.device)
+        self.best_score = state["best_score"]
+        self.best_epoch = state["best_epoch"]
+        self.history = state["history"]
+
+    def _write_config(self) -> None:
+        write_json(self.run_dir / "config.json", {
+            "config": self.config.to_dict(),
+            "seed": self.config.seed,
+            "dataset": {
+                "name": self.dataset.name,
+                "fingerprint": self.dataset.fingerprint(),
+                "sequences": {name: len(self.dataset.split(name)) for name in ("train", validation_split_name(self.dataset))},
+            },
+            "device": str(self.device),
+            "precision": "fp32" if self.autocast_dtype is None else "bf16",
+            "world_size": self.dist.world_size,
+            "provenance": provenance(),
+        })
+
+    # --- one step -------------------------------------------------------------------------
+    def _views(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        strength = self.config.loss.motion_view_strength
+        if self.config.model.modality == "video":
+            return (augment.content_view(x, generator=self.augment_generator),
+                    augment.motion_view(x, generator=self.augment_generator, strength=strength))
+        return (augment.audio_content_view(x, generator=self.augment_generator),
+                augment.audio_motion_view(x, generator=self.augment_generator,
+                                          warp=0.12 * strength, tilt=0.5 * strength))
+
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        if self.autocast_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.autocast_dtype)
+
+    def _loss(self, model: torch.nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        x_content, x_motion = self._views(x)
+        if self.device.type == "cuda" and x.dim() == 5:
+            x, x_content, x_motion = (v.contiguous() for v in (x, x_content, x_motion))
+        with self._autocast():
+            outputs = model(x, x_content, x_motion, decode_views=self.config.mode == "release")
+        return objective(outputs, x, self.config.loss, dataset_size=len(self.train_split))
+
+    def train_step(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """One optimiser step; returns the total loss and the stacked terms, without syncing."""
+        loss, terms = self._loss(self.step_model, x)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        return loss.detach(), torch.stack([terms[name].detach() for name in TERMS])
+
+    # --- evaluation -----------------------------------------------------------------------
+    @torch.no_grad()
+    def validate(self, max_sequences: int = 1024) -> dict[str, float]:
+        """Objective terms on a fixed slice of the validation split (eval mode, fixed augment seed)."""
+        self.model.eval()
+        saved_state = self.augment_generator.get_state()
+        self.augment_generator.manual_seed(12345)
+        sums = torch.zeros(len(TERMS) + 1, device=self.device)
+        count = 0
+        limit = min(len(self.val_x), max_sequences)
+        batch = self.config.batch_size
+        for start in range(0, limit - limit % 2, batch):
+            x = as_float(self.val_x[start:start + batch])
+            if len(x) < 2:
+                break
+            loss, terms = self._loss(self.model, x)
+            sums += torch.cat([loss.view(1), torch.stack([terms[n] for n in TERMS])]) * len(x)
+            count += len(x)
+        self.augment_generator.set_state(saved_state)
+        self.model.train()
+        values = (sums / max(count, 1)).tolist()
+        return {"loss": values[0], **dict(zip(TERMS, values[1:]))}
+
+    def swap_report(self, split: SequenceSplit | None = None, x: torch.Tensor | None = None) -> dict[str, float]:
+        split = split or self.val_split
+        data = self.val_x if x is None else x
+        score = score_swaps(self.model, data, split.identity, split.labels[MOTION_FACTOR],
+                            pairs=self.config.swap_eval_pairs, seed=0)
+        return score.as_dict()
+
+    # --- the loop -------------------------------------------------------------------------
+    def fit(self) -> TrainSummary:
+        if self.dist.is_main:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            if not self.resume:
+                self._write_config()
+        interrupted = False
+        progress = self._progress_bar()
+        try:
+            with _StopFlag() as stop, progress:
+                task = progress.add_task("train", total=self.config.epochs * self.steps_per_epoch,
+                                         completed=self.start_epoch * self.steps_per_epoch + self.start_step)
+                for epoch in range(self.start_epoch, self.config.epochs):
+                    record = self._run_epoch(epoch, stop, progress, task)
+                    if record is None:
+                        interrupted = True
+                        break
+        finally:
+            shutdown(self.dist)
+        last = self.history[-1] if self.history else {}
+        return TrainSummary(
+            run_dir=self.run_dir, epochs_done=len(self.history), interrupted=interrupted,
+            final_train=last.get("train", {}), final_val={**last.get("val", {}), **last.get("swap", {})},
+            best_epoch=self.best_epoch, best_score=self.best_score, history=self.history,
+        )
+
+    def _progress_bar(self) -> Any:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        return Progress(
+            TextColumn("[bold]epoch {task.fields[epoch]}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[status]}"),
+            disable=not (self.progress and self.dist.is_main), transient=False,
+        )
+
+    def _epoch_order(self, epoch: int) -> torch.Tensor:
+        if self.epoch_generator_state is not None and epoch == self.start_epoch and self.start_step > 0:
+            self.data_generator.set_state(self.epoch_generator_state)
+        self.epoch_generator_state = self.data_generator.get_state()
+        return torch.randperm(len(self.train_split), generator=self.data_generator)
+
+    def _run_epoch(self, epoch: int, stop: _StopFlag, progress: Any, task: Any) -> dict[str, Any] | None:
+        order = self._epoch_order(epoch).to(self.device)
+        first_step = self.start_step if epoch == self.start_epoch else 0
+        sums = (self.partial_sums if first_step and self.partial_sums is not None
+                else torch.zeros(len(TERMS) + 1, device=self.device))
+        batch, world, rank = self.config.batch_size, self.dist.world_size, self.dist.rank
+        started = time.perf_counter()
+        data_time = 0.0
+        log_every = max(1, self.steps_per_epoch // 20)
+        self.model.train()
+        for step in range(first_step, self.steps_per_epoch):
+            if stop.raised:
+                self._save_interrupted(epoch, step, sums)
+                return None
+            fetch_start = time.perf_counter()
+            offset = (step * world + rank) * batch
+            x = as_float(self.train_x[order[offset:offset + batch]])
+            data_time += time.perf_counter() - fetch_start
+            loss, terms = self.train_step(x)
+            sums += torch.cat([loss.view(1), terms])
+            if (step + 1) % log_every == 0 or step + 1 == self.steps_per_epoch:
+                mean = (sums / (step + 1)).tolist()
+                if not all(math.isfinite(v) for v in mean):
+                    raise TrainingDiverged(
+                        f"loss became NaN/inf at epoch {epoch + 1}, step {step + 1}; stopped, the last good checkpoint "
+                        f"{self.run_dir / 'last.pt'} is kept (try a lower --lr or --precision fp32)")
+                seqs = (step + 1 - first_step) * batch * world / (time.perf_counter() - started)
+                progress.update(task, completed=epoch * self.steps_per_epoch + step + 1, epoch=epoch + 1,
+                                status=f"loss {mean[0]:.1f} recon {mean[1]:.1f} {seqs:.0f} seq/s")
+        elapsed = time.perf_counter() - started
+        means = (sums / self.steps_per_epoch).tolist()
+        record: dict[str, Any] = {
+            "epoch": epoch + 1,
+            "train": {"loss": means[0], **dict(zip(TERMS, means[1:]))},
+            "seconds": elapsed,
+            "sequences_per_second": (self.steps_per_epoch - first_step) * batch * world / elapsed,
+            "data_wait_fraction": data_time / elapsed,
+        }
+        self.start_step = 0
+        self.partial_sums = None
+        if self.dist.is_main:
+            self._end_of_epoch(epoch, record)
+        barrier(self.dist)
+        return record
+
+    def _end_of_epoch(self, epoch: int, record: dict[str, Any]) -> None:
+        eval_started = time.perf_counter()
+        record["val"] = self.validate()
+        last_epoch = epoch + 1 == self.config.epochs
+        if self.can_swap and ((epoch + 1) % self.config.swap_eval_every == 0 or last_epoch):
+            record["swap"] = self.swap_report()
+        record["eval_seconds"] = time.perf_counter() - eval_started
+        score = self._selection_score(record)
+        if score is not None and (self.best_score is None or score > self.best_score):
+            self.best_score, self.best_epoch = score, epoch + 1
+            record["best"] = True
+        self.history.append(record)
+        state = self._state(epoch + 1, 0, None)
+        if record.get("best"):
+            save_checkpoint(self.run_dir / "best.pt", state)
+        if (epoch + 1) % self.config.checkpoint_every == 0 or last_epoch:
+            save_checkpoint(self.run_dir / "last.pt", state)
+        with open(self.run_dir / "log.jsonl", "a", encoding="utf-8") as log:
+            log.write(json.dumps(record) + "\n")
+        if self.on_epoch is not None:
+            self.on_epoch(record)
+
+    def _selection_score(self, record: dict[str, Any]) -> float | None:
+        """Higher is better. Swap accuracy on the validation split when available, else -val loss."""
+        if self.config.select_by == "swap" and self.can_swap:
+            swap = record.get("swap")
+            return None if swap is None else (swap["swap_motion_acc"] + swap["swap_identity_acc"]) / 2
+        return -record["val"]["loss"]
+
+    def _save_interrupted(self, epoch: int, step: int, sums: torch.Tensor) -> None:
+        if self.dist.is_main:
+            save_checkpoint(self.run_dir / "last.pt", self._state(epoch, step, sums))
+
+
+def train(config: TrainConfig, run_dir: str | Path, resume: bool = False, force: bool = False,
+          progress: bool = True) -> TrainSummary:
+    """Train ``config`` into ``run_dir`` and return the summary (the Python API of ``cdsvae-eval train``)."""
+    summary = Trainer(config, run_dir, resume=resume, force=force, progress=progress).fit()
+    if not summary.interrupted and Path(run_dir).is_dir():
+        write_json(Path(run_dir) / "summary.json", {
+            "epochs_done": summary.epochs_done, "final_train": summary.final_train, "final_val": summary.final_val,
+            "best_epoch": summary.best_epoch, "best_score": summary.best_score,
+        })
+    return summary

@@ -1,0 +1,137 @@
+import json
+import os
+import signal
+
+import numpy as np
+import pytest
+import torch
+
+import toy_video  # noqa: F401  (registers the toy-video dataset)
+from cdsvae_eval.config import apply_overrides, preset_config
+from cdsvae_eval.errors import CheckpointError, ConfigError
+from cdsvae_eval.training.checkpoint import load_checkpoint, load_model
+from cdsvae_eval.training.objective import objective
+from cdsvae_eval.training.trainer import Trainer, TrainingDiverged, train
+
+
+def toy_config(**overrides):
+    config = preset_config("smoke")
+    config.dataset = "toy-video"
+    config.dataset_options = {"resolution": 16}
+    return apply_overrides(config, {"epochs": 2, "batch_size": 16, **overrides})
+
+
+def test_run_folder_records_config_provenance_and_checkpoints(tmp_path):
+    summary = train(toy_config(), tmp_path / "run", progress=False)
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert saved["seed"] == 1
+    assert saved["config"]["dataset"] == "toy-video"
+    assert saved["dataset"]["fingerprint"]
+    assert "torch" in saved["provenance"]["packages"]
+    log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert [record["epoch"] for record in log] == [1, 2]
+    assert {"swap_motion_acc", "swap_identity_acc"} <= set(log[-1]["swap"])
+    assert summary.epochs_done == 2 and not summary.interrupted
+    model, config, state = load_model(tmp_path / "run")
+    assert state["epoch"] == summary.best_epoch
+    assert not model.training
+
+
+def test_existing_run_folder_is_not_overwritten(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "notes.txt").write_text("mine")
+    with pytest.raises(CheckpointError, match="already exists"):
+        Trainer(toy_config(), run, progress=False)
+    train(toy_config(epochs=1), run, force=True, progress=False)
+    assert (run / "notes.txt").read_text() == "mine"
+    assert (run / "last.pt").is_file()
+
+
+class InterruptingTrainer(Trainer):
+    """Sends itself SIGINT after a number of optimiser steps, as Ctrl-C would."""
+
+    stop_after = 5
+
+    def train_step(self, x):
+        self.steps_taken = getattr(self, "steps_taken", 0) + 1
+        if self.steps_taken == self.stop_after:
+            os.kill(os.getpid(), signal.SIGINT)
+        return super().train_step(x)
+
+
+def test_interrupted_run_resumes_to_the_same_result(tmp_path):
+    config = toy_config()
+    reference = train(config, tmp_path / "straight", progress=False)
+    interrupted = InterruptingTrainer(config, tmp_path / "resumed", progress=False)
+    interrupted.stop_after = interrupted.steps_per_epoch + 2
+    first = interrupted.fit()
+    assert first.interrupted
+    state = load_checkpoint(tmp_path / "resumed" / "last.pt")
+    assert (state["epoch"], state["step_in_epoch"]) == (1, 2)
+    resumed = train(config, tmp_path / "resumed", resume=True, progress=False)
+    for key, value in reference.final_train.items():
+        assert resumed.final_train[key] == pytest.approx(value, rel=1e-5, abs=1e-6), key
+    straight = torch.load(tmp_path / "straight" / "last.pt", weights_only=False)["model_state"]
+    again = torch.load(tmp_path / "resumed" / "last.pt", weights_only=False)["model_state"]
+    for name, tensor in straight.items():
+        torch.testing.assert_close(again[name], tensor, rtol=1e-5, atol=1e-6)
+
+
+def test_resume_with_a_different_config_is_refused(tmp_path):
+    train(toy_config(epochs=1), tmp_path / "run", progress=False)
+    with pytest.raises(CheckpointError, match="different config.*lr"):
+        Trainer(toy_config(epochs=1, lr=0.5), tmp_path / "run", resume=True, progress=False)
+
+
+def test_batch_larger_than_the_split_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="--batch-size 4096"):
+        Trainer(toy_config(batch_size=4096), tmp_path / "run", progress=False)
+
+
+def test_model_that_does_not_fit_the_data_is_a_config_error(tmp_path):
+    config = toy_config()
+    config.dataset_options = {"resolution": 32}
+    with pytest.raises(ConfigError, match="model expects"):
+        Trainer(config, tmp_path / "run", progress=False)
+
+
+class DivergingTrainer(Trainer):
+    def train_step(self, x):
+        loss, terms = super().train_step(x)
+        if self.history:
+            return loss * float("nan"), terms
+        return loss, terms
+
+
+def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path):
+    trainer = DivergingTrainer(toy_config(epochs=3), tmp_path / "run", progress=False)
+    with pytest.raises(TrainingDiverged, match="epoch 2"):
+        trainer.fit()
+    state = load_checkpoint(tmp_path / "run" / "last.pt")
+    assert state["epoch"] == 1
+    assert all(torch.isfinite(t).all() for t in state["model_state"].values() if t.is_floating_point())
+
+
+def test_release_mode_computes_the_same_objective(tmp_path):
+    """In eval mode (BatchNorm on running statistics) both execution paths give the same loss terms."""
+    trainer = Trainer(toy_config(), tmp_path / "run", progress=False)
+    model = trainer.model.eval()
+    x = torch.rand(6, 8, 3, 16, 16)
+    x_content, x_motion = x.flip(1), x.roll(1, dims=0)
+    results = []
+    for decode_views in (False, True):
+        torch.manual_seed(0)
+        outputs = model(x, x_content, x_motion, decode_views=decode_views)
+        results.append(objective(outputs, x, trainer.config.loss, dataset_size=100))
+    (loss_a, terms_a), (loss_b, terms_b) = results
+    torch.testing.assert_close(loss_a, loss_b, rtol=1e-5, atol=1e-4)
+    for name in terms_a:
+        torch.testing.assert_close(terms_a[name], terms_b[name], rtol=1e-5, atol=1e-5)
+
+
+def test_training_reduces_the_loss(tmp_path):
+    summary = train(toy_config(epochs=12), tmp_path / "run", progress=False)
+    losses = [record["train"]["recon"] for record in summary.history]
+    assert losses[-1] < 0.8 * losses[0]
+    assert np.isfinite(summary.final_val["loss"])
