@@ -167,3 +167,98 @@ def load_codes(path: str | Path) -> CodeSet:
         )
     except DataError as error:
         raise DataError(f"code file {path}: {error}") from None
+
+
+# --- extraction -------------------------------------------------------------------------------
+
+EXTRACTION_VERSION = "posterior-mean-v1"
+_SPLIT_ALIASES = {"train": "train", "val": "val", "dev": "val", "test": "test"}
+
+
+def extract_codes(encoder: SequentialEncoder, dataset: Any, splits: tuple[str, ...] = ("train", "val", "test"),
+                  batch_size: int = 256, device: str = "cpu", meta: dict[str, Any] | None = None) -> CodeSet:
+    """Encode the given splits of a :class:`~cdsvae_eval.data.SequenceDataset` in batches.
+
+    Dataset split names are mapped onto the code-file names (``dev`` becomes ``val``); uint8 video is
+    scaled to [0, 1] on the device. Memory grows only with the codes, not with the batches.
+    """
+    import torch
+
+    statics, dynamics, utts, split_column = [], [], [], []
+    labels: dict[str, list[np.ndarray]] = {f.name: [] for f in dataset.factors}
+    for name in splits:
+        part = dataset.split(name)
+        for start in range(0, len(part), batch_size):
+            batch = torch.as_tensor(np.ascontiguousarray(part.x[start:start + batch_size])).to(device)
+            batch = batch.float() / 255.0 if batch.dtype == torch.uint8 else batch.float()
+            with torch.no_grad():
+                z_s, z_t = encoder.encode(batch)
+            statics.append(z_s.float().cpu().numpy())
+            dynamics.append(z_t.float().cpu().numpy())
+        for factor in labels:
+            labels[factor].append(part.labels[factor])
+        groups = part.groups if part.groups is not None else np.array([f"{name}/{i}" for i in range(len(part))])
+        utts.append(np.asarray(groups).astype(str))
+        split_column.append(np.full(len(part), _SPLIT_ALIASES.get(name, name)))
+    return CodeSet(
+        static=np.concatenate(statics),
+        dynamic=np.concatenate(dynamics),
+        labels={k: np.concatenate(v).astype(np.int64) for k, v in labels.items()},
+        factors={f.name: FactorMeta(kind=f.kind, classes=list(f.classes)) for f in dataset.factors},
+        utt=np.concatenate(utts) if dataset.modality == "audio" else None,
+        split=np.concatenate(split_column),
+        meta={"dataset": dataset.name, "dataset_fingerprint": dataset.fingerprint(),
+              "extraction": EXTRACTION_VERSION, **(meta or {})},
+    )
+
+
+def _checkpoint_splits(dataset: Any, which: str) -> tuple[str, ...]:
+    if which == "test":
+        return ("test",)
+    if which != "all":
+        raise DataError(f"--split must be 'test' or 'all', got {which!r}")
+    return tuple(name for name in dataset.split_names if name in _SPLIT_ALIASES)
+
+
+def load_model_for_tasks(run: str | Path, device: str = "cpu") -> tuple[Any, Any]:
+    """The trained model of a run (or checkpoint) in eval mode, and its dataset."""
+    from cdsvae_eval.data.registry import get_dataset
+    from cdsvae_eval.training.checkpoint import load_model
+
+    model, config, _ = load_model(run, device=device)
+    return model, get_dataset(config.dataset, **config.dataset_options)
+
+
+def codes_for_checkpoint(run: str | Path, split: str = "all", device: str = "cpu", random_init: bool = False,
+                         batch_size: int = 256) -> CodeSet:
+    """Frozen codes of a trained run, cached by (checkpoint hash, dataset fingerprint, splits, extraction).
+
+    ``random_init=True`` gives the codes of a freshly initialised model of the same architecture
+    (seeded): the baseline that shows what training bought.
+    """
+    import torch
+
+    from cdsvae_eval.data.base import hash_parts
+    from cdsvae_eval.data.registry import get_dataset
+    from cdsvae_eval.models.factory import build_model
+    from cdsvae_eval.paths import cache_dir
+    from cdsvae_eval.provenance import sha256_file
+    from cdsvae_eval.training.checkpoint import load_model, resolve_checkpoint
+
+    path = resolve_checkpoint(run)
+    model, config, _ = load_model(path, device=device)
+    dataset = get_dataset(config.dataset, **config.dataset_options)
+    splits = _checkpoint_splits(dataset, split)
+    checkpoint_hash = sha256_file(path)
+    key_parts = (checkpoint_hash, dataset.fingerprint(), splits, EXTRACTION_VERSION, random_init)
+    cached = cache_dir("codes") / f"{hash_parts(*key_parts)}.npz"
+    if cached.is_file():
+        return load_codes(cached)
+    if random_init:
+        torch.manual_seed(0)
+        model = build_model(config.model).to(device).eval()
+    codes = extract_codes(model, dataset, splits, batch_size=batch_size, device=device,
+                          meta={"checkpoint": str(path), "checkpoint_sha256": checkpoint_hash,
+                                "random_init": random_init})
+    save_codes(codes, cached)
+    return codes

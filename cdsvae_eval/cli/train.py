@@ -40,6 +40,8 @@ def train(preset: str, dataset: str | None, data_root: Path | None, run_dir: Pat
 
     modality = dataset_modality(dataset) if dataset else "video"
     config = preset_config(preset, modality)
+    if dataset and dataset != config.dataset:
+        config.dataset_options = {}  # the preset's data options belong to its own dataset
     values: dict[str, object] = {
         "epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": seed, "device": device,
         "precision": precision, "mode": mode, "compile": compile_, "dataset": dataset,

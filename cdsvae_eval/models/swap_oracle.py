@@ -113,3 +113,18 @@ def score_swaps(model: CDSVAE, x: np.ndarray | torch.Tensor, identity: np.ndarra
         )
     finally:
         model.train(was_training)
+
+
+@torch.no_grad()
+def decode_swaps(model: CDSVAE, static_clips: torch.Tensor, dynamic_clips: torch.Tensor) -> torch.Tensor:
+    """Decode every (s of static_clips[r], z_1:T of dynamic_clips[c]): returns (R, C, T, ...)."""
+    was_training = model.training
+    model.eval()
+    try:
+        s, _ = model.encode(static_clips)
+        _, z = model.encode(dynamic_clips)
+        rows, cols = len(s), len(z)
+        swapped = model.decode(s.repeat_interleave(cols, 0), z.repeat(rows, 1, 1))
+        return swapped.float().view(rows, cols, *swapped.shape[1:])
+    finally:
+        model.train(was_training)

@@ -1,0 +1,137 @@
+"""``cdsvae-eval data list|info|show``: which datasets exist, what one holds, what it looks like."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+import numpy as np
+
+from cdsvae_eval.cli.console import make_console, print_table
+from cdsvae_eval.data import registry
+from cdsvae_eval.data.base import Factor, SequenceDataset
+from cdsvae_eval.errors import ConfigError, DataError
+from cdsvae_eval.report.images import save_sequence_grid, showcase_rows
+
+_MAX_CLASSES_SHOWN = 12
+
+
+def dataset_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the options datasets take; each is passed on only when given, and only if the dataset takes it."""
+    options = [
+        click.option("--data-root", type=click.Path(path_type=Path), help="Your copy of the dataset (sprites, timit)."),
+        click.option("--resolution", type=int, help="Frame size in pixels (rendered datasets)."),
+        click.option("--max-characters", type=int, help="Use only this many characters (rendered datasets)."),
+        click.option("--max-per-motion", type=int, help="Keep the first N sequences of each motion (sprites)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def open_dataset(name: str, **options: Any) -> SequenceDataset:
+    """The dataset ``name`` built with the given options; an option it does not take is a ConfigError."""
+    given = {key: value for key, value in options.items() if value is not None}
+    accepted = _accepted_options(name)
+    if accepted is not None:
+        for key in given:
+            if key not in accepted:
+                takes = ", ".join(f"--{option.replace('_', '-')}" for option in sorted(accepted)) or "no options"
+                raise ConfigError(f"dataset {name!r} does not take --{key.replace('_', '-')} (it takes: {takes})")
+    return registry.get_dataset(name, **given)
+
+
+@click.command("list")
+def list_command() -> None:
+    """List the datasets by name."""
+    print_table(make_console(), ["dataset", "description"], registry.list_datasets().items())
+
+
+@click.command("info")
+@click.argument("name")
+@dataset_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object and nothing else.")
+def info_command(name: str, as_json: bool, **options: Any) -> None:
+    """Show a dataset's splits, identities, factors and fingerprint."""
+    info = open_dataset(name, **options).info()
+    if as_json:
+        click.echo(json.dumps(info, indent=2))
+        return
+    console = make_console()
+    shape = " x ".join(str(size) for size in info["sequence_shape"])
+    summary = [
+        ("dataset", info["name"]),
+        ("modality", info["modality"]),
+        ("sequence shape", shape),
+        ("identity", info["identity"]),
+        ("fingerprint", info["fingerprint"]),
+    ]
+    print_table(console, ["field", "value"], summary)
+    splits = info["splits"]
+    counts = sorted({key for part in splits.values() for key in part}, key=["sequences", "identities", "groups"].index)
+    split_rows = ([split, *(part.get(key, "") for key in counts)] for split, part in splits.items())
+    print_table(console, ["split", *counts], split_rows)
+    print_table(
+        console,
+        ["factor", "kind", "classes"],
+        ((factor["name"], factor["kind"], _describe_classes(factor["classes"])) for factor in info["factors"]),
+    )
+
+
+@click.command("show")
+@click.argument("name")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="PNG file to write.")
+@dataset_options
+@click.option("--split", default="train", show_default=True, help="Which split to draw from.")
+@click.option("--rows", default=12, show_default=True, type=click.IntRange(min=1), help="Sequences to show.")
+@click.option("--seed", default=0, show_default=True, help="Seed for picking sequences.")
+def show_command(name: str, out: Path, split: str, rows: int, seed: int, **options: Any) -> None:
+    """Draw sequences of a dataset as a PNG grid: one identity in every motion, then varied identities."""
+    dataset = open_dataset(name, **options)
+    if dataset.modality != "video":
+        raise ConfigError(f"data show draws video datasets; {name!r} is {dataset.modality}")
+    part = dataset.split(split)
+    if len(part) == 0:
+        raise DataError(f"split {split!r} of dataset {name!r} has no sequences")
+    motion = _motion_factor(dataset)
+    dynamic = part.labels[motion.name] if motion else np.zeros(len(part), dtype=np.int64)
+    static_names = [factor.name for factor in dataset.static_factors if factor.name in part.labels]
+    static = np.stack([part.labels[key] for key in static_names], axis=1) if static_names else np.zeros((len(part), 0))
+    picked = showcase_rows(part.identity, dynamic, static, rows, seed)
+    labels = [
+        f"{dataset.identity_name} {part.identity[i]}" + (f" | {motion.classes[dynamic[i]]}" if motion else "")
+        for i in picked
+    ]
+    path = save_sequence_grid(part.x[picked], out, row_labels=labels)
+    make_console().print(f"wrote {len(picked)} sequences of {name} ({split}) to {path}")
+
+
+def _accepted_options(name: str) -> set[str] | None:
+    """Keyword options the dataset's factory takes; None if it takes any."""
+    factory = registry.dataset_factory(name)
+    parameters = inspect.signature(factory).parameters.values()
+    if any(parameter.kind is inspect.Parameter.VAR_KEYWORD for parameter in parameters):
+        return None
+    return {
+        parameter.name
+        for parameter in parameters
+        if parameter.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    }
+
+
+def _motion_factor(dataset: SequenceDataset) -> Factor | None:
+    """The dynamic factor to show every class of: ``motion`` if there is one, else the first dynamic one."""
+    dynamic = dataset.dynamic_factors
+    for factor in dynamic:
+        if factor.name == "motion":
+            return factor
+    return dynamic[0] if dynamic else None
+
+
+def _describe_classes(classes: list[str]) -> str:
+    shown = ", ".join(classes[:_MAX_CLASSES_SHOWN])
+    more = f", ... ({len(classes)} in all)" if len(classes) > _MAX_CLASSES_SHOWN else ""
+    return f"{shown}{more}"

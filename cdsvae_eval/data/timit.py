@@ -1,0 +1,319 @@
+"""LDC TIMIT: the corpus reader (``TimitCorpus``) and its 200 ms segment dataset (``TimitSegments``).
+
+Every circulating form of the tree is accepted: upper- or lower-case names, NIST SPHERE or RIFF audio
+(``soundfile`` reads both, whatever the extension), ``DOC/SPKRINFO.TXT`` optional. Nothing is ever
+written under the corpus root; features are cached under the cache dir.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile
+
+from cdsvae_eval.data.base import Factor, SequenceDataset, SequenceSplit, hash_parts
+from cdsvae_eval.errors import DataError
+
+SAMPLE_RATE = 16000
+
+# The TIMIT core test set: 2 male + 1 female speaker from each dialect region, in region order.
+CORE_TEST_SPEAKERS: tuple[str, ...] = (
+    "MDAB0", "MWBT0", "FELC0", "MTAS1", "MWEW0", "FPAS0", "MJMP0", "MLNT0", "FPKT0", "MLLL0", "MTLS0", "FJLM0",
+    "MBPM0", "MKLT0", "FNLP0", "MCMJ0", "MJDH0", "FMGD0", "MGRT0", "MNJM0", "FDHC0", "MJLN0", "MPAM0", "FMLD0",
+)
+CORE_TEST_REGIONS: dict[str, int] = {spk: 1 + i // 3 for i, spk in enumerate(CORE_TEST_SPEAKERS)}
+
+# The standard 50-speaker development set (drawn from TEST minus core), as used by the common TIMIT
+# recipes (Halberstadt 1998; the Kaldi ``timit/s5`` recipe's ``dev_spk.list``).
+DEV_SPEAKERS: tuple[str, ...] = (
+    "FAKS0", "FDAC1", "FJEM0", "MGWT0", "MJAR0", "MMDB1", "MMDM2", "MPDF0", "FCMH0", "FKMS0",
+    "MBDG0", "MBWM0", "MCSH0", "FADG0", "FDMS0", "FEDW0", "MGJF0", "MGLB0", "MRTK0", "MTAA0",
+    "MTDT0", "MTHC0", "MWJG0", "FNMR0", "FREW0", "FSEM0", "MBNS0", "MMJR0", "MDLS0", "MDLF0",
+    "MDVC0", "MERS0", "FMAH0", "FDRW0", "MRCS0", "MRJM4", "FCAL1", "MMWH0", "FJSJ0", "MAJC0",
+    "MJSW0", "MREB0", "FGJD0", "FJMG0", "MROA0", "MTEB0", "MJFC0", "MRJR0", "FMML0", "MRWS1",
+)
+
+SPLIT_NAMES: tuple[str, ...] = ("train", "dev", "test", "core-test")
+PARTS: tuple[str, ...] = ("TRAIN", "TEST")
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One TIMIT utterance: ``id`` is ``SPEAKER/SENTENCE`` (``FCJF0/SX127``)."""
+
+    id: str
+    speaker: str
+    sex: str
+    dialect: int
+    sentence: str
+    kind: str
+    part: str
+    wav: Path
+    phn: Path | None
+    wrd: Path | None
+    txt: Path | None
+
+
+@dataclass(frozen=True)
+class PhoneSegment:
+    start: int
+    end: int
+    label: str
+
+
+class TimitCorpus:
+    """The utterances of a TIMIT tree, by split. ``keep_sa`` keeps the two dialect sentences SA1/SA2."""
+
+    def __init__(self, root: str | os.PathLike[str], keep_sa: bool = False) -> None:
+        self.root = Path(root)
+        self.keep_sa = keep_sa
+        if not self.root.is_dir():
+            raise DataError(f"TIMIT root {self.root} is not a folder")
+        entries = _entries(self.root)
+        missing = [part for part in PARTS if part not in entries or not entries[part].is_dir()]
+        if missing:
+            raise DataError(
+                f"{self.root} is not a TIMIT tree: expected TRAIN/ and TEST/ folders under it "
+                f"(missing {', '.join(p + '/' for p in missing)})"
+            )
+        self._sex_from_info = _read_speaker_info(entries.get("DOC"))
+        self.utterances: list[Utterance] = []
+        for part in PARTS:
+            self.utterances.extend(self._scan_part(part, entries[part]))
+        if not self.utterances:
+            raise DataError(f"{self.root}: no utterances found (expected DR1..DR8/<SPEAKER>/<SENTENCE>.WAV)")
+        self._warned_rate = False
+
+    def _scan_part(self, part: str, folder: Path) -> list[Utterance]:
+        found = []
+        for region_name, region in sorted(_entries(folder).items()):
+            if not (region.is_dir() and region_name.startswith("DR") and region_name[2:].isdigit()):
+                continue
+            for speaker, speaker_dir in sorted(_entries(region).items()):
+                if not speaker_dir.is_dir():
+                    continue
+                files = _entries(speaker_dir)
+                for name, path in sorted(files.items()):
+                    stem, ext = os.path.splitext(name)
+                    if ext != ".WAV":
+                        continue
+                    kind = stem[:2]
+                    if kind == "SA" and not self.keep_sa:
+                        continue
+                    sex = speaker[0] if speaker[0] in "MF" else self._sex_from_info.get(speaker, "?")
+                    found.append(
+                        Utterance(
+                            id=f"{speaker}/{stem}", speaker=speaker, sex=sex, dialect=int(region_name[2:]),
+                            sentence=stem, kind=kind, part=part, wav=path, phn=files.get(stem + ".PHN"),
+                            wrd=files.get(stem + ".WRD"), txt=files.get(stem + ".TXT"),
+                        )
+                    )
+        return found
+
+    def speakers(self, part: str | None = None) -> list[str]:
+        """Speaker ids (sorted) of one part (``TRAIN``/``TEST``) or of the whole corpus."""
+        return sorted({u.speaker for u in self.utterances if part is None or u.part == part})
+
+    def split_speakers(self, split: str) -> list[str]:
+        """Speakers of a split: train = TRAIN; test = TEST; core-test = the 24 core speakers; dev = the
+        standard 50-speaker list (those present)."""
+        if split == "train":
+            return self.speakers("TRAIN")
+        test = self.speakers("TEST")
+        if split == "test":
+            return test
+        if split == "core-test":
+            return [s for s in test if s in CORE_TEST_REGIONS]
+        if split == "dev":
+            return [s for s in test if s in DEV_SPEAKERS]
+        raise DataError(f"TIMIT has no split {split!r} (splits: {', '.join(SPLIT_NAMES)})")
+
+    def split(self, split: str) -> list[Utterance]:
+        speakers = set(self.split_speakers(split))
+        part = "TRAIN" if split == "train" else "TEST"
+        return [u for u in self.utterances if u.part == part and u.speaker in speakers]
+
+    def fingerprint(self) -> str:
+        """A hash of every file's relative path, size and mtime, plus the reader's options."""
+        listing = []
+        for utt in self.utterances:
+            for path in (utt.wav, utt.phn):
+                if path is not None:
+                    stat = path.stat()
+                    listing.append((str(path.relative_to(self.root)), stat.st_size, stat.st_mtime_ns))
+        return hash_parts("timit-corpus-v1", self.keep_sa, listing)
+
+    def read_audio(self, utt: Utterance) -> np.ndarray | None:
+        """The waveform as float32 at 16 kHz, or None (with a warning) when it cannot be read or is empty."""
+        try:
+            audio, rate = soundfile.read(str(utt.wav), dtype="float32", always_2d=True)
+        except (RuntimeError, soundfile.LibsndfileError) as error:
+            warnings.warn(f"skipping unreadable audio {utt.wav}: {error}", stacklevel=2)
+            return None
+        audio = audio.mean(axis=1)
+        if audio.size == 0:
+            warnings.warn(f"skipping zero-length audio {utt.wav}", stacklevel=2)
+            return None
+        if rate != SAMPLE_RATE:
+            if not self._warned_rate:
+                warnings.warn(
+                    f"{utt.wav} is sampled at {rate} Hz, not 16000: resampling it (and any other such file) "
+                    "to 16 kHz", stacklevel=2,
+                )
+                self._warned_rate = True
+            import librosa
+
+            audio = librosa.resample(audio, orig_sr=rate, target_sr=SAMPLE_RATE).astype(np.float32)
+        return audio
+
+    def read_phones(self, utt: Utterance, num_samples: int, rate: int | None = None) -> list[PhoneSegment]:
+        """The ``.PHN`` segments, clipped (with a warning) to ``num_samples``.
+
+        ``rate`` is the sample rate the ``.PHN`` sample indices refer to when the audio was resampled."""
+        if utt.phn is None:
+            raise DataError(f"{utt.wav}: no matching .PHN file beside it")
+        scale = 1.0 if rate in (None, SAMPLE_RATE) else SAMPLE_RATE / rate
+        segments = []
+        clipped = False
+        for line_no, line in enumerate(utt.phn.read_text(encoding="latin-1").splitlines(), start=1):
+            fields = line.split()
+            if not fields:
+                continue
+            if len(fields) != 3 or not (fields[0].isdigit() and fields[1].isdigit()):
+                raise DataError(f"{utt.phn}:{line_no}: expected 'start_sample end_sample phone', got {line!r}")
+            start, end = round(int(fields[0]) * scale), round(int(fields[1]) * scale)
+            if end > num_samples:
+                clipped = True
+                end = num_samples
+            if start < end:
+                segments.append(PhoneSegment(start, end, fields[2].lower()))
+        if clipped:
+            warnings.warn(f"{utt.phn} runs past the end of its audio ({num_samples} samples): clipped", stacklevel=2)
+        return segments
+
+
+def audio_rate(path: Path) -> int | None:
+    try:
+        return soundfile.info(str(path)).samplerate
+    except (RuntimeError, soundfile.LibsndfileError):
+        return None
+
+
+def _entries(folder: Path) -> dict[str, Path]:
+    """A folder's entries keyed by upper-case name (TIMIT copies differ only in case)."""
+    return {entry.name.upper(): Path(entry.path) for entry in os.scandir(folder)}
+
+
+def _read_speaker_info(doc: Path | None) -> dict[str, str]:
+    """Speaker -> sex from ``DOC/SPKRINFO.TXT`` when present (ids there omit the sex letter)."""
+    if doc is None or not doc.is_dir():
+        return {}
+    info = _entries(doc).get("SPKRINFO.TXT")
+    if info is None:
+        return {}
+    sexes = {}
+    for line in info.read_text(encoding="latin-1").splitlines():
+        fields = line.split()
+        if len(fields) >= 2 and not line.startswith(";") and fields[1] in ("M", "F"):
+            sexes[fields[1] + fields[0].upper()] = fields[1]
+    return sexes
+
+
+class TimitSegments(SequenceDataset):
+    """LDC TIMIT read from ``data_root``: 200 ms feature segments with speaker, sex, dialect and phone labels.
+
+    ``max_speakers`` keeps at most that many speakers per TRAIN/TEST part (core speakers first, then
+    the dev list, then the rest, in sorted order) for quick runs.
+    """
+
+    name = "timit"
+    modality = "audio"
+    identity_name = "speaker"
+    split_names: tuple[str, ...] = SPLIT_NAMES
+
+    def __init__(
+        self,
+        data_root: str | os.PathLike[str],
+        features: str = "logmel80",
+        segment_frames: int = 20,
+        segment_hop: int = 10,
+        keep_sa: bool = False,
+        max_speakers: int | None = None,
+        device: str = "cpu",
+    ) -> None:
+        from cdsvae_eval.data.features import FeatureConfig
+
+        super().__init__()
+        self.config = FeatureConfig(name=features, segment_frames=segment_frames, segment_hop=segment_hop)
+        self.device = device
+        self.corpus = TimitCorpus(data_root, keep_sa=keep_sa)
+        self.max_speakers = max_speakers
+        self._set_factors()
+
+    def _kept_speakers(self) -> set[str]:
+        kept: set[str] = set()
+        for part in PARTS:
+            speakers = self.corpus.speakers(part)
+            if self.max_speakers is not None:
+                priority = {s: (s not in CORE_TEST_REGIONS, s not in DEV_SPEAKERS, s) for s in speakers}
+                speakers = sorted(speakers, key=priority.__getitem__)[: self.max_speakers]
+            kept.update(speakers)
+        return kept
+
+    def _set_factors(self) -> None:
+        kept = self._kept_speakers()
+        self.speaker_ids = sorted(kept)
+        dialects = sorted({u.dialect for u in self.corpus.utterances if u.speaker in kept})
+        from cdsvae_eval.data.features import PHONES_39
+
+        self.factors = (
+            Factor("speaker", "static", tuple(self.speaker_ids)),
+            Factor("sex", "static", ("F", "M")),
+            Factor("dialect", "static", tuple(f"DR{d}" for d in sorted(set(range(1, 9)) | set(dialects)))),
+            Factor("phone", "dynamic", PHONES_39),
+        )
+
+    @property
+    def sequence_shape(self) -> tuple[int, ...]:
+        from cdsvae_eval.data.features import feature_dim
+
+        return (self.config.segment_frames, feature_dim(self.config.name))
+
+    def split_speakers(self, split: str) -> list[str]:
+        kept = set(self.speaker_ids)
+        return [s for s in self.corpus.split_speakers(split) if s in kept]
+
+    def fingerprint(self) -> str:
+        return hash_parts(self.name, self.corpus.fingerprint(), self.config.key(), self.max_speakers)
+
+    def _load_split(self, split: str) -> SequenceSplit:
+        from cdsvae_eval.data.features import load_segments
+
+        train_speakers = set(self.split_speakers("train"))
+        speakers = set(self.split_speakers(split))
+        if not speakers:
+            raise DataError(f"{self.corpus.root}: split {split!r} has no speakers")
+        table = load_segments(self.corpus, self.config, self.device, train_speakers=train_speakers)
+        keep = np.isin(table.speakers, sorted(speakers))
+        if not keep.any():
+            raise DataError(f"{self.corpus.root}: split {split!r} has no readable audio")
+        speaker_index = {s: i for i, s in enumerate(self.speaker_ids)}
+        identity = np.array([speaker_index[s] for s in table.speakers[keep]], dtype=np.int64)
+        dialect_classes = self.factor("dialect").classes
+        return SequenceSplit(
+            name=split,
+            x=table.x[keep],
+            labels={
+                "speaker": identity,
+                "sex": (table.sexes[keep] == "M").astype(np.int64),
+                "dialect": np.array([dialect_classes.index(f"DR{d}") for d in table.dialects[keep]], dtype=np.int64),
+                "phone": table.frame_phones[keep][:, self.config.segment_frames // 2].astype(np.int64),
+            },
+            identity=identity,
+            groups=table.utterance_ids[keep],
+            extras={"frame_phones": table.frame_phones[keep]},
+        )

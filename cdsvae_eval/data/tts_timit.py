@@ -1,0 +1,77 @@
+"""``tts-timit``: the synthesised real-voice corpus, built on first use into the cache and read as TIMIT."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from cdsvae_eval.data.base import hash_parts
+from cdsvae_eval.data.synth_speech import INSTALL_HINT, available_voices, read_voice_roles, synthesize_corpus
+from cdsvae_eval.data.timit import TimitSegments
+from cdsvae_eval.errors import ConfigError, DataError
+from cdsvae_eval.paths import cache_dir
+
+
+def ensure_corpus(speakers: int = 40, sentences: int = 10, seed: int = 0) -> Path:
+    """The cached corpus for these options and the installed voices, synthesised (atomically) if missing."""
+    voices = [v.label for v in available_voices()]
+    if not voices:
+        raise DataError(INSTALL_HINT)
+    key = hash_parts("tts-timit-v1", speakers, sentences, seed, voices)
+    parent = cache_dir("corpora")
+    target = parent / f"tts-timit-{key}"
+    if (target / "DOC" / "VOICES.TXT").is_file():
+        return target
+    building = Path(tempfile.mkdtemp(prefix=f".tts-timit-{key}.", dir=parent))
+    try:
+        synthesize_corpus(building, speakers=speakers, sentences=sentences, seed=seed)
+        try:
+            os.rename(building, target)
+        except OSError:
+            if not (target / "DOC" / "VOICES.TXT").is_file():
+                raise
+    finally:
+        if building.exists():
+            shutil.rmtree(building)
+    return target
+
+
+class TtsTimit(TimitSegments):
+    """A TIMIT-layout corpus synthesised locally from real recorded voices (mbrola/flite).
+
+    Splits: ``train`` (TRAIN speakers), ``dev`` (TRAIN-folder speakers held out from train: unseen
+    speakers of train voices, for checkpoint choice), ``test`` (speakers whose base voices train never used).
+    """
+
+    name = "tts-timit"
+    split_names = ("train", "dev", "test")
+
+    def __init__(
+        self,
+        speakers: int = 40,
+        sentences: int = 10,
+        seed: int = 0,
+        features: str = "logmel80",
+        segment_frames: int = 20,
+        segment_hop: int = 10,
+        max_speakers: int | None = None,
+        device: str = "cpu",
+        data_root: str | None = None,
+    ) -> None:
+        if data_root is not None:
+            raise ConfigError(
+                "dataset 'tts-timit' is synthesised locally and takes no --data-root (use 'timit' for an LDC copy)"
+            )
+        root = ensure_corpus(speakers, sentences, seed)
+        self.roles = read_voice_roles(root)
+        super().__init__(root, features=features, segment_frames=segment_frames, segment_hop=segment_hop,
+                         max_speakers=max_speakers, device=device)
+        self.options = (speakers, sentences, seed)
+
+    def split_speakers(self, split: str) -> list[str]:
+        if split not in self.split_names:
+            raise DataError(f"dataset 'tts-timit' has no split {split!r} (splits: {', '.join(self.split_names)})")
+        kept = set(self.speaker_ids)
+        return sorted(s for s, (role, _) in self.roles.items() if role == split and s in kept)

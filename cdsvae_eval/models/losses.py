@@ -1,0 +1,155 @@
+"""The C-DSVAE training objective, one function per term.
+
+Shape conventions: B is the batch, T the number of frames, D a latent width. Every term is a scalar
+tensor, summed over the non-batch dimensions named in its docstring and averaged over the batch, as
+in the authors' release. Inputs are cast to float32 (and autocast is switched off where a matmul is
+involved) so the terms are safe to compute under bf16 autocast; nothing here synchronises with the
+device.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import Literal
+
+import torch
+import torch.nn.functional as F
+
+from cdsvae_eval.errors import ConfigError
+
+ReconstructionKind = Literal["mse", "l1"]
+
+_LOG_2PI = math.log(2.0 * math.pi)
+
+
+def reconstruction_loss(x_hat: torch.Tensor, x: torch.Tensor, kind: ReconstructionKind = "mse") -> torch.Tensor:
+    """Squared (``"mse"``) or absolute (``"l1"``) error summed over all non-batch dims, mean over batch.
+
+    ``x_hat`` and ``x`` have the same shape ``(B, ...)``, e.g. ``(B, T, C, H, W)`` or ``(B, T, F)``.
+    """
+    if kind not in ("mse", "l1"):
+        raise ConfigError(f"reconstruction loss kind {kind!r} is unknown; expected 'mse' or 'l1'")
+    difference = x_hat.float() - x.float()
+    error = difference.square() if kind == "mse" else difference.abs()
+    return error.flatten(1).sum(dim=1).mean()
+
+
+def kl_static(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL(N(mean, exp(logvar)) || N(0, I)) for ``(B, D)`` posteriors: sum over D, mean over B."""
+    mean, logvar = mean.float(), logvar.float()
+    kl = 0.5 * (mean.square() + logvar.exp() - 1.0 - logvar)
+    return kl.flatten(1).sum(dim=1).mean()
+
+
+def kl_dynamic(
+    post_mean: torch.Tensor,
+    post_logvar: torch.Tensor,
+    prior_mean: torch.Tensor,
+    prior_logvar: torch.Tensor,
+) -> torch.Tensor:
+    """KL(q(z_t | x) || p(z_t | z_<t)) between diagonal Gaussians of shape ``(B, T, D)``.
+
+    Summed over T and D, mean over B.
+    """
+    post_mean, post_logvar = post_mean.float(), post_logvar.float()
+    prior_mean, prior_logvar = prior_mean.float(), prior_logvar.float()
+    kl = 0.5 * (
+        prior_logvar
+        - post_logvar
+        + (post_logvar.exp() + (post_mean - prior_mean).square()) * torch.exp(-prior_logvar)
+        - 1.0
+    )
+    return kl.flatten(1).sum(dim=1).mean()
+
+
+def nt_xent(a: torch.Tensor, b: torch.Tensor, temperature: float = 0.5) -> torch.Tensor:
+    """NT-Xent (InfoNCE) between two views ``a`` and ``b`` of shape ``(B, ...)``, flattened to ``(B, D)``.
+
+    The 2B rows ``[a; b]`` are compared by cosine similarity divided by ``temperature``. Row i's positive
+    is its partner (row i + B for i < B, row i - B otherwise); its negatives are the other 2B - 2 rows;
+    itself is excluded. The loss is the cross-entropy of picking the positive, averaged over all 2B rows.
+    """
+    batch = a.shape[0]
+    with torch.autocast(device_type=a.device.type, enabled=False):
+        rows = F.normalize(torch.cat([a.flatten(1), b.flatten(1)]).float(), dim=1)
+        logits = rows @ rows.T / temperature
+        self_mask = torch.eye(2 * batch, dtype=torch.bool, device=a.device)
+        logits = logits.masked_fill(self_mask, float("-inf"))
+        partner = torch.arange(2 * batch, device=a.device).roll(batch)
+        return F.cross_entropy(logits, partner)
+
+
+def _pairwise_log_density(sample: torch.Tensor, mean: torch.Tensor, log_std: torch.Tensor) -> torch.Tensor:
+    """``out[..., i, j] = sum_d log N(sample[..., i, d]; mean[..., j, d], exp(log_std[..., j, d]))``."""
+    standardised = (sample.unsqueeze(-2) - mean.unsqueeze(-3)) * torch.exp(-log_std.unsqueeze(-3))
+    return (-0.5 * (standardised.square() + _LOG_2PI) - log_std.unsqueeze(-3)).sum(dim=-1)
+
+
+def mi_penalty(
+    s_mean: torch.Tensor,
+    s_logvar: torch.Tensor,
+    s_sample: torch.Tensor,
+    z_mean: torch.Tensor,
+    z_logvar: torch.Tensor,
+    z_sample: torch.Tensor,
+    dataset_size: int,
+    parity: bool = False,
+) -> torch.Tensor:
+    """Minibatch-weighted-sampling estimate of MI(s; z_t), averaged over steps t and samples i.
+
+    ``s_*`` have shape ``(B, Ds)``; ``z_*`` have shape ``(B, T, Dz)``. For each step t and samples i, j:
+    ``a_ij = log q(s_i | x_j)`` and ``b_ij = log q(z_ti | x_j)`` (diagonal Gaussian log-densities summed
+    over dims), and the penalty is ``mean_{t,i} ReLU(log q(s_i, z_ti) - log q(s_i) - log q(z_ti))``.
+
+    Default (correct) estimator: each aggregate-posterior density is the log-mean-exp over the batch,
+    ``log q(s_i) = logsumexp_j a_ij - log B``, ``log q(z_ti) = logsumexp_j b_ij - log B`` and
+    ``log q(s_i, z_ti) = logsumexp_j (a_ij + b_ij) - log B``, so each per-sample estimate is at most
+    log B. ``dataset_size`` is not used by it.
+
+    ``parity=True`` reproduces the authors' release, with its two quirks: the log-densities are
+    computed with sigma = exp(logvar) (log-variance passed where the density expects log-std), and
+    each of the three estimates subtracts log(B * dataset_size), so a constant +log(B * dataset_size)
+    sits inside the ReLU instead of +log B.
+    """
+    if dataset_size < 1:
+        raise ConfigError(f"mi_penalty dataset_size must be a positive training-set size, got {dataset_size}")
+    batch = s_sample.shape[0]
+    log_scale = 1.0 if parity else 0.5
+    log_normaliser = math.log(batch * dataset_size) if parity else math.log(batch)
+    a = _pairwise_log_density(s_sample.float(), s_mean.float(), log_scale * s_logvar.float())
+    b = _pairwise_log_density(
+        z_sample.float().transpose(0, 1),
+        z_mean.float().transpose(0, 1),
+        log_scale * z_logvar.float().transpose(0, 1),
+    )
+    log_q_s = torch.logsumexp(a, dim=-1) - log_normaliser
+    log_q_z = torch.logsumexp(b, dim=-1) - log_normaliser
+    log_q_sz = torch.logsumexp(a.unsqueeze(0) + b, dim=-1) - log_normaliser
+    return F.relu(log_q_sz - log_q_s.unsqueeze(0) - log_q_z).mean()
+
+
+@dataclass(frozen=True)
+class LossWeights:
+    """Weights of the objective's terms; the defaults are the release's."""
+
+    recon: float = 1.0
+    kl_static: float = 1.0
+    kl_dynamic: float = 1.0
+    mi: float = 1.0
+    contrastive_static: float = 10.0
+    contrastive_dynamic: float = 10.0
+
+
+TERM_NAMES = tuple(field.name for field in fields(LossWeights))
+
+
+def total_loss(terms: dict[str, torch.Tensor], weights: LossWeights) -> torch.Tensor:
+    """The weighted sum of the scalar ``terms`` (keys from :data:`TERM_NAMES`); a missing term counts as 0."""
+    unknown = sorted(set(terms) - set(TERM_NAMES))
+    if unknown:
+        raise ValueError(f"unknown loss terms {unknown}; expected a subset of {list(TERM_NAMES)}")
+    weighted = [getattr(weights, name) * terms[name].float() for name in TERM_NAMES if name in terms]
+    if not weighted:
+        return torch.zeros(())
+    return torch.stack(weighted).sum()

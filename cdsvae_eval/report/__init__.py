@@ -1,0 +1,1 @@
+"""Turn results and samples into things people read: tables, JSON results, image grids, plots."""

@@ -1,0 +1,154 @@
+"""Verification metrics on scored trials: the DET curve, EER (three definitions) and normalised minDCF.
+
+Conventions: label 1 = target (same speaker), 0 = non-target; a trial is accepted when its score is
+``>=`` the threshold; rates are fractions, not percent. Everything derives from one sort of the scores
+(:func:`det_curve`), so 10^7 trials take seconds.
+
+How the three EER definitions relate (``tests/tasks/test_metrics.py`` checks each statement):
+
+- :func:`eer` (primary) linearly interpolates the FRR - FAR = 0 crossing between consecutive operating
+  points; tied scores form one threshold, i.e. one diagonal step of the curve.
+- :func:`eer_closest_mean` differs from it by at most a quarter of the crossing step,
+  ``|dFAR - dFRR| / 4``; without tied scores that is at most ``1 / (4 * min(n_target, n_nontarget))``,
+  which is below ``1 / n_trials`` whenever the smaller class holds more than a quarter of the trials.
+- :func:`eer_rocch` is the EER of the ROC convex hull (the best random mixture of two thresholds). It is
+  never above :func:`eer` and never above 0.5, and equals it when the empirical ROC is convex. It has no
+  bound in the number of trials: a dent in the ROC at the crossing makes the two differ by up to 0.5
+  (scores ranking every target below every non-target give EER 1 and ROCCH-EER 0.5).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from cdsvae_eval.errors import ConfigError, DataError
+
+
+class DetCurve(NamedTuple):
+    """Operating points: one per distinct score, after the reject-all point.
+
+    ``far[k]``/``frr[k]`` are the false-acceptance / false-rejection rates when every trial scoring
+    ``>= thresholds[k]`` is accepted. ``thresholds[0]`` is +inf (accept nothing: FAR 0, FRR 1); the last
+    point accepts everything (FAR 1, FRR 0). FAR never decreases along the curve and FRR never increases.
+    """
+
+    far: np.ndarray
+    frr: np.ndarray
+    thresholds: np.ndarray
+
+
+def det_curve(scores: np.ndarray, labels: np.ndarray) -> DetCurve:
+    """Return the :class:`DetCurve` of ``scores``: O(n log n), a sort per class, then cumulative sums."""
+    scores, is_target = _validated(scores, labels)
+    n_target = int(is_target.sum())
+    n_nontarget = len(scores) - n_target
+    # Sorting each class on its own (value sorts, SIMD-fast) and merging the two sorted runs with a
+    # stable sort (linear on two runs) is faster than one argsort of all scores.
+    merged = np.concatenate((np.sort(scores[is_target]), np.sort(scores[~is_target])))
+    order = np.argsort(merged, kind="stable")[::-1]
+    sorted_scores = merged[order]
+    accepted_targets = np.cumsum(order < n_target, dtype=np.int64)
+    last_of_each_score = np.append(np.flatnonzero(sorted_scores[1:] != sorted_scores[:-1]), len(scores) - 1)
+    true_accepts = accepted_targets[last_of_each_score]
+    false_accepts = last_of_each_score + 1 - true_accepts
+    far = np.concatenate(([0.0], false_accepts / n_nontarget))
+    frr = np.concatenate(([1.0], (n_target - true_accepts) / n_target))
+    thresholds = np.concatenate(([np.inf], sorted_scores[last_of_each_score]))
+    return DetCurve(far, frr, thresholds)
+
+
+def eer(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Equal error rate, primary definition (see the module docstring)."""
+    return eer_from_curve(det_curve(scores, labels))
+
+
+def eer_rocch(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Equal error rate of the ROC convex hull."""
+    return eer_rocch_from_curve(det_curve(scores, labels))
+
+
+def eer_closest_mean(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Mean of FAR and FRR at the operating point where they are closest (the first such point)."""
+    return eer_closest_mean_from_curve(det_curve(scores, labels))
+
+
+def min_dcf(scores: np.ndarray, labels: np.ndarray, p_target: float = 0.01) -> float:
+    """Normalised minimum detection cost with c_miss = c_fa = 1 (see :func:`min_dcf_from_curve`)."""
+    return min_dcf_from_curve(det_curve(scores, labels), p_target)
+
+
+def eer_from_curve(curve: DetCurve) -> float:
+    return _diagonal_crossing(curve.far, curve.frr)
+
+
+def eer_rocch_from_curve(curve: DetCurve) -> float:
+    hull = _lower_hull(curve.far, curve.frr)
+    return _diagonal_crossing(curve.far[hull], curve.frr[hull])
+
+
+def eer_closest_mean_from_curve(curve: DetCurve) -> float:
+    k = int(np.argmin(np.abs(curve.frr - curve.far)))
+    return float((curve.far[k] + curve.frr[k]) / 2)
+
+
+def min_dcf_from_curve(curve: DetCurve, p_target: float = 0.01) -> float:
+    """min over operating points (reject-all and accept-all included) of
+    ``(p * FRR + (1 - p) * FAR) / min(p, 1 - p)``; at most 1 (the better trivial system)."""
+    if not 0.0 < p_target < 1.0:
+        raise ConfigError(f"min_dcf: p_target must lie strictly between 0 and 1, got {p_target}")
+    cost = p_target * curve.frr + (1.0 - p_target) * curve.far
+    return float(cost.min() / min(p_target, 1.0 - p_target))
+
+
+def _validated(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    scores = np.asarray(scores, dtype=np.float64).ravel()
+    labels = np.asarray(labels).ravel()
+    if len(scores) != len(labels):
+        raise DataError(f"verification scores: {len(scores)} scores but {len(labels)} labels")
+    if not np.isfinite(scores).all():
+        raise DataError("verification scores: scores must be finite (found NaN or infinity)")
+    is_target = labels == 1
+    if not (is_target | (labels == 0)).all():
+        raise DataError("verification scores: labels must be 1 (target) or 0 (non-target)")
+    n_target = int(is_target.sum())
+    if n_target == 0 or n_target == len(labels):
+        raise DataError(
+            f"verification scores: need both target and non-target trials, got {n_target} target "
+            f"and {len(labels) - n_target} non-target"
+        )
+    return scores, is_target
+
+
+def _diagonal_crossing(far: np.ndarray, frr: np.ndarray) -> float:
+    """FAR at the point where the piecewise-linear curve through (far, frr) meets FAR = FRR.
+
+    ``frr - far`` runs monotonically from 1 (first point) to -1 (last point), so the crossing is found
+    by one binary search.
+    """
+    gap = frr - far
+    k = int(np.searchsorted(-gap, 0.0, side="left"))
+    if gap[k] == 0.0:
+        return float(far[k])
+    fraction = gap[k - 1] / (gap[k - 1] - gap[k])
+    return float(far[k - 1] + fraction * (far[k] - far[k - 1]))
+
+
+def _lower_hull(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Indices of the lower convex hull of points sorted by ``x`` (ties ordered by falling ``y``).
+
+    Each pass drops, all at once, every point on or above the chord joining its current neighbours:
+    such a point is no hull vertex whatever else is dropped. When a pass drops nothing the chain turns
+    strictly left everywhere, which makes it the hull. Every pass is vectorised; a staircase ROC loses
+    most points in the first pass and a convex chain on an integer grid has few vertices.
+    """
+    keep = np.arange(len(x))
+    while len(keep) > 2:
+        left, middle, right = keep[:-2], keep[1:-1], keep[2:]
+        turn = (x[middle] - x[left]) * (y[right] - y[left]) - (y[middle] - y[left]) * (x[right] - x[left])
+        convex = turn > 0
+        if convex.all():
+            break
+        keep = np.concatenate((keep[:1], middle[convex], keep[-1:]))
+    return keep

@@ -1,0 +1,365 @@
+"""Speaker-verification trials, cosine scoring and the speaker bootstrap.
+
+Utterances are indexed 0..U-1; a :class:`Trials` list holds pairs of such indices with a target label.
+Trial lists are exchanged as text lines ``<label> <enrol_id> <test_id>`` (label 1 = same speaker); the
+checksum is the SHA-256 of exactly the bytes :meth:`Trials.write` puts in the file, so
+``sha256sum trials.txt`` reproduces it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+from cdsvae_eval.atomic import write_text
+from cdsvae_eval.errors import ConfigError, DataError
+from cdsvae_eval.tasks.metrics import DetCurve, det_curve, eer_from_curve, min_dcf_from_curve
+
+CORE_TEST_SPEAKERS = (
+    "MDAB0", "MWBT0", "FELC0", "MTAS1", "MWEW0", "FPAS0", "MJMP0", "MLNT0",
+    "FPKT0", "MLLL0", "MTLS0", "FJLM0", "MBPM0", "MKLT0", "FNLP0", "MCMJ0",
+    "MJDH0", "FMGD0", "MGRT0", "MNJM0", "FDHC0", "MJLN0", "MPAM0", "FMLD0",
+)  # fmt: skip
+CORE_UTTERANCES_PER_SPEAKER = 8
+SA_SENTENCES = ("SA1", "SA2")
+
+# Trials scored per chunk are capped at this many gathered floats, so memory stays bounded.
+_CHUNK_FLOATS = 1 << 22
+# Up to this many utterances the bootstrap scores trials by looking up one cosine (Gram) matrix.
+_GRAM_MAX_UTTERANCES = 4096
+
+MetricFn = Callable[[DetCurve], float]
+
+
+@dataclass(frozen=True)
+class Trials:
+    """Trials ``(enrol[k], test[k])`` with ``label[k]`` 1 for same-speaker pairs, 0 otherwise."""
+
+    enrol: np.ndarray
+    test: np.ndarray
+    label: np.ndarray
+    protocol: str
+
+    def __post_init__(self) -> None:
+        if not (self.enrol.shape == self.test.shape == self.label.shape) or self.enrol.ndim != 1:
+            raise DataError(
+                f"trials {self.protocol!r}: enrol, test and label must be 1-D of one length, got shapes "
+                f"{self.enrol.shape}, {self.test.shape}, {self.label.shape}"
+            )
+
+    def __len__(self) -> int:
+        return len(self.label)
+
+    @property
+    def n_target(self) -> int:
+        return int(np.count_nonzero(self.label))
+
+    @property
+    def n_nontarget(self) -> int:
+        return len(self) - self.n_target
+
+    def text(self, ids: Sequence[str] | np.ndarray) -> str:
+        """The trial list as lines ``<label> <enrol_id> <test_id>``, each ending in a newline."""
+        enrol_ids, test_ids = _trial_ids(self, ids)
+        return "".join(
+            f"{label} {enrol} {test}\n"
+            for label, enrol, test in zip(self.label.tolist(), enrol_ids.tolist(), test_ids.tolist())
+        )
+
+    def checksum(self, ids: Sequence[str] | np.ndarray) -> str:
+        """SHA-256 (hex) of :meth:`text`: the same for anyone who scores the same trial list."""
+        return hashlib.sha256(self.text(ids).encode("utf-8")).hexdigest()
+
+    def write(self, path: str | Path, ids: Sequence[str] | np.ndarray) -> None:
+        write_text(path, self.text(ids))
+
+
+def write_scores(path: str | Path, trials: Trials, ids: Sequence[str] | np.ndarray, scores: np.ndarray) -> None:
+    """Write lines ``<enrol_id> <test_id> <label> <score>`` atomically; scores round-trip exactly."""
+    if len(scores) != len(trials):
+        raise DataError(f"score file {path}: {len(scores)} scores for {len(trials)} trials")
+    enrol_ids, test_ids = _trial_ids(trials, ids)
+    rows = zip(enrol_ids.tolist(), test_ids.tolist(), trials.label.tolist(), np.asarray(scores, np.float64).tolist())
+    write_text(path, "".join(f"{enrol} {test} {label} {score!r}\n" for enrol, test, label, score in rows))
+
+
+def all_pairs_trials(speakers: np.ndarray, max_trials: int | None = None, seed: int = 0) -> Trials:
+    """Every unordered pair ``i < j`` of utterances, ordered by ``(i, j)``.
+
+    ``speakers[i]`` is utterance ``i``'s speaker. When there are more than ``max_trials`` pairs, ALL
+    target pairs are kept and non-target pairs are drawn uniformly without replacement (seeded) to fill
+    ``max_trials``; the protocol name then records ``max_trials`` and ``seed``. Target trials are the
+    scarce ones, so sampling them would waste the information that limits the EER's precision.
+    """
+    speakers = np.asarray(speakers)
+    n = len(speakers)
+    n_pairs = n * (n - 1) // 2
+    if max_trials is not None and max_trials < 2:
+        raise ConfigError(f"max_trials must be at least 2, got {max_trials}")
+    if max_trials is None or n_pairs <= max_trials:
+        enrol, test = np.triu_indices(n, k=1)
+        return Trials(enrol, test, (speakers[enrol] == speakers[test]).astype(np.int8), "all-pairs")
+    target = _target_pair_index(speakers)
+    n_nontarget = max_trials - len(target)
+    if n_nontarget < 1:
+        raise ConfigError(
+            f"max_trials={max_trials} leaves no room for non-target trials: there are {len(target)} target pairs"
+        )
+    rng = np.random.default_rng(seed)
+    nontarget = _sample_nontarget_pair_index(speakers, n_pairs, n_nontarget, rng)
+    enrol, test = _pair_from_index(np.sort(np.concatenate((target, nontarget))), n)
+    label = (speakers[enrol] == speakers[test]).astype(np.int8)
+    return Trials(enrol, test, label, f"all-pairs-sample(max_trials={max_trials},seed={seed})")
+
+
+def core_allpairs_trials(utt_ids: Sequence[str] | np.ndarray, speakers: Sequence[str] | np.ndarray) -> Trials:
+    """TIMIT ``core-allpairs``: all pairs among the 24 core-test speakers' utterances.
+
+    ``speakers`` are TIMIT speaker ids (case-insensitive, e.g. ``MDAB0``); other speakers are ignored.
+    Utterances whose id ends in ``SA1``/``SA2`` (e.g. ``MDAB0/SA1``) are dropped, as the protocol says.
+    The indices in the returned trials refer to the given arrays. With the real layout this is 192
+    utterances, 18,336 trials, 672 of them target; other counts give a warning.
+    """
+    utt_ids = np.asarray(utt_ids, dtype=str)
+    names = np.char.upper(np.asarray(speakers, dtype=str))
+    if len(utt_ids) != len(names):
+        raise DataError(f"core-allpairs: {len(utt_ids)} utterance ids but {len(names)} speaker ids")
+    missing = sorted(set(CORE_TEST_SPEAKERS) - set(names.tolist()))
+    if len(missing) == len(CORE_TEST_SPEAKERS):
+        raise DataError(
+            "core-allpairs needs TIMIT speaker ids as speaker names (e.g. MDAB0); none of the 24 core-test "
+            f"speakers is among the {len(set(names.tolist()))} given"
+        )
+    if missing:
+        raise DataError(
+            f"core-allpairs needs all 24 TIMIT core-test speakers; missing {len(missing)}: {' '.join(missing)}"
+        )
+    chosen = np.flatnonzero(np.isin(names, CORE_TEST_SPEAKERS) & ~_is_sa_sentence(utt_ids))
+    counts = dict(zip(*np.unique(names[chosen], return_counts=True)))
+    unusual = {name: int(count) for name, count in counts.items() if count != CORE_UTTERANCES_PER_SPEAKER}
+    if unusual:
+        warnings.warn(
+            f"core-allpairs expects {CORE_UTTERANCES_PER_SPEAKER} utterances per core speaker (SA1/SA2 "
+            f"dropped) but got {unusual}; the trial counts will differ from the published 18,336",
+            stacklevel=2,
+        )
+    pairs = all_pairs_trials(names[chosen])
+    return Trials(chosen[pairs.enrol], chosen[pairs.test], pairs.label, "core-allpairs")
+
+
+def cosine_scores(emb: np.ndarray, trials: Trials) -> np.ndarray:
+    """Cosine similarity of each trial's two utterance embeddings (rows of ``emb``, shape (U, D)).
+
+    Rows are normalised once; trials are scored in chunks so memory stays bounded for 10^7 trials. A
+    zero embedding has cosine 0 with everything.
+    """
+    return _cosine_of_pairs(_unit_rows(emb), trials.enrol, trials.test)
+
+
+def speaker_bootstrap(
+    emb: np.ndarray,
+    speakers: np.ndarray,
+    build_trials: Callable[[np.ndarray], Trials],
+    metric_fns: dict[str, MetricFn],
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> dict[str, tuple[float, float, np.ndarray]]:
+    """95% percentile intervals of metrics under resampling of SPEAKERS with replacement.
+
+    Each replicate draws as many speakers as there are, with replacement, and takes all utterances of
+    every drawn speaker; a speaker drawn twice contributes two copies of its utterances. Copies keep
+    their speaker's identity, so pairs of two different utterances across copies are target trials,
+    but a pair of an utterance with its own copy is dropped (it would be a trivial target trial with
+    cosine 1). ``build_trials(speakers_of_resampled_utterances)`` builds each replicate's trials and
+    each metric is a function of the replicate's DET curve, computed once. Replicates that lack target
+    or non-target trials (e.g. one speaker drawn every time) are redrawn. Returns
+    ``{name: (ci_low, ci_high, values)}`` with the ``n_boot`` replicate values.
+    """
+    if n_boot < 1:
+        raise ConfigError(f"speaker bootstrap: n_boot must be at least 1, got {n_boot}")
+    speakers = np.asarray(speakers)
+    if len(emb) != len(speakers):
+        raise DataError(f"speaker bootstrap: {len(emb)} embeddings but {len(speakers)} speaker labels")
+    _, speaker_of = np.unique(speakers, return_inverse=True)
+    by_speaker = np.argsort(speaker_of, kind="stable")
+    utterances_of = np.split(by_speaker, np.cumsum(np.bincount(speaker_of))[:-1])
+    score_pairs = _pair_scorer(emb)
+    rng = np.random.default_rng(seed)
+    values = {name: np.empty(n_boot) for name in metric_fns}
+    done, attempts = 0, 0
+    while done < n_boot:
+        attempts += 1
+        if attempts > 10 * n_boot + 100:
+            raise DataError(
+                f"speaker bootstrap: only {done} of {attempts - 1} replicates had both target and "
+                f"non-target trials; {len(utterances_of)} speakers are too few"
+            )
+        drawn = rng.integers(0, len(utterances_of), size=len(utterances_of))
+        source = np.concatenate([utterances_of[s] for s in drawn])
+        trials = build_trials(speakers[source])
+        keep = source[trials.enrol] != source[trials.test]
+        label = trials.label[keep]
+        n_target = int(np.count_nonzero(label))
+        if n_target == 0 or n_target == len(label):
+            continue
+        curve = det_curve(score_pairs(source[trials.enrol[keep]], source[trials.test[keep]]), label)
+        for name, fn in metric_fns.items():
+            values[name][done] = fn(curve)
+        done += 1
+    return {
+        name: (float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5)), v) for name, v in values.items()
+    }
+
+
+def evaluate_verification(
+    emb: np.ndarray,
+    speakers: np.ndarray,
+    trials: Trials,
+    n_boot: int = 1000,
+    seed: int = 0,
+    utt_ids: Sequence[str] | np.ndarray | None = None,
+    max_trials: int | None = None,
+) -> dict[str, object]:
+    """Cosine-score ``trials`` and report EER and minDCF(0.01, 0.05) with speaker-bootstrap CIs.
+
+    The bootstrap resamples the speakers of the utterances that occur in ``trials`` and rebuilds each
+    replicate's trials with :func:`all_pairs_trials` (``max_trials``, ``seed``), which reproduces both
+    ``all-pairs`` and ``core-allpairs`` on the resampled set. ``n_boot=0`` skips it (CIs are None).
+    The checksum uses ``utt_ids``, else ids ``row<i>``. Rates are fractions.
+    """
+    speakers = np.asarray(speakers)
+    if len(emb) != len(speakers):
+        raise DataError(f"verification: {len(emb)} embeddings but {len(speakers)} speaker labels")
+    ids = np.asarray(utt_ids if utt_ids is not None else [f"row{i}" for i in range(len(emb))], dtype=str)
+    curve = det_curve(cosine_scores(emb, trials), trials.label)
+    metric_fns: dict[str, MetricFn] = {
+        "eer": eer_from_curve,
+        "min_dcf_0.01": partial(min_dcf_from_curve, p_target=0.01),
+        "min_dcf_0.05": partial(min_dcf_from_curve, p_target=0.05),
+    }
+    used = np.unique(np.concatenate((trials.enrol, trials.test)))
+    intervals = (
+        speaker_bootstrap(
+            emb[used],
+            speakers[used],
+            partial(all_pairs_trials, max_trials=max_trials, seed=seed),
+            metric_fns,
+            n_boot=n_boot,
+            seed=seed,
+        )
+        if n_boot > 0
+        else {}
+    )
+    summary: dict[str, object] = {}
+    for name, fn in metric_fns.items():
+        low, high, values = intervals.get(name, (None, None, None))
+        summary[name] = {
+            "value": fn(curve),
+            "ci_low": low,
+            "ci_high": high,
+            "std": float(np.std(values, ddof=1)) if values is not None and len(values) > 1 else None,
+        }
+    summary.update(
+        n_target=trials.n_target,
+        n_nontarget=trials.n_nontarget,
+        n_speakers=len(np.unique(speakers[used])),
+        n_utterances=len(used),
+        n_boot=n_boot,
+        trials_checksum=trials.checksum(ids),
+    )
+    return summary
+
+
+def _trial_ids(trials: Trials, ids: Sequence[str] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ids = np.asarray(ids, dtype=str)
+    if len(trials) and max(int(trials.enrol.max()), int(trials.test.max())) >= len(ids):
+        raise DataError(f"trials {trials.protocol!r} refer to utterance indices beyond the {len(ids)} ids given")
+    used = np.unique(np.concatenate((trials.enrol, trials.test)))
+    if any(not name or len(name.split()) != 1 or name.strip() != name for name in ids[used].tolist()):
+        raise DataError(f"trials {trials.protocol!r}: utterance ids must be non-empty and contain no whitespace")
+    return ids[trials.enrol], ids[trials.test]
+
+
+def _is_sa_sentence(utt_ids: np.ndarray) -> np.ndarray:
+    stems = [name.replace("\\", "/").rsplit("/", 1)[-1].split(".", 1)[0].upper() for name in utt_ids.tolist()]
+    return np.array([stem.endswith(SA_SENTENCES) for stem in stems], dtype=bool)
+
+
+def _pair_index(i: np.ndarray, j: np.ndarray, n: int) -> np.ndarray:
+    """Position of pair ``(i, j)``, ``i < j``, in the row-major list of all pairs of ``n`` items."""
+    return i * (2 * n - i - 1) // 2 + (j - i - 1)
+
+
+def _pair_from_index(k: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse of :func:`_pair_index` (a closed form, then an exact integer correction)."""
+    k = np.asarray(k, dtype=np.int64)
+    i = np.floor(((2 * n - 1) - np.sqrt((2.0 * n - 1) ** 2 - 8.0 * k)) / 2).astype(np.int64)
+    i = np.clip(i, 0, n - 2)
+    i -= _row_start(i, n) > k
+    i += _row_start(i + 1, n) <= k
+    return i, k - _row_start(i, n) + i + 1
+
+
+def _row_start(i: np.ndarray, n: int) -> np.ndarray:
+    return _pair_index(i, i + 1, n)
+
+
+def _target_pair_index(speakers: np.ndarray) -> np.ndarray:
+    _, speaker_of = np.unique(speakers, return_inverse=True)
+    by_speaker = np.argsort(speaker_of, kind="stable")
+    groups = np.split(by_speaker, np.cumsum(np.bincount(speaker_of))[:-1])
+    n = len(speakers)
+    parts = []
+    for group in groups:
+        a, b = np.triu_indices(len(group), k=1)
+        parts.append(_pair_index(group[a], group[b], n))
+    return np.concatenate(parts)
+
+
+def _sample_nontarget_pair_index(
+    speakers: np.ndarray, n_pairs: int, count: int, rng: np.random.Generator
+) -> np.ndarray:
+    """``count`` distinct non-target pair positions, uniformly at random.
+
+    Draws with replacement, keeps distinct non-target positions until there are enough, then takes a
+    uniform subset: every step treats all non-target pairs alike, so the result is a uniform sample.
+    """
+    n = len(speakers)
+    found = np.empty(0, dtype=np.int64)
+    while len(found) < count:
+        draw = rng.integers(0, n_pairs, size=2 * (count - len(found)) + 64)
+        i, j = _pair_from_index(draw, n)
+        found = np.union1d(found, draw[speakers[i] != speakers[j]])
+    return rng.choice(found, size=count, replace=False)
+
+
+def _unit_rows(emb: np.ndarray) -> np.ndarray:
+    emb = np.asarray(emb, dtype=np.float64)
+    if emb.ndim != 2:
+        raise DataError(f"embeddings must be 2-D (utterances, dims), got shape {emb.shape}")
+    norms = np.linalg.norm(emb, axis=1, keepdims=True)
+    return np.divide(emb, norms, out=np.zeros_like(emb), where=norms > 0)
+
+
+def _cosine_of_pairs(unit: np.ndarray, enrol: np.ndarray, test: np.ndarray) -> np.ndarray:
+    scores = np.empty(len(enrol))
+    chunk = max(1, _CHUNK_FLOATS // max(1, unit.shape[1]))
+    for start in range(0, len(enrol), chunk):
+        stop = start + chunk
+        scores[start:stop] = np.einsum("ij,ij->i", unit[enrol[start:stop]], unit[test[start:stop]])
+    return scores
+
+
+def _pair_scorer(emb: np.ndarray) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """Cosine of utterance pairs: a Gram-matrix lookup for small sets, chunked dot products otherwise."""
+    unit = _unit_rows(emb)
+    if len(unit) <= _GRAM_MAX_UTTERANCES:
+        gram = unit @ unit.T
+        return lambda enrol, test: gram[enrol, test]
+    return partial(_cosine_of_pairs, unit)

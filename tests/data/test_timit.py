@@ -1,0 +1,126 @@
+import hashlib
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from cdsvae_eval.data.formant_synth import write_formant_timit
+from cdsvae_eval.data.registry import get_dataset
+from cdsvae_eval.data.timit import CORE_TEST_SPEAKERS, DEV_SPEAKERS, TimitCorpus, TimitSegments
+from cdsvae_eval.errors import DataError
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("CDSVAE_EVAL_CACHE", str(tmp_path / "cache"))
+
+
+def tree_hash(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        digest.update(str(path.relative_to(root)).encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def split_summary(corpus: TimitCorpus) -> dict[str, list[str]]:
+    return {s: sorted(u.id for u in corpus.split(s)) for s in ("train", "dev", "test", "core-test")}
+
+
+def test_case_and_container_variants_read_identically(tmp_path):
+    upper = write_formant_timit(tmp_path / "upper", seed=3)
+    lower = write_formant_timit(tmp_path / "lower", seed=3, lowercase=True)
+    riff = write_formant_timit(tmp_path / "riff", seed=3, riff=True)
+    assert (lower / "train").is_dir() and not (lower / "TRAIN").exists()
+    assert soundfile.info(str(next(upper.rglob("*.WAV")))).format == "NIST"
+    assert soundfile.info(str(next(riff.rglob("*.WAV")))).format == "WAV"
+    summaries = [split_summary(TimitCorpus(root)) for root in (upper, lower, riff)]
+    assert summaries[0] == summaries[1] == summaries[2]
+    assert len(summaries[0]["train"]) == 4 * 4 and len(summaries[0]["test"]) == 3 * 4
+    assert all(u.count("/") == 1 and u.split("/")[0].isupper() for u in summaries[1]["train"])
+    audio = [TimitCorpus(root).read_audio(TimitCorpus(root).utterances[0]) for root in (upper, lower, riff)]
+    np.testing.assert_array_equal(audio[0], audio[1])
+    np.testing.assert_array_equal(audio[0], audio[2])
+
+
+def test_core_and_dev_speakers_and_sa(tmp_path):
+    root = write_formant_timit(tmp_path / "t", speakers_per_split={"TRAIN": 2, "TEST": 2}, sentences=1, core=True, sa=True)
+    corpus = TimitCorpus(root)
+    assert corpus.split_speakers("core-test") == sorted(CORE_TEST_SPEAKERS)
+    assert corpus.split_speakers("dev") == sorted(DEV_SPEAKERS[:2])
+    assert len(corpus.split_speakers("test")) == 26
+    assert not any(u.kind == "SA" for u in corpus.utterances)
+    with_sa = TimitCorpus(root, keep_sa=True)
+    assert sum(u.kind == "SA" for u in with_sa.utterances) == 2 * (2 + 26)
+    felc = [u for u in corpus.utterances if u.speaker == "FELC0"][0]
+    assert (felc.sex, felc.dialect, felc.part) == ("F", 1, "TEST")
+
+
+def test_not_a_timit_tree_names_the_missing_folder(tmp_path):
+    (tmp_path / "TRAIN").mkdir()
+    with pytest.raises(DataError, match=r"expected TRAIN/ and TEST/.*missing TEST/"):
+        TimitCorpus(tmp_path)
+    with pytest.raises(DataError, match="not a folder"):
+        TimitCorpus(tmp_path / "nowhere")
+
+
+def test_bad_files_are_skipped_resampled_or_clipped_with_warnings_and_the_tree_is_untouched(tmp_path):
+    root = write_formant_timit(tmp_path / "t", sentences=2, seed=1)
+    corpus = TimitCorpus(root)
+    empty, low_rate, long_phn = corpus.split("test")[:3]
+    soundfile.write(str(empty.wav), np.zeros(0, np.int16), 16000, format="NIST", subtype="PCM_16")
+    audio16, _ = soundfile.read(str(low_rate.wav), dtype="int16")
+    soundfile.write(str(low_rate.wav), audio16[::2], 8000, format="NIST", subtype="PCM_16")
+    phn_8k = [(int(a) // 2, int(b) // 2, p) for a, b, p in (l.split() for l in low_rate.phn.read_text().splitlines())]
+    low_rate.phn.write_text("".join(f"{a} {b} {p}\n" for a, b, p in phn_8k))
+    n = soundfile.info(str(long_phn.wav)).frames
+    long_phn.phn.write_text(long_phn.phn.read_text() + f"{n} {n + 5000} h#\n")
+    before = tree_hash(root)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dataset = TimitSegments(root)
+        test = dataset.split("test")
+    messages = [str(w.message) for w in caught]
+    assert any("zero-length" in m and str(empty.wav) in m for m in messages)
+    assert any("8000 Hz" in m and "resampling" in m for m in messages)
+    assert any(str(long_phn.phn) in m and "clipped" in m for m in messages)
+    assert empty.id not in set(test.groups) and low_rate.id in set(test.groups)
+    assert tree_hash(root) == before
+    corpus = TimitCorpus(root)
+    with pytest.warns(UserWarning, match="resampling"):
+        resampled = corpus.read_audio(low_rate)
+    assert abs(len(resampled) - len(audio16)) <= 2
+    phones = corpus.read_phones(low_rate, len(resampled), rate=8000)
+    assert abs(phones[-1].end - phn_8k[-1][1] * 2) <= 2
+
+
+def test_a_split_without_readable_audio_is_an_error(tmp_path):
+    root = write_formant_timit(tmp_path / "t", speakers_per_split={"TRAIN": 2, "TEST": 1}, sentences=1)
+    for utt in TimitCorpus(root).split("test"):
+        utt.wav.write_bytes(b"")
+    dataset = TimitSegments(root)
+    with pytest.warns(UserWarning, match=r"skipping unreadable audio .*SX1\.WAV"):
+        with pytest.warns(UserWarning, match="skipped 1 unreadable"):
+            assert len(dataset.split("train")) > 0
+    with pytest.raises(DataError, match="split 'test' has no readable audio"), pytest.warns(UserWarning):
+        dataset.split("test")
+
+
+def test_registered_dataset_labels(tmp_path):
+    root = write_formant_timit(tmp_path / "t", speakers_per_split={"TRAIN": 3, "TEST": 2}, sentences=1, core=True)
+    dataset = get_dataset("timit", data_root=str(root), max_speakers=5)
+    assert isinstance(dataset, TimitSegments) and dataset.modality == "audio"
+    assert set(dataset.split_speakers("test")) <= set(CORE_TEST_SPEAKERS)
+    core = dataset.split("core-test")
+    assert core.x.shape[1:] == (20, 80) and core.x.dtype == np.float32
+    speaker_names = np.array(dataset.factor("speaker").classes)[core.identity]
+    assert all(g.split("/")[0] == s for g, s in zip(core.groups, speaker_names))
+    sexes = np.array(["F", "M"])[core.labels["sex"]]
+    assert all(s[0] == x for s, x in zip(speaker_names, sexes))
+    assert np.array_equal(core.labels["phone"], core.extras["frame_phones"][:, 10])
+    assert dataset.factor("phone").num_classes == 39
+    train_ids = set(dataset.split("train").identity)
+    assert train_ids.isdisjoint(set(core.identity))
