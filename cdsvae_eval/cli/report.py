@@ -1,0 +1,36 @@
+"""``cdsvae-eval report``: many results files as one table, CSV, Markdown or few-shot plot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cdsvae_eval.cli.console import make_console
+from cdsvae_eval.errors import ConfigError
+from cdsvae_eval.report.aggregate import load_rows, run_labels, to_markdown, write_csv
+from cdsvae_eval.report.plots import few_shot_curves, plot_few_shot_curves
+from cdsvae_eval.report.results import load_result
+from cdsvae_eval.report.tables import comparison_table
+
+
+@click.command()
+@click.argument("results", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="Also write one row per run, task and metric.")
+@click.option("--markdown", is_flag=True, help="Print a Markdown table instead of the rich table.")
+@click.option("--plot", "plot_path", type=click.Path(path_type=Path), help="Overlay the few-shot curves of all runs in a PNG.")
+def report(results: tuple[Path, ...], csv_path: Path | None, markdown: bool, plot_path: Path | None) -> None:
+    """Compare results files; the first run is the reference, values inside its 95% CI print dim."""
+    rows = load_rows(results)
+    console = make_console()
+    if markdown:
+        click.echo(to_markdown(rows), nl=False)
+    else:
+        console.print(comparison_table(rows))
+    if csv_path is not None:
+        console.print(f"wrote {write_csv(rows, csv_path)}")
+    if plot_path is not None:
+        curves = few_shot_curves((label, load_result(path)) for label, path in zip(run_labels(results), results))
+        if not curves:
+            raise ConfigError("--plot needs at least one few-shot results file among the results given")
+        console.print(f"wrote {plot_few_shot_curves(curves, plot_path)}")

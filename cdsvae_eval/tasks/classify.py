@@ -1,0 +1,128 @@
+"""``classify``: linear probes on frozen codes, in both directions.
+
+Every labelled factor is predicted from the static code and from the dynamic codes. Good
+disentanglement means high accuracy from the code that matches the factor's kind and accuracy near
+chance from the other one, so ``higher_is_better`` is True for matching pairs and False for the
+cross pairs (leakage). Probes are fitted on the train split and scored on the eval split; the 95%
+interval resamples eval rows (percentile bootstrap, 1000 replicates, seeded).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cdsvae_eval.codes import CodeSet
+from cdsvae_eval.tasks.base import MetricSpec, MetricValue, Task, TaskInputs, TaskResult
+from cdsvae_eval.tasks.probes import (
+    BOOTSTRAP_REPS,
+    PROBE_DESCRIPTION,
+    VIEW_DESCRIPTIONS,
+    VIEWS,
+    bootstrap_ci,
+    feature_view,
+    majority_rate,
+    probe_correct,
+    train_eval_codes,
+)
+from cdsvae_eval.tasks.registry import register_task
+
+
+@dataclass
+class ClassifyOptions:
+    train_split: str = "train"
+    eval_split: str = "test"
+
+
+@register_task
+class Classify(Task):
+    name = "classify"
+    version = "1.0"
+    description = "linear probes: every factor from the static code and from the dynamic codes"
+    needs = frozenset({"codes"})
+    Options = ClassifyOptions
+    metric_specs = (
+        MetricSpec(
+            "acc_{factor}_from_{code}",
+            higher_is_better=True,
+            description="probe accuracy on the eval split; higher is better when the code matches the "
+            "factor's kind, lower is better otherwise (leakage)",
+        ),
+        MetricSpec(
+            "chance_{factor}",
+            higher_is_better=False,
+            description="informational: majority-class rate on the eval split",
+        ),
+        MetricSpec(
+            "baseline_acc_{factor}_from_{code}",
+            higher_is_better=True,
+            description="the same probe on codes of a randomly initialised model (when given)",
+        ),
+    )
+
+    def run(self, inputs: TaskInputs, options: ClassifyOptions, seed: int, out_dir: Path | None) -> TaskResult:
+        train, test = train_eval_codes(inputs.codes, options.train_split, options.eval_split, self.name)
+        metrics, rows, skipped = _probe_all(train, test, seed, prefix="")
+        if inputs.baseline_codes is not None:
+            base_train, base_test = train_eval_codes(
+                inputs.baseline_codes, options.train_split, options.eval_split, self.name
+            )
+            base_metrics, base_rows, _ = _probe_all(base_train, base_test, seed, prefix="baseline_")
+            metrics.update(base_metrics)
+            rows += base_rows
+        protocol: dict[str, Any] = {
+            "name": "linear-probe-both-directions",
+            "probe": PROBE_DESCRIPTION,
+            "views": VIEW_DESCRIPTIONS,
+            "train_split": options.train_split,
+            "eval_split": options.eval_split,
+            "n_train": len(train),
+            "n_eval": len(test),
+            "ci": f"95% percentile bootstrap over eval rows, {BOOTSTRAP_REPS} replicates",
+            "chance": "majority-class rate on the eval split",
+            "baseline_codes": inputs.baseline_codes is not None,
+            "skipped": skipped,
+        }
+        return TaskResult(metrics=metrics, protocol=protocol, tables={"probes": rows})
+
+
+def _probe_all(
+    train: CodeSet, test: CodeSet, seed: int, prefix: str
+) -> tuple[dict[str, MetricValue], list[dict[str, Any]], dict[str, str]]:
+    metrics: dict[str, MetricValue] = {}
+    rows: list[dict[str, Any]] = []
+    skipped: dict[str, str] = {}
+    features = {view: (feature_view(train, view), feature_view(test, view)) for view in VIEWS}
+    for factor in sorted(train.labels):
+        train_y, test_y = train.labels[factor], test.labels[factor]
+        kind = train.factors[factor].kind
+        present = len(set(train_y.tolist()))
+        if present < 2:
+            skipped[factor] = f"only {present} class present in the train split"
+            continue
+        chance = majority_rate(test_y)
+        if not prefix:
+            metrics[f"chance_{factor}"] = MetricValue(chance, higher_is_better=False)
+        for view in VIEWS:
+            train_x, test_x = features[view]
+            correct = probe_correct(train_x, train_y, test_x, test_y, seed)
+            low, high = bootstrap_ci(correct, seed)
+            accuracy = float(correct.mean())
+            metrics[f"{prefix}acc_{factor}_from_{view}"] = MetricValue(
+                accuracy, higher_is_better=view == kind, ci_low=low, ci_high=high
+            )
+            rows.append(
+                {
+                    "codes": "baseline" if prefix else "model",
+                    "factor": factor,
+                    "kind": kind,
+                    "code": view,
+                    "accuracy": accuracy,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "chance": chance,
+                    "n_classes": len(train.factors[factor].classes),
+                }
+            )
+    return metrics, rows, skipped

@@ -1,0 +1,157 @@
+"""Run a task by name: build its options, check its needs, time it, write its results file.
+
+This is the one entry point the CLI and Python users share::
+
+    result, path = run_task("classify", TaskInputs(codes=load_codes("codes.npz")), out_dir="results")
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import types
+import typing
+from pathlib import Path
+from typing import Any, Mapping
+
+from cdsvae_eval.errors import CdsvaeError, ConfigError
+from cdsvae_eval.tasks.base import Task, TaskInputs, TaskResult
+from cdsvae_eval.tasks.registry import get_task
+
+_NEED_DESCRIPTIONS = {
+    "codes": "codes (a code file or a checkpoint)",
+    "decoder": "a decoder (a --checkpoint run, not a code file)",
+    "dataset": "a dataset",
+}
+
+
+def run_task(
+    name: str,
+    inputs: TaskInputs,
+    options: Mapping[str, Any] | None = None,
+    seed: int = 0,
+    out_dir: str | Path | None = None,
+    force: bool = False,
+    *,
+    codes_path: str | Path | None = None,
+    checkpoint: str | Path | None = None,
+) -> tuple[TaskResult, Path | None]:
+    """Run task ``name`` on ``inputs``; with ``out_dir``, write ``<out_dir>/<task>.json`` and return its path.
+
+    ``options`` maps option names to values or to strings parsed by the option's type (as given on
+    the command line); ``codes_path`` and ``checkpoint`` are recorded in the results file.
+    """
+    from cdsvae_eval.report.results import result_path, result_record, write_result
+
+    task = get_task(name)
+    task_options = build_options(task, options)
+    missing = missing_needs(task, inputs)
+    if missing:
+        wanted = " and ".join(_NEED_DESCRIPTIONS.get(need, need) for need in missing)
+        raise ConfigError(f"task {task.name!r} needs {wanted}, which was not given")
+    if out_dir is not None and not force and result_path(out_dir, task.name).exists():
+        raise ConfigError(f"results file {result_path(out_dir, task.name)} already exists; use --force to overwrite it")
+    start = time.perf_counter()
+    try:
+        result = task().run(inputs, task_options, seed, Path(out_dir) if out_dir is not None else None)
+    except CdsvaeError as error:
+        if task.name in str(error):
+            raise
+        raise type(error)(f"task {task.name!r}: {error}") from None
+    wall_time_s = time.perf_counter() - start
+    if out_dir is None:
+        return result, None
+    record = result_record(
+        task,
+        result,
+        options=task_options,
+        seed=seed,
+        wall_time_s=wall_time_s,
+        codes=inputs.codes,
+        codes_path=codes_path,
+        checkpoint=checkpoint,
+    )
+    return result, write_result(record, out_dir, force=force)
+
+
+def missing_needs(task: type[Task], inputs: TaskInputs) -> list[str]:
+    """The needs of ``task`` that ``inputs`` do not satisfy, in a stable order."""
+    given = {
+        "codes": inputs.codes is not None,
+        "decoder": inputs.model is not None,
+        "dataset": inputs.dataset is not None,
+    }
+    return sorted(need for need in task.needs if not given.get(need, False))
+
+
+def option_names(task: type[Task]) -> list[str]:
+    return [field.name for field in dataclasses.fields(task.Options)]
+
+
+def build_options(task: type[Task], values: Mapping[str, Any] | None) -> Any:
+    """The task's ``Options`` dataclass from ``values``; strings are parsed by each field's type."""
+    values = dict(values or {})
+    known = option_names(task)
+    unknown = [key for key in values if key not in known]
+    if unknown:
+        listed = ", ".join(known) if known else "none"
+        raise ConfigError(f"task {task.name!r} has no option {unknown[0]!r} (its options: {listed})")
+    hints = typing.get_type_hints(task.Options)
+    parsed = {}
+    for key, value in values.items():
+        if isinstance(value, str):
+            parsed[key] = parse_option_value(value, hints[key], key, task.name)
+        elif isinstance(value, list):
+            parsed[key] = tuple(value)
+        else:
+            parsed[key] = value
+    return task.Options(**parsed)
+
+
+def parse_option_value(text: str, annotation: Any, option: str, task_name: str) -> Any:
+    """Parse ``text`` as ``annotation``: bool, int, float, str, Path, Literal, unions and tuples."""
+    try:
+        return _parse(text.strip(), annotation)
+    except (ValueError, TypeError):
+        raise ConfigError(
+            f"option {option!r} of task {task_name!r} expects {_type_name(annotation)}, got {text!r}"
+        ) from None
+
+
+def _parse(text: str, annotation: Any) -> Any:
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        if text.lower() in ("none", "null") and type(None) in args:
+            return None
+        for member in (arg for arg in args if arg is not type(None)):
+            try:
+                return _parse(text, member)
+            except (ValueError, TypeError):
+                continue
+        raise ValueError(text)
+    if origin is tuple:
+        items = [item.strip() for item in text.split(",") if item.strip()]
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_parse(item, args[0]) for item in items)
+        if len(items) != len(args):
+            raise ValueError(text)
+        return tuple(_parse(item, arg) for item, arg in zip(items, args))
+    if origin is typing.Literal:
+        for choice in args:
+            if str(choice) == text:
+                return choice
+        raise ValueError(text)
+    if annotation is bool:
+        lowered = text.lower()
+        if lowered not in ("true", "false", "1", "0", "yes", "no"):
+            raise ValueError(text)
+        return lowered in ("true", "1", "yes")
+    if annotation in (int, float, str, Path):
+        return annotation(text)
+    raise TypeError(f"options of type {annotation!r} cannot be given as text")
+
+
+def _type_name(annotation: Any) -> str:
+    if isinstance(annotation, type):
+        return annotation.__name__
+    return str(annotation).replace("typing.", "")

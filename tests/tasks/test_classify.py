@@ -1,0 +1,119 @@
+"""The classify task: probes in both directions on codes whose disentanglement is known by construction."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cdsvae_eval.codes import CodeSet, FactorMeta
+from cdsvae_eval.errors import DataError
+from cdsvae_eval.tasks import TaskInputs
+from cdsvae_eval.tasks.classify import Classify, ClassifyOptions
+from cdsvae_eval.tasks.probes import bootstrap_ci, feature_view
+from cdsvae_eval.tasks.runner import run_task
+
+
+def disentangled_codes(n_train: int = 240, n_test: int = 120, seed: int = 0) -> CodeSet:
+    """z_s carries only 'skin' (4 classes), z_1:T only 'action' (3 classes); the factors are independent."""
+    rng = np.random.default_rng(seed)
+    n = n_train + n_test
+    skin = np.arange(n) % 4
+    action = rng.permutation(np.arange(n) % 3)
+    static = rng.normal(size=(4, 16))[skin] * 2.0 + rng.normal(size=(n, 16))
+    dynamic = (rng.normal(size=(3, 30))[action] * 2.0 + rng.normal(size=(n, 30))).reshape(n, 5, 6)
+    return CodeSet(
+        static=static.astype(np.float32),
+        dynamic=dynamic.astype(np.float32),
+        labels={"skin": skin, "action": action},
+        factors={"skin": FactorMeta("static", ["a", "b", "c", "d"]), "action": FactorMeta("dynamic", ["walk", "run", "jump"])},
+        split=np.array(["train"] * n_train + ["test"] * n_test),
+    )
+
+
+def test_matching_codes_predict_their_factor_and_cross_codes_sit_near_chance() -> None:
+    metrics = run_task("classify", TaskInputs(codes=disentangled_codes()))[0].metrics
+    assert metrics["acc_skin_from_static"].value > 0.95
+    assert metrics["acc_action_from_dynamic"].value > 0.95
+    assert metrics["acc_skin_from_dynamic"].value < 0.25 + 0.15
+    assert metrics["acc_action_from_static"].value < 1 / 3 + 0.15
+    assert metrics["acc_skin_from_static"].higher_is_better and metrics["acc_action_from_dynamic"].higher_is_better
+    assert not metrics["acc_skin_from_dynamic"].higher_is_better
+    assert not metrics["acc_action_from_static"].higher_is_better
+
+
+def test_chance_is_the_majority_rate_of_the_eval_split() -> None:
+    codes = disentangled_codes()
+    metrics = run_task("classify", TaskInputs(codes=codes))[0].metrics
+    test_actions = codes.labels["action"][codes.split == "test"]
+    assert metrics["chance_action"].value == pytest.approx(np.bincount(test_actions).max() / len(test_actions))
+    assert metrics["chance_skin"].value == pytest.approx(0.25)
+
+
+def test_every_accuracy_has_a_seeded_interval_around_it() -> None:
+    codes = disentangled_codes()
+    first = run_task("classify", TaskInputs(codes=codes), seed=3)[0].metrics
+    again = run_task("classify", TaskInputs(codes=codes), seed=3)[0].metrics
+    for name in ("acc_skin_from_static", "acc_skin_from_dynamic", "acc_action_from_static", "acc_action_from_dynamic"):
+        value = first[name]
+        assert value.ci_low <= value.value <= value.ci_high
+        assert (value.ci_low, value.ci_high, value.value) == (again[name].ci_low, again[name].ci_high, again[name].value)
+    assert first["acc_skin_from_dynamic"].ci_high - first["acc_skin_from_dynamic"].ci_low > 0.05
+
+
+def test_bootstrap_interval_matches_the_binomial_width() -> None:
+    correct = np.arange(400) % 2 == 0
+    low, high = bootstrap_ci(correct, seed=0)
+    expected_half_width = 1.96 * np.sqrt(0.25 / 400)
+    assert low < 0.5 < high
+    assert (high - low) / 2 == pytest.approx(expected_half_width, rel=0.15)
+    assert bootstrap_ci(np.ones(50, dtype=bool), seed=0) == (1.0, 1.0)
+
+
+def test_dynamic_view_keeps_temporal_order() -> None:
+    """Two motions made of the same frames in opposite order: a time average could not tell them apart."""
+    rng = np.random.default_rng(1)
+    n, steps = 200, 6
+    motion = np.arange(n) % 2
+    ramp = np.linspace(-1.0, 1.0, steps)
+    frames = np.where(motion[:, None] == 0, ramp, ramp[::-1])[:, :, None] + rng.normal(scale=0.3, size=(n, steps, 2))
+    codes = CodeSet(
+        static=rng.normal(size=(n, 3)).astype(np.float32),
+        dynamic=frames.astype(np.float32),
+        labels={"motion": motion},
+        factors={"motion": FactorMeta("dynamic", ["up", "down"])},
+        split=np.where(np.arange(n) < 140, "train", "test"),
+    )
+    assert feature_view(codes, "dynamic").shape == (n, steps * 2)
+    np.testing.assert_array_equal(feature_view(codes, "dynamic")[7], codes.dynamic[7].ravel())
+    metrics = run_task("classify", TaskInputs(codes=codes))[0].metrics
+    assert metrics["acc_motion_from_dynamic"].value > 0.95
+
+
+def test_baseline_codes_are_probed_the_same_way() -> None:
+    codes = disentangled_codes()
+    noise = np.random.default_rng(5)
+    baseline = CodeSet(
+        static=noise.normal(size=codes.static.shape).astype(np.float32),
+        dynamic=noise.normal(size=codes.dynamic.shape).astype(np.float32),
+        labels=codes.labels,
+        factors=codes.factors,
+        split=codes.split,
+    )
+    result = run_task("classify", TaskInputs(codes=codes, baseline_codes=baseline))[0]
+    assert result.metrics["baseline_acc_skin_from_static"].value < 0.25 + 0.15
+    assert result.metrics["acc_skin_from_static"].value > 0.95
+    assert {row["codes"] for row in result.tables["probes"]} == {"model", "baseline"}
+
+
+def test_codes_without_a_split_column_are_a_one_line_error() -> None:
+    codes = disentangled_codes()
+    codes.split = None
+    with pytest.raises(DataError, match="classify.*'split'") as error:
+        Classify().run(TaskInputs(codes=codes), ClassifyOptions(), seed=0, out_dir=None)
+    assert "\n" not in str(error.value)
+
+
+def test_missing_eval_split_names_the_split() -> None:
+    codes = disentangled_codes()
+    with pytest.raises(DataError, match="'val'"):
+        run_task("classify", TaskInputs(codes=codes), {"eval_split": "val"})

@@ -1,0 +1,130 @@
+"""The few-shot task: curve shapes, AUC over log k, the k=10/all ratio, strict and capped k."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from cdsvae_eval.codes import CodeSet, FactorMeta
+from cdsvae_eval.errors import ConfigError, DataError
+from cdsvae_eval.tasks import TaskInputs
+from cdsvae_eval.tasks.runner import run_task
+
+
+def disentangled_codes(n_train: int = 240, n_test: int = 120, seed: int = 0) -> CodeSet:
+    """z_s carries only 'skin' (4 classes), z_1:T only 'action' (3 classes); the factors are independent."""
+    rng = np.random.default_rng(seed)
+    n = n_train + n_test
+    skin = np.arange(n) % 4
+    action = rng.permutation(np.arange(n) % 3)
+    static = rng.normal(size=(4, 16))[skin] * 0.6 + rng.normal(size=(n, 16))
+    dynamic = (rng.normal(size=(3, 30))[action] * 0.6 + rng.normal(size=(n, 30))).reshape(n, 5, 6)
+    return CodeSet(
+        static=static.astype(np.float32),
+        dynamic=dynamic.astype(np.float32),
+        labels={"skin": skin, "action": action},
+        factors={"skin": FactorMeta("static", ["a", "b", "c", "d"]), "action": FactorMeta("dynamic", ["walk", "run", "jump"])},
+        split=np.array(["train"] * n_train + ["test"] * n_test),
+    )
+
+
+@pytest.fixture(scope="module")
+def default_run() -> tuple:
+    return run_task("few-shot", TaskInputs(codes=disentangled_codes()))[0]
+
+
+def test_matching_codes_get_every_default_k(default_run) -> None:
+    metrics = default_run.metrics
+    for factor, code in (("skin", "static"), ("action", "dynamic")):
+        for k in ("1", "5", "10", "25", "50"):
+            value = metrics[f"acc_{factor}_{code}_k{k}"]
+            assert len(value.per_seed) == 5
+            assert value.value == pytest.approx(np.mean(value.per_seed))
+            assert value.std == pytest.approx(np.std(value.per_seed, ddof=1))
+            assert value.higher_is_better
+        assert len(metrics[f"acc_{factor}_{code}_kall"].per_seed) == 1
+    assert not any("skin_dynamic" in name or "action_static" in name for name in metrics)
+
+
+def test_seeds_draw_different_subsets(default_run) -> None:
+    assert len(set(default_run.metrics["acc_skin_static_k1"].per_seed)) > 1
+
+
+def test_more_shots_help_on_an_informative_code(default_run) -> None:
+    metrics = default_run.metrics
+    assert metrics["acc_skin_static_kall"].value > metrics["acc_skin_static_k1"].value + 0.2
+
+
+def test_interval_is_a_t_interval_over_seeds(default_run) -> None:
+    value = default_run.metrics["acc_action_dynamic_k5"]
+    half = stats.t.ppf(0.975, 4) * np.std(value.per_seed, ddof=1) / np.sqrt(5)
+    assert value.ci_low == pytest.approx(max(value.value - half, 0.0))
+    assert value.ci_high == pytest.approx(min(value.value + half, 1.0))
+
+
+def test_auc_is_the_mean_accuracy_over_log_k(default_run) -> None:
+    metrics = default_run.metrics
+    train_rows_per_class = 60  # 240 train rows, 4 balanced classes: 'all' sits at k = 60
+    ks = [1, 5, 10, 25, 50, train_rows_per_class]
+    means = [metrics[f"acc_skin_static_k{k}"].value for k in ("1", "5", "10", "25", "50", "all")]
+    area = sum((means[i] + means[i + 1]) / 2 * (np.log(ks[i + 1]) - np.log(ks[i])) for i in range(len(ks) - 1))
+    assert metrics["auc_skin_static"].value == pytest.approx(area / np.log(train_rows_per_class))
+    assert min(means) <= metrics["auc_skin_static"].value <= max(means)
+
+
+def test_ratio_is_accuracy_at_ten_over_accuracy_with_all(default_run) -> None:
+    metrics = default_run.metrics
+    expected = metrics["acc_action_dynamic_k10"].value / metrics["acc_action_dynamic_kall"].value
+    assert metrics["ratio_10_all_action_dynamic"].value == pytest.approx(expected)
+
+
+def test_both_codes_mark_cross_pairs_lower_is_better() -> None:
+    options = {"code": "both", "ks": "1,all", "seeds": "2", "factors": "skin"}
+    metrics = run_task("few-shot", TaskInputs(codes=disentangled_codes()), options)[0].metrics
+    assert set(metrics) == {
+        "acc_skin_static_k1", "acc_skin_static_kall", "auc_skin_static",
+        "acc_skin_dynamic_k1", "acc_skin_dynamic_kall", "auc_skin_dynamic",
+    }
+    assert metrics["acc_skin_static_k1"].higher_is_better and not metrics["acc_skin_dynamic_k1"].higher_is_better
+
+
+def test_explicit_k_larger_than_a_class_names_the_class() -> None:
+    codes = disentangled_codes()
+    jump_train_rows = np.flatnonzero((codes.labels["action"] == 2) & (codes.split == "train"))
+    keep = np.ones(len(codes), dtype=bool)
+    keep[jump_train_rows[3:]] = False
+    codes = codes.select(keep)
+    with pytest.raises(DataError, match=r"class 'jump' of factor 'action' has only 3") as error:
+        run_task("few-shot", TaskInputs(codes=codes), {"ks": "1,5"})
+    assert "\n" not in str(error.value)
+
+
+def test_default_ks_are_capped_to_the_data_and_recorded() -> None:
+    codes = disentangled_codes(n_train=32, n_test=60)  # train rows: 8 per skin class; 9, 11, 12 per action
+    result = run_task("few-shot", TaskInputs(codes=codes), {"seeds": "2"})[0]
+    assert "acc_skin_static_k5" in result.metrics and "acc_skin_static_kall" in result.metrics
+    assert "acc_skin_static_k10" not in result.metrics and "ratio_10_all_skin_static" not in result.metrics
+    assert any(note.startswith("skin: k=10 dropped") for note in result.protocol["adjustments"])
+    assert any(note.startswith("action: k=10 capped") for note in result.protocol["adjustments"])
+
+
+def test_plot_is_written_to_the_output_folder(tmp_path) -> None:
+    result, path = run_task("few-shot", TaskInputs(codes=disentangled_codes()), {"ks": "1,10,all", "seeds": "2"}, out_dir=tmp_path)
+    assert result.artifacts == ["few_shot.png"]
+    assert (tmp_path / "few_shot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert path == tmp_path / "few-shot.json"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"code": "other"}, "'code'"),
+        ({"seeds": "0"}, "'seeds'"),
+        ({"ks": "0,5"}, "'ks'"),
+        ({"factors": "hair"}, "hair"),
+    ],
+)
+def test_bad_options_are_config_errors(options: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        run_task("few-shot", TaskInputs(codes=disentangled_codes()), options)
