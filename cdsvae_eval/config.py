@@ -152,13 +152,30 @@ def apply_overrides(config: TrainConfig, overrides: dict[str, Any]) -> TrainConf
                 raise ConfigError(f"unknown config section {part!r} in option {dotted!r}")
             target = getattr(target, part)
         if isinstance(target, dict):
-            target[key] = value
+            target[key] = parse_literal(value)
             continue
         names = {f.name: f for f in fields(target)}
         if key not in names:
             raise ConfigError(f"unknown config option {dotted!r} (known: {', '.join(names)})")
         setattr(target, key, parse_value(value, type(getattr(target, key)), dotted))
     return config
+
+
+def parse_literal(value: Any) -> Any:
+    """A free-form option value (dataset options): int, float, bool, none, else the string itself."""
+    if not isinstance(value, str):
+        return value
+    lowered = value.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered in ("none", "null"):
+        return None
+    for kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            continue
+    return value
 
 
 def parse_value(value: Any, kind: type, name: str) -> Any:
