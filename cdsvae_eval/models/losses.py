@@ -81,9 +81,20 @@ def nt_xent(a: torch.Tensor, b: torch.Tensor, temperature: float = 0.5) -> torch
 
 
 def _pairwise_log_density(sample: torch.Tensor, mean: torch.Tensor, log_std: torch.Tensor) -> torch.Tensor:
-    """``out[..., i, j] = sum_d log N(sample[..., i, d]; mean[..., j, d], exp(log_std[..., j, d]))``."""
-    standardised = (sample.unsqueeze(-2) - mean.unsqueeze(-3)) * torch.exp(-log_std.unsqueeze(-3))
-    return (-0.5 * (standardised.square() + _LOG_2PI) - log_std.unsqueeze(-3)).sum(dim=-1)
+    """``out[..., i, j] = sum_d log N(sample[..., i, d]; mean[..., j, d], exp(log_std[..., j, d]))``.
+
+    The squared distance is expanded into three matrix products, so no (..., B, B, D) tensor is built:
+    sum_d (x_id - m_jd)^2 w_jd = (x^2) w^T - 2 x (m w)^T + sum_d m_jd^2 w_jd, with w = exp(-2 log_std).
+    """
+    precision = torch.exp(-2.0 * log_std)
+    with torch.autocast(device_type=sample.device.type, enabled=False):
+        quadratic = (
+            sample.square() @ precision.transpose(-1, -2)
+            - 2.0 * sample @ (mean * precision).transpose(-1, -2)
+            + (mean.square() * precision).sum(-1).unsqueeze(-2)
+        )
+    constant = log_std.sum(-1).unsqueeze(-2) + 0.5 * _LOG_2PI * sample.shape[-1]
+    return -0.5 * quadratic - constant
 
 
 def mi_penalty(

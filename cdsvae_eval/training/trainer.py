@@ -146,11 +146,12 @@ class Trainer:
 
         self._seed_everything(config.seed + self.dist.rank)
         self.model = build_model(config.model).to(self.device)
-        if self.device.type == "cuda" and config.model.modality == "video":
+        optimised_cuda = self.device.type == "cuda" and config.mode == "optimized"
+        if optimised_cuda and config.model.modality == "video":
             self.model = self.model.to(memory_format=torch.channels_last)
         self.optimizer = torch.optim.Adam(
             self.model.parameters(), lr=config.lr, betas=(0.9, 0.999),
-            **({"fused": True} if self.device.type == "cuda" else {"foreach": True}),
+            **({"fused": True} if optimised_cuda else {"foreach": True}),
         )
         self.step_model: torch.nn.Module = self.model
         if self.dist.enabled:
