@@ -21,6 +21,7 @@ COMMANDS = {
     "tasks": "cdsvae_eval.cli.tasks:tasks",
     "probe": "cdsvae_eval.cli.probe:probe",
     "report": "cdsvae_eval.cli.report:report",
+    "judge": "cdsvae_eval.cli.judge:judge",
 }
 
 
