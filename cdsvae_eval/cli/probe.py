@@ -15,7 +15,7 @@ from cdsvae_eval.errors import CdsvaeError, ConfigError
 from cdsvae_eval.report.results import load_result
 from cdsvae_eval.report.tables import result_table
 from cdsvae_eval.tasks import TaskInputs, get_task, list_tasks
-from cdsvae_eval.tasks.runner import missing_needs, option_names, run_task
+from cdsvae_eval.report.runner import missing_needs, option_names, run_task
 
 
 @click.command()

@@ -24,11 +24,10 @@ def sample(run: Path, out: Path, split: str, count: int, seed: int, device: str,
     clip's frames side by side.
     """
     import numpy as np
-    import torch
 
     from cdsvae_eval.codes import load_model_for_tasks
     from cdsvae_eval.errors import ConfigError
-    from cdsvae_eval.models.swap_oracle import decode_swaps
+    from cdsvae_eval.models.swap_oracle import swap_grid
     from cdsvae_eval.report.images import save_image_grid
     from cdsvae_eval.training.trainer import resolve_device
 
@@ -45,19 +44,9 @@ def sample(run: Path, out: Path, split: str, count: int, seed: int, device: str,
         picks = np.array([rng.choice(np.nonzero(motion == m)[0]) for m in rng.permutation(np.unique(motion))[:count]])
     else:
         picks = rng.choice(len(part), size=min(count, len(part)), replace=False)
-    clips = torch.as_tensor(part.x[picks]).to(torch_device).float() / 255.0
-    swaps = decode_swaps(model, clips, clips).cpu()
-    frames = clips.cpu()
-
-    def strip(clip: torch.Tensor) -> torch.Tensor:
-        return torch.cat(list(clip), dim=-1)
-
-    blank = torch.ones_like(strip(frames[0]))
-    header = [blank] + [strip(clip) for clip in frames]
-    body = [[strip(frames[r])] + [strip(swaps[r, c]) for c in range(len(frames))] for r in range(len(frames))]
-    grid = torch.stack([torch.stack(header)] + [torch.stack(row) for row in body]).numpy()
+    grid = swap_grid(model, part.x[picks], torch_device)
     names = [f"{dataset.identity_name} {part.identity[i]}" for i in picks]
     motions = [dataset.factor("motion").classes[motion[i]] if motion is not None else "" for i in picks]
     save_image_grid(grid, out, row_labels=["z from ->"] + [f"s of {n}" for n in names],
-                    col_labels=["s from v"] + motions)
+                    col_labels=["s from v"] + motions, scale=max(1, 64 // part.x.shape[-1]))
     make_console().print(f"wrote a {len(picks)}x{len(picks)} swap grid to {out}")

@@ -128,3 +128,18 @@ def decode_swaps(model: CDSVAE, static_clips: torch.Tensor, dynamic_clips: torch
         return swapped.float().view(rows, cols, *swapped.shape[1:])
     finally:
         model.train(was_training)
+
+
+def swap_grid(model: CDSVAE, clips: np.ndarray | torch.Tensor, device: torch.device | str) -> np.ndarray:
+    """Cells ``(R + 1, R + 1, C, H, T * W)`` for a picture: row 0 shows the dynamic sources, column 0
+    the static sources; cell (r, c) decodes (s of clip r, z_1:T of clip c), its frames side by side."""
+    x = _to_float(np.ascontiguousarray(clips) if isinstance(clips, np.ndarray) else clips, torch.device(device))
+    swaps = decode_swaps(model, x, x).cpu()
+    strips = x.cpu().permute(0, 2, 3, 1, 4).flatten(-2)
+    swap_strips = swaps.permute(0, 1, 3, 4, 2, 5).flatten(-2)
+    rows, *cell = strips.shape
+    grid = torch.ones(rows + 1, rows + 1, *cell)
+    grid[0, 1:] = strips
+    grid[1:, 0] = strips
+    grid[1:, 1:] = swap_strips
+    return grid.numpy()

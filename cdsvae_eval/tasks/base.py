@@ -10,7 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from cdsvae_eval.codes import CodeSet
 
@@ -54,11 +54,25 @@ class TaskInputs:
 
 
 @dataclass
+class Figure:
+    """A picture for the report layer to draw beside the results file (tasks do not draw).
+
+    ``kind`` is ``"curves"`` (``data``: label -> points with ``k``, ``shots``, ``mean``, ``std``) or
+    ``"image_grid"`` (``data``: an array ``(R, C, channels, H, W)``; ``options``: row/column labels, scale).
+    """
+
+    kind: Literal["curves", "image_grid"]
+    data: Any
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class TaskResult:
     metrics: dict[str, MetricValue]
     protocol: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     artifacts: list[str] = field(default_factory=list)
+    figures: dict[str, Figure] = field(default_factory=dict)
 
 
 @dataclass

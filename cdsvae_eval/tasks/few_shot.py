@@ -27,7 +27,7 @@ import numpy as np
 
 from cdsvae_eval.codes import CodeSet
 from cdsvae_eval.errors import ConfigError, DataError
-from cdsvae_eval.tasks.base import MetricSpec, MetricValue, Task, TaskInputs, TaskResult
+from cdsvae_eval.tasks.base import Figure, MetricSpec, MetricValue, Task, TaskInputs, TaskResult
 from cdsvae_eval.tasks.probes import (
     PROBE_DESCRIPTION,
     VIEW_DESCRIPTIONS,
@@ -100,12 +100,7 @@ class FewShot(Task):
                 points = _curve(train, test, features[view], factor, shots, options.seeds, seed)
                 curves[f"{factor} from {view}"] = points
                 metrics.update(_curve_metrics(factor, view, points, higher_is_better=view == kind))
-        artifacts = []
-        if out_dir is not None and curves:
-            from cdsvae_eval.report.plots import plot_few_shot_curves
-
-            plot_few_shot_curves(curves, Path(out_dir) / PLOT_NAME)
-            artifacts.append(PLOT_NAME)
+        figures = {PLOT_NAME: Figure("curves", curves)} if curves else {}
         protocol = {
             "name": "few-shot-linear-probe",
             "probe": PROBE_DESCRIPTION,
@@ -123,7 +118,7 @@ class FewShot(Task):
             "adjustments": adjustments,
         }
         rows = [{"curve": label, **point} for label, points in curves.items() for point in points]
-        return TaskResult(metrics=metrics, protocol=protocol, tables={"curves": rows}, artifacts=artifacts)
+        return TaskResult(metrics=metrics, protocol=protocol, tables={"curves": rows}, figures=figures)
 
 
 def _check_options(options: FewShotOptions, train: CodeSet) -> None:

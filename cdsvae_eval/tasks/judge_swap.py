@@ -26,8 +26,8 @@ from scipy.special import xlogy
 
 from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.models.judge import MOTION_FACTOR, Judge, LoadedJudge, judge_accuracy, load_judge
-from cdsvae_eval.models.swap_oracle import decode_swaps
-from cdsvae_eval.tasks.base import MetricSpec, MetricValue, Task, TaskInputs, TaskResult
+from cdsvae_eval.models.swap_oracle import swap_grid
+from cdsvae_eval.tasks.base import Figure, MetricSpec, MetricValue, Task, TaskInputs, TaskResult
 from cdsvae_eval.tasks.registry import register_task
 
 BATCH_SIZE = 128
@@ -95,7 +95,7 @@ class JudgeSwap(Task):
                 generator = torch.Generator(device=device).manual_seed(seed + k)
                 for name, value in _score_seed(model, judge, s_mean, z_mean, part.labels, generator).items():
                     per_seed.setdefault(name, []).append(value)
-            artifacts = _write_grid(model, dataset, part, device, seed, out_dir)
+            grid = _grid_figure(model, dataset, part, device, seed)
         finally:
             model.train(was_training)
 
@@ -119,7 +119,7 @@ class JudgeSwap(Task):
             "log": "natural",
             "std": "sample std over seeds (ddof=1); 0 for one seed",
         }
-        return TaskResult(metrics=metrics, protocol=protocol, artifacts=artifacts)
+        return TaskResult(metrics=metrics, protocol=protocol, figures={GRID_FILE: grid})
 
 
 def _score_seed(model: Any, judge: Judge, s_mean: torch.Tensor, z_mean: torch.Tensor,
@@ -201,38 +201,15 @@ def _seed_summary(values: list[float], higher_is_better: bool) -> MetricValue:
     return MetricValue(float(np.mean(values)), higher_is_better=higher_is_better, std=std, per_seed=list(values))
 
 
-def swap_grid(model: Any, clips: np.ndarray, device: torch.device) -> np.ndarray:
-    """Cells ``(R + 1, R + 1, C, H, T * W)``: row 0 shows the dynamic sources, column 0 the static
-    sources; cell (r, c) decodes (s of clip r, z_1:T of clip c). A cell's frames lie side by side."""
-    x = torch.as_tensor(np.ascontiguousarray(clips)).to(device)
-    x = x.float() / 255.0 if x.dtype == torch.uint8 else x.float()
-    swaps = decode_swaps(model, x, x).cpu()
-    frames = x.cpu()
-    strips = frames.permute(0, 2, 3, 1, 4).flatten(-2)
-    swap_strips = swaps.permute(0, 1, 3, 4, 2, 5).flatten(-2)
-    rows, *cell = strips.shape
-    grid = torch.ones(rows + 1, rows + 1, *cell)
-    grid[0, 1:] = strips
-    grid[1:, 0] = strips
-    grid[1:, 1:] = swap_strips
-    return grid.numpy()
-
-
-def _write_grid(model: Any, dataset: Any, part: Any, device: torch.device, seed: int,
-                out_dir: Path | None) -> list[str]:
-    if out_dir is None:
-        return []
-    from cdsvae_eval.report.images import save_image_grid
-
+def _grid_figure(model: Any, dataset: Any, part: Any, device: torch.device, seed: int) -> Figure:
     motion = part.labels[MOTION_FACTOR]
     rng = np.random.default_rng(seed)
     motions = rng.permutation(np.unique(motion))[:GRID_CLIPS]
     picks = np.array([rng.choice(np.flatnonzero(motion == m)) for m in motions])
     names = dataset.factor(MOTION_FACTOR).classes
     labels = [f"{dataset.identity_name} {part.identity[i]} {names[motion[i]]}" for i in picks]
-    height = part.x.shape[-1]
-    save_image_grid(swap_grid(model, part.x[picks], device), Path(out_dir) / GRID_FILE,
-                    row_labels=["dynamic sources", *(f"s of {label}" for label in labels)],
-                    col_labels=["static sources", *(f"z of {label}" for label in labels)],
-                    scale=max(1, 64 // height))
-    return [GRID_FILE]
+    return Figure("image_grid", swap_grid(model, part.x[picks], device), {
+        "row_labels": ["dynamic sources", *(f"s of {label}" for label in labels)],
+        "col_labels": ["static sources", *(f"z of {label}" for label in labels)],
+        "scale": max(1, 64 // part.x.shape[-1]),
+    })

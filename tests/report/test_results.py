@@ -14,7 +14,7 @@ from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.provenance import sha256_file
 from cdsvae_eval.report.results import SCHEMA_VERSION, load_result
 from cdsvae_eval.tasks import TaskInputs
-from cdsvae_eval.tasks.runner import run_task
+from cdsvae_eval.report.runner import run_task
 
 
 def labelled_codes() -> CodeSet:

@@ -10,7 +10,7 @@ from cdsvae_eval.errors import DataError
 from cdsvae_eval.tasks import TaskInputs
 from cdsvae_eval.tasks.classify import Classify, ClassifyOptions
 from cdsvae_eval.tasks.probes import bootstrap_ci, feature_view
-from cdsvae_eval.tasks.runner import run_task
+from cdsvae_eval.report.runner import run_task
 
 
 def disentangled_codes(n_train: int = 240, n_test: int = 120, seed: int = 0) -> CodeSet:

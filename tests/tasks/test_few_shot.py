@@ -9,7 +9,7 @@ from scipy import stats
 from cdsvae_eval.codes import CodeSet, FactorMeta
 from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.tasks import TaskInputs
-from cdsvae_eval.tasks.runner import run_task
+from cdsvae_eval.report.runner import run_task
 
 
 def disentangled_codes(n_train: int = 240, n_test: int = 120, seed: int = 0) -> CodeSet:

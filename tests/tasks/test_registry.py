@@ -13,7 +13,7 @@ import pytest
 from cdsvae_eval.codes import CodeSet
 from cdsvae_eval.errors import ConfigError
 from cdsvae_eval.tasks import MetricValue, Task, TaskInputs, TaskResult, get_task, list_tasks, register_task, registry
-from cdsvae_eval.tasks.runner import build_options, run_task
+from cdsvae_eval.report.runner import build_options, run_task
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from cdsvae_eval.errors import DataError
 from cdsvae_eval.models.factory import build_model
 from cdsvae_eval.models.swap_oracle import score_swaps
 from cdsvae_eval.tasks import TaskInputs
-from cdsvae_eval.tasks.runner import run_task
+from cdsvae_eval.report.runner import run_task
 from cdsvae_eval.training.trainer import train
 
 

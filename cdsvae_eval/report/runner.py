@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from cdsvae_eval.errors import CdsvaeError, ConfigError
-from cdsvae_eval.tasks.base import Task, TaskInputs, TaskResult
+from cdsvae_eval.tasks.base import Figure, Task, TaskInputs, TaskResult
 from cdsvae_eval.tasks.registry import get_task
 
 _NEED_DESCRIPTIONS = {
@@ -61,6 +61,7 @@ def run_task(
     wall_time_s = time.perf_counter() - start
     if out_dir is None:
         return result, None
+    result.artifacts.extend(draw_figures(result.figures, Path(out_dir)))
     record = result_record(
         task,
         result,
@@ -72,6 +73,19 @@ def run_task(
         checkpoint=checkpoint,
     )
     return result, write_result(record, out_dir, force=force)
+
+
+def draw_figures(figures: Mapping[str, Figure], out_dir: Path) -> list[str]:
+    """Draw a task's figures into ``out_dir``; returns their file names."""
+    from cdsvae_eval.report.images import save_image_grid
+    from cdsvae_eval.report.plots import plot_few_shot_curves
+
+    for name, figure in figures.items():
+        if figure.kind == "curves":
+            plot_few_shot_curves(figure.data, out_dir / name, **figure.options)
+        else:
+            save_image_grid(figure.data, out_dir / name, **figure.options)
+    return list(figures)
 
 
 def missing_needs(task: type[Task], inputs: TaskInputs) -> list[str]:
