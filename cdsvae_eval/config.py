@@ -41,6 +41,10 @@ class LossConfig:
     temperature: float = 0.5
     # reproduce the released MI estimator's quirks (log-variance used as log-std, log(B*N) offsets)
     mi_parity: bool = False
+    # the contrastive terms compare posterior "mean"s (the release) or reparameterised "sample"s;
+    # cosine similarity is blind to scale, so means can satisfy it with codes too small to survive
+    # the posterior noise the decoder sees
+    contrastive_codes: str = "mean"
     # strength of the motion view's colour distortion (video) or warp/tilt (audio)
     motion_view_strength: float = 1.0
 

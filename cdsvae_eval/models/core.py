@@ -122,6 +122,8 @@ class CDSVAE(nn.Module):
             post_m = self.posterior_from_features(features[2 * batch:])
         s = reparameterize(post.s_mean, post.s_logvar)
         z = reparameterize(post.z_mean, post.z_logvar)
+        s_content = reparameterize(post_c.s_mean, post_c.s_logvar)
+        z_motion = reparameterize(post_m.z_mean, post_m.z_logvar)
         prior_mean, prior_logvar = self.dynamic_prior(z)
         x_hat = self.decode(s, z)
         if decode_views:
@@ -134,7 +136,9 @@ class CDSVAE(nn.Module):
             "z_mean": post.z_mean, "z_logvar": post.z_logvar, "z": z,
             "z_prior_mean": prior_mean, "z_prior_logvar": prior_logvar,
             "s_mean_content": post_c.s_mean,
+            "s_content": s_content,
             "z_mean_motion": post_m.z_mean,
+            "z_motion": z_motion,
         }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from cdsvae_eval.config import LossConfig
+from cdsvae_eval.errors import ConfigError
 from cdsvae_eval.models.losses import (
     LossWeights, kl_dynamic, kl_static, mi_penalty, nt_xent, reconstruction_loss, total_loss,
 )
@@ -22,6 +23,9 @@ def loss_weights(config: LossConfig) -> LossWeights:
 def objective_terms(outputs: dict[str, torch.Tensor], x: torch.Tensor, config: LossConfig,
                     dataset_size: int) -> dict[str, torch.Tensor]:
     """All six loss terms (unweighted), computed in float32."""
+    if config.contrastive_codes not in ("mean", "sample"):
+        raise ConfigError(f"loss.contrastive_codes must be 'mean' or 'sample', got {config.contrastive_codes!r}")
+    static, dynamic = ("s_mean", "z_mean") if config.contrastive_codes == "mean" else ("s", "z")
     return {
         "recon": reconstruction_loss(outputs["x_hat"].float(), x.float(), kind=config.recon),
         "kl_static": kl_static(outputs["s_mean"], outputs["s_logvar"]),
@@ -30,8 +34,8 @@ def objective_terms(outputs: dict[str, torch.Tensor], x: torch.Tensor, config: L
         "mi": mi_penalty(outputs["s_mean"], outputs["s_logvar"], outputs["s"],
                          outputs["z_mean"], outputs["z_logvar"], outputs["z"],
                          dataset_size=dataset_size, parity=config.mi_parity),
-        "contrastive_static": nt_xent(outputs["s_mean"], outputs["s_mean_content"], config.temperature),
-        "contrastive_dynamic": nt_xent(outputs["z_mean"].flatten(1), outputs["z_mean_motion"].flatten(1),
+        "contrastive_static": nt_xent(outputs[static], outputs[f"{static}_content"], config.temperature),
+        "contrastive_dynamic": nt_xent(outputs[dynamic].flatten(1), outputs[f"{dynamic}_motion"].flatten(1),
                                        config.temperature),
     }
 
