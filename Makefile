@@ -1,7 +1,9 @@
 # `make demo` and `make test` each create the virtual environment when it is missing.
 VENV ?= .venv
 PY := $(VENV)/bin/python
+CLI := $(VENV)/bin/cdsvae-eval
 DEPS_STAMP := $(VENV)/.deps-$(shell sha256sum pyproject.toml | cut -c1-16)
+DEMO_RUN := runs/demo
 
 .PHONY: demo test install
 
@@ -19,6 +21,8 @@ install: $(DEPS_STAMP)
 test: install
 	$(PY) -m pytest -q
 
+# Train the quick preset on flare-sprites, score it with every task that applies, draw its swaps.
 demo: install
-	$(VENV)/bin/cdsvae-eval data info flare-sprites
-	$(VENV)/bin/cdsvae-eval data show flare-sprites --out demo/flare-sprites.png
+	$(CLI) train --out $(DEMO_RUN) --force
+	$(CLI) probe --task all --checkpoint $(DEMO_RUN) --out $(DEMO_RUN)/probes --random-baseline --force
+	$(CLI) sample --checkpoint $(DEMO_RUN) --out $(DEMO_RUN)/swaps.png --force

@@ -92,11 +92,11 @@ PRESETS: dict[str, dict[str, Any]] = {
         model=_video(64, (64, 128, 256, 512)),
         epochs=100, batch_size=128, swap_eval_every=10, swap_eval_pairs=512, checkpoint_every=10,
     ),
-    # Sized to finish on flare-sprites in <= 10 minutes on a 2-core CPU.
+    # Sized to finish on flare-sprites in <= 10 minutes on a 2-core CPU (bench/RESULTS.md).
     "quick": dict(
-        dataset_options={"resolution": 32},
-        model=_video(32, (32, 64, 128), static_dim=64, dynamic_dim=16, frame_dim=128, hidden_dim=128),
-        epochs=12, batch_size=64, swap_eval_every=3, swap_eval_pairs=256,
+        dataset_options={"resolution": 16},
+        model=_video(16, (32, 64), static_dim=64, dynamic_dim=16, frame_dim=128, hidden_dim=128),
+        epochs=24, batch_size=64, swap_eval_every=4, swap_eval_pairs=256,
     ),
     # Seconds: for tests.
     "smoke": dict(
@@ -117,10 +117,12 @@ AUDIO_PRESETS: dict[str, dict[str, Any]] = {
         model=_audio(static_dim=256, dynamic_dim=32, frame_dim=256, hidden_dim=256, mlp_hidden=512),
         epochs=100, batch_size=128, select_by="loss", swap_eval_every=1000,
     ),
+    # kl_dynamic=4: the ablation in bench/RESULTS.md (a costlier z_t leaves more speaker in s).
     "quick": dict(
         dataset="tts-timit",
         model=_audio(static_dim=64, dynamic_dim=32, frame_dim=128, hidden_dim=128, mlp_hidden=256),
-        epochs=12, batch_size=256, select_by="loss", swap_eval_every=1000,
+        loss=LossConfig(kl_dynamic=4.0),
+        epochs=40, batch_size=256, select_by="loss", swap_eval_every=1000,
     ),
     "smoke": dict(
         dataset="tts-timit",
@@ -140,7 +142,7 @@ def preset_config(name: str, modality: str = "video") -> TrainConfig:
         preset=name,
         dataset_options=dict(values.pop("dataset_options", {})),
         model=dataclasses.replace(values.pop("model")),
-        loss=LossConfig(),
+        loss=dataclasses.replace(values.pop("loss", LossConfig())),
         **values,
     )
 

@@ -1,8 +1,10 @@
-"""``cdsvae-eval sample``: swap static and dynamic codes between test clips and write a picture."""
+"""``cdsvae-eval sample``: swap static and dynamic codes between test sequences: a picture for video runs,
+WAVs and spectrograms for audio runs."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -11,17 +13,22 @@ from cdsvae_eval.cli.console import make_console
 
 @click.command()
 @click.option("--checkpoint", "run", required=True, type=click.Path(path_type=Path), help="Run folder or .pt file.")
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="PNG file to write.")
+@click.option("--out", required=True, type=click.Path(path_type=Path),
+              help="PNG file to write (video runs) or folder to write WAVs into (audio runs).")
 @click.option("--split", default="test", show_default=True)
-@click.option("--count", default=5, show_default=True, help="Clips per side of the grid.")
+@click.option("--count", default=5, show_default=True, help="Clips per side of the grid (video runs).")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--device", default="auto", show_default=True)
-@click.option("--force", is_flag=True, help="Overwrite an existing --out file.")
+@click.option("--force", is_flag=True, help="Overwrite an existing --out file (or files in a non-empty --out folder).")
 def sample(run: Path, out: Path, split: str, count: int, seed: int, device: str, force: bool) -> None:
-    """Swap grid: row r keeps clip r's static code, column c takes clip c's dynamic codes.
+    """Swap static and dynamic codes between test sequences.
 
-    The first row shows the dynamic sources, the first column the static sources; each cell is a
+    Video: a grid where row r keeps clip r's static code and column c takes clip c's dynamic codes;
+    the first row shows the dynamic sources, the first column the static sources; each cell is a
     clip's frames side by side.
+
+    Audio: two utterances of different speakers; --out becomes a folder of WAVs (originals,
+    reconstructions, each speaker saying the other's sentence), spectrogram PNGs and a README.txt.
     """
     import numpy as np
 
@@ -31,12 +38,15 @@ def sample(run: Path, out: Path, split: str, count: int, seed: int, device: str,
     from cdsvae_eval.report.images import save_image_grid
     from cdsvae_eval.training.trainer import resolve_device
 
-    if out.exists() and not force:
+    if out.exists() and not force and not _is_empty_folder(out):
         raise ConfigError(f"--out {out} already exists (pass --force to overwrite it)")
     torch_device = resolve_device(device)
     model, dataset = load_model_for_tasks(run, device=str(torch_device))
-    if dataset.modality != "video":
-        raise ConfigError(f"sample writes image grids for video runs; {run} was trained on {dataset.name} ({dataset.modality})")
+    if dataset.modality == "audio":
+        _audio_sample(model, dataset, run, out, split, seed)
+        return
+    if out.is_dir():
+        raise ConfigError(f"--out {out} is a folder; a video run's sample is a PNG file")
     part = dataset.split(split)
     rng = np.random.default_rng(seed)
     motion = part.labels.get("motion")
@@ -50,3 +60,20 @@ def sample(run: Path, out: Path, split: str, count: int, seed: int, device: str,
     save_image_grid(grid, out, row_labels=["z from ->"] + [f"s of {n}" for n in names],
                     col_labels=["s from v"] + motions, scale=max(1, 64 // part.x.shape[-1]))
     make_console().print(f"wrote a {len(picks)}x{len(picks)} swap grid to {out}")
+
+
+def _is_empty_folder(path: Path) -> bool:
+    return path.is_dir() and not any(path.iterdir())
+
+
+def _audio_sample(model: Any, dataset: Any, run: Path, out: Path, split: str, seed: int) -> None:
+    from cdsvae_eval.errors import ConfigError
+    from cdsvae_eval.report.audio import write_swap_sample
+
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} is a file; an audio run's sample is a folder of WAVs")
+    written = write_swap_sample(model, dataset, split, out, seed=seed, source=str(run))
+    console = make_console()
+    console.print(f"A: {written.utterance_a}  B: {written.utterance_b}  ({written.seconds:.2f} s of A)")
+    for path in written.files:
+        console.print(f"wrote {path}")

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import soundfile
 
 from cdsvae_eval.data.base import Factor, SequenceDataset, SequenceSplit, hash_parts
 from cdsvae_eval.errors import DataError
+
+if TYPE_CHECKING:
+    from cdsvae_eval.data.features import FeatureSpec
 
 SAMPLE_RATE = 16000
 
@@ -234,6 +239,7 @@ class TimitSegments(SequenceDataset):
     modality = "audio"
     identity_name = "speaker"
     split_names: tuple[str, ...] = SPLIT_NAMES
+    sample_rate = SAMPLE_RATE
 
     def __init__(
         self,
@@ -282,6 +288,21 @@ class TimitSegments(SequenceDataset):
         from cdsvae_eval.data.features import feature_dim
 
         return (self.config.segment_frames, feature_dim(self.config.name))
+
+    @property
+    def feature_spec(self) -> "FeatureSpec":
+        """How the features were computed from ``sample_rate`` audio (what inverting them needs)."""
+        from cdsvae_eval.data.features import FEATURE_SPECS
+
+        return FEATURE_SPECS[self.config.name]
+
+    @cached_property
+    def feature_stats(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-dimension ``(mean, std)`` of the train speakers' frames: every split is ``(x - mean) / std``."""
+        from cdsvae_eval.data.features import load_segments
+
+        raw = load_segments(self.corpus, replace(self.config, normalise=False), self.device)
+        return raw.train_statistics(set(self.split_speakers("train")))
 
     def split_speakers(self, split: str) -> list[str]:
         kept = set(self.speaker_ids)

@@ -131,7 +131,7 @@ def test_release_mode_computes_the_same_objective(tmp_path):
 
 
 def test_training_reduces_the_loss(tmp_path):
-    summary = train(toy_config(epochs=12), tmp_path / "run", progress=False)
+    summary = train(toy_config(epochs=6, lr=3e-3), tmp_path / "run", progress=False)
     losses = [record["train"]["recon"] for record in summary.history]
     assert losses[-1] < 0.8 * losses[0]
     assert np.isfinite(summary.final_val["loss"])
