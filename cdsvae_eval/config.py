@@ -122,7 +122,7 @@ AUDIO_PRESETS: dict[str, dict[str, Any]] = {
         dataset="tts-timit",
         model=_audio(static_dim=64, dynamic_dim=32, frame_dim=128, hidden_dim=128, mlp_hidden=256),
         loss=LossConfig(kl_dynamic=4.0),
-        epochs=40, batch_size=256, select_by="loss", swap_eval_every=1000,
+        epochs=30, batch_size=256, select_by="loss", swap_eval_every=1000,
     ),
     "smoke": dict(
         dataset="tts-timit",

@@ -1,13 +1,20 @@
-"""Shared fixtures: an isolated cache per test, tiny Sprites copies in both layouts, the cuda marker."""
+"""Shared fixtures: an isolated cache per test, tiny Sprites copies in both layouts, the cuda marker,
+and helpers several test modules use (CLI runner, folder digest, synthetic codes, a trained smoke run)."""
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import pickle
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
+
+if TYPE_CHECKING:
+    from cdsvae_eval.codes import CodeSet
 
 SPRITES_ACTIONS = ("walk", "spellcard", "slash")
 SPRITES_DIRECTIONS = ("front", "left", "right")
@@ -96,3 +103,114 @@ def sprites_pkl_path(tmp_path: Path) -> Path:
     with path.open("wb") as handle:
         pickle.dump(payload, handle, protocol=pickle.HIGHEST_PROTOCOL)
     return path
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """Call: ``run_cli(*args)`` runs the CLI in-process and gives (exit code, stdout, stderr)."""
+    from cdsvae_eval.cli import main
+
+    def run(*args: object) -> tuple[int, str, str]:
+        try:
+            main([str(arg) for arg in args])
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def _tree_digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        digest.update(str(path.relative_to(root)).encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="session")
+def tree_digest() -> Callable[[Path], str]:
+    """Call: a SHA-256 over every path name and file content under a folder, to show it was not written."""
+    return _tree_digest
+
+
+def _disentangled_codes(n_train: int = 240, n_test: int = 120, seed: int = 0, separation: float = 2.0) -> CodeSet:
+    from cdsvae_eval.codes import CodeSet, FactorMeta
+
+    rng = np.random.default_rng(seed)
+    n = n_train + n_test
+    skin = np.arange(n) % 4
+    action = rng.permutation(np.arange(n) % 3)
+    static = rng.normal(size=(4, 16))[skin] * separation + rng.normal(size=(n, 16))
+    dynamic = (rng.normal(size=(3, 30))[action] * separation + rng.normal(size=(n, 30))).reshape(n, 5, 6)
+    return CodeSet(
+        static=static.astype(np.float32),
+        dynamic=dynamic.astype(np.float32),
+        labels={"skin": skin, "action": action},
+        factors={"skin": FactorMeta("static", ["a", "b", "c", "d"]), "action": FactorMeta("dynamic", ["walk", "run", "jump"])},
+        split=np.array(["train"] * n_train + ["test"] * n_test),
+    )
+
+
+@pytest.fixture(scope="session")
+def disentangled_codes() -> Callable[..., CodeSet]:
+    """Call: a CodeSet whose z_s carries only 'skin' (4 classes) and z_1:T only 'action' (3 classes).
+
+    The factors are independent; ``separation`` scales the class means against unit noise.
+    """
+    return _disentangled_codes
+
+
+@pytest.fixture(scope="session")
+def trained_smoke_run(tmp_path_factory: pytest.TempPathFactory) -> Callable[[], tuple[Any, Any]]:
+    """Call: a fresh (model, dataset) of the smoke preset (flare-sprites 16 px, 24 characters), splits loaded.
+
+    The model is trained once per session; each call loads its own copy, so modules share no state.
+    """
+    from cdsvae_eval.codes import load_model_for_tasks
+    from cdsvae_eval.config import preset_config
+    from cdsvae_eval.training.trainer import train
+
+    folder = tmp_path_factory.mktemp("smoke-run")
+    run = folder / "run"
+    trained = False
+
+    def load() -> tuple[Any, Any]:
+        nonlocal trained
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("CDSVAE_EVAL_CACHE", str(folder / "cache"))
+            if not trained:
+                train(preset_config("smoke"), run, progress=False)
+                trained = True
+            model, dataset = load_model_for_tasks(run)
+            for name in dataset.split_names:
+                dataset.split(name)
+        return model, dataset
+
+    return load
+
+
+@pytest.fixture(scope="session")
+def assert_objective_paths_agree() -> Callable[..., None]:
+    """Call: in eval mode, one batched encoder pass (optimized) gives the release's three-pass objective."""
+    import torch
+
+    from cdsvae_eval.training.objective import objective
+
+    def check(model: Any, x: Any, loss_config: Any) -> None:
+        x_content, x_motion = x.flip(1), x.roll(1, dims=0)
+        results = []
+        for decode_views in (False, True):
+            torch.manual_seed(0)
+            with torch.no_grad():
+                outputs = model(x, x_content, x_motion, decode_views=decode_views)
+            results.append(objective(outputs, x, loss_config, dataset_size=100))
+        (loss_a, terms_a), (loss_b, terms_b) = results
+        torch.testing.assert_close(loss_a, loss_b, rtol=1e-5, atol=1e-4)
+        for name in terms_a:
+            torch.testing.assert_close(terms_a[name], terms_b[name], rtol=1e-5, atol=1e-5)
+
+    return check

@@ -289,7 +289,7 @@ class Trainer:
                     augment.motion_view(x, generator=self.augment_generator, strength=strength))
         return (augment.audio_content_view(x, generator=self.augment_generator),
                 augment.audio_motion_view(x, generator=self.augment_generator,
-                                          warp=0.12 * strength, tilt=0.5 * strength))
+                                          warp=0.12 * strength, tilt=0.5 * strength, gain=0.5 * strength))
 
     def _autocast(self) -> contextlib.AbstractContextManager:
         if self.autocast_dtype is None:

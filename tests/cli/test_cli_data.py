@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import sys
@@ -13,41 +12,21 @@ import pytest
 from PIL import Image
 
 import cdsvae_eval
-from cdsvae_eval.cli import main
 from cdsvae_eval.data import list_datasets
 from cdsvae_eval.report.images import SEPARATOR_PX
 
 FLARE_MODULE = Path(cdsvae_eval.__file__).parent / "data" / "flare_sprites.py"
 
 
-def _run(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
-    try:
-        main([str(arg) for arg in args])
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def _tree_digest(root: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        digest.update(str(path.relative_to(root)).encode())
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def test_list_shows_every_dataset(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _run(capsys, "data", "list")
+def test_list_shows_every_dataset(run_cli) -> None:
+    code, out, _ = run_cli("data", "list")
     assert code == 0
     for name in list_datasets():
         assert name in out
 
 
-def test_info_json_is_one_object_with_the_counts(capsys: pytest.CaptureFixture[str], sprites_npy_root: Path) -> None:
-    code, out, err = _run(capsys, "data", "info", "sprites", "--data-root", sprites_npy_root, "--json")
+def test_info_json_is_one_object_with_the_counts(run_cli, sprites_npy_root: Path) -> None:
+    code, out, err = run_cli("data", "info", "sprites", "--data-root", sprites_npy_root, "--json")
     assert code == 0, err
     info = json.loads(out)
     assert info["name"] == "sprites" and info["sequence_shape"] == [8, 3, 64, 64]
@@ -57,8 +36,8 @@ def test_info_json_is_one_object_with_the_counts(capsys: pytest.CaptureFixture[s
     assert len(info["fingerprint"]) == 16
 
 
-def test_info_table_and_pickle_layout(capsys: pytest.CaptureFixture[str], sprites_pkl_path: Path) -> None:
-    code, out, err = _run(capsys, "data", "info", "sprites", "--data-root", sprites_pkl_path, "--max-per-motion", "1")
+def test_info_table_and_pickle_layout(run_cli, sprites_pkl_path: Path) -> None:
+    code, out, err = run_cli("data", "info", "sprites", "--data-root", sprites_pkl_path, "--max-per-motion", "1")
     assert code == 0, err
     for text in ("fingerprint", "walk-front", "spellcard", "character"):
         assert text in out
@@ -66,9 +45,9 @@ def test_info_table_and_pickle_layout(capsys: pytest.CaptureFixture[str], sprite
     assert "9" in test_row.split() or " 9 " in test_row
 
 
-def test_wrong_root_exits_2_with_one_line_naming_it(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_wrong_root_exits_2_with_one_line_naming_it(run_cli, tmp_path: Path) -> None:
     missing = tmp_path / "no_sprites_here"
-    code, out, err = _run(capsys, "data", "info", "sprites", "--data-root", missing)
+    code, out, err = run_cli("data", "info", "sprites", "--data-root", missing)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and str(missing) in err
 
@@ -86,24 +65,24 @@ def test_wrong_root_in_a_subprocess_exits_2(tmp_path: Path) -> None:
     assert len(result.stderr.strip().splitlines()) == 1 and str(missing) in result.stderr
 
 
-def test_unknown_dataset_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = _run(capsys, "data", "info", "no-such-set")
+def test_unknown_dataset_exits_2(run_cli) -> None:
+    code, _, err = run_cli("data", "info", "no-such-set")
     assert code == 2 and "no-such-set" in err and err.count("\n") == 1
 
 
 def test_an_option_the_dataset_does_not_take_is_named(
-    capsys: pytest.CaptureFixture[str], sprites_npy_root: Path
+    run_cli, sprites_npy_root: Path
 ) -> None:
-    code, _, err = _run(capsys, "data", "info", "sprites", "--data-root", sprites_npy_root, "--resolution", "32")
+    code, _, err = run_cli("data", "info", "sprites", "--data-root", sprites_npy_root, "--resolution", "32")
     assert code == 2 and "--resolution" in err and err.count("\n") == 1
 
 
 def test_show_writes_a_grid_of_every_motion_and_varied_characters(
-    capsys: pytest.CaptureFixture[str], sprites_npy_root: Path, tmp_path: Path
+    run_cli, sprites_npy_root: Path, tmp_path: Path
 ) -> None:
     out_path = tmp_path / "figures" / "grid.png"
     args = ("data", "show", "sprites", "--data-root", sprites_npy_root, "--out", out_path, "--rows", 11)
-    code, out, err = _run(capsys, *args)
+    code, out, err = run_cli(*args)
     assert code == 0, err
     assert "11 sequences" in out
     with Image.open(out_path) as image:
@@ -117,12 +96,12 @@ def test_show_writes_a_grid_of_every_motion_and_varied_characters(
 
 
 def test_show_is_reproducible_and_seed_changes_the_pick(
-    capsys: pytest.CaptureFixture[str], sprites_npy_root: Path, tmp_path: Path
+    run_cli, sprites_npy_root: Path, tmp_path: Path
 ) -> None:
     args = ("data", "show", "sprites", "--data-root", sprites_npy_root, "--rows", 3)
     images = {}
     for name, seed in (("a", 0), ("b", 0), ("c", 1)):
-        assert _run(capsys, *args, "--out", tmp_path / f"{name}.png", "--seed", seed)[0] == 0
+        assert run_cli(*args, "--out", tmp_path / f"{name}.png", "--seed", seed)[0] == 0
         images[name] = (tmp_path / f"{name}.png").read_bytes()
     assert images["a"] == images["b"] and images["a"] != images["c"]
 
@@ -136,32 +115,33 @@ def test_show_is_reproducible_and_seed_changes_the_pick(
     ],
 )
 def test_commands_leave_the_data_root_untouched(
-    capsys: pytest.CaptureFixture[str],
+    run_cli,
+    tree_digest,
     sprites_npy_root: Path,
     sprites_pkl_path: Path,
     tmp_path: Path,
     command: tuple[str, ...],
 ) -> None:
     for root in (sprites_npy_root, sprites_pkl_path):
-        before = _tree_digest(root.parent)
+        before = tree_digest(root.parent)
         extra = ("--out", tmp_path / "grid.png") if "show" in command else ()
-        code, _, err = _run(capsys, *command, "--data-root", root, *extra)
+        code, _, err = run_cli(*command, "--data-root", root, *extra)
         assert code == 0, err
-        assert _tree_digest(root.parent) == before
+        assert tree_digest(root.parent) == before
 
 
 @pytest.mark.skipif(not FLARE_MODULE.exists(), reason="cdsvae_eval/data/flare_sprites.py is not written yet")
-def test_flare_sprites_info_and_show(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_flare_sprites_info_and_show(run_cli, tmp_path: Path) -> None:
     options = ("--max-characters", "12", "--resolution", "32")
-    code, out, err = _run(capsys, "data", "info", "flare-sprites", *options, "--json")
+    code, out, err = run_cli("data", "info", "flare-sprites", *options, "--json")
     assert code == 0, err
     info = json.loads(out)
     assert info["name"] == "flare-sprites" and info["sequence_shape"][-2:] == [32, 32]
     assert sum(part["identities"] for part in info["splits"].values()) <= 12
     show = ("data", "show", "flare-sprites", *options, "--rows", "3", "--out", tmp_path / "flare.png")
-    code, _, err = _run(capsys, *show)
+    code, _, err = run_cli(*show)
     assert code == 0, err
     with Image.open(tmp_path / "flare.png") as image:
         assert image.size[1] == 3 * 32 + 4 * SEPARATOR_PX
-    code, _, err = _run(capsys, "data", "info", "flare-sprites", "--data-root", tmp_path)
+    code, _, err = run_cli("data", "info", "flare-sprites", "--data-root", tmp_path)
     assert code == 2 and "data-root" in err.replace("_", "-") and err.count("\n") == 1

@@ -9,17 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cdsvae_eval.cli import main
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main([str(arg) for arg in args])
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def write_third_party_codes(path: Path, with_speaker: bool = False) -> Path:
@@ -52,8 +41,8 @@ def codes_file(tmp_path: Path) -> Path:
     return write_third_party_codes(tmp_path / "my_codes.npz")
 
 
-def test_probe_classify_prints_the_table_and_writes_json(capsys, codes_file: Path, tmp_path: Path) -> None:
-    code, out, err = run_cli(capsys, "probe", "--task", "classify", "--codes", codes_file, "--out", tmp_path / "res")
+def test_probe_classify_prints_the_table_and_writes_json(run_cli, codes_file: Path, tmp_path: Path) -> None:
+    code, out, err = run_cli("probe", "--task", "classify", "--codes", codes_file, "--out", tmp_path / "res")
     assert code == 0, err
     assert "acc_hair_from_static" in out and "classify v1.0" in out
     record = json.loads((tmp_path / "res" / "classify.json").read_text())
@@ -62,10 +51,10 @@ def test_probe_classify_prints_the_table_and_writes_json(capsys, codes_file: Pat
     assert str(tmp_path / "res" / "classify.json") in out.replace("\n", "")
 
 
-def test_probe_all_runs_what_applies_and_report_aggregates(capsys, codes_file: Path, tmp_path: Path) -> None:
+def test_probe_all_runs_what_applies_and_report_aggregates(run_cli, codes_file: Path, tmp_path: Path) -> None:
     out_dir = tmp_path / "model-a"
     code, out, err = run_cli(
-        capsys, "probe", "--task", "all", "--codes", codes_file, "--out", out_dir,
+        "probe", "--task", "all", "--codes", codes_file, "--out", out_dir,
         "--option", "seeds=2", "--option", "ks=1,5,all",
     )
     assert code == 0, err
@@ -75,20 +64,20 @@ def test_probe_all_runs_what_applies_and_report_aggregates(capsys, codes_file: P
     assert few_shot["options"]["seeds"] == 2 and few_shot["options"]["ks"] == [1, 5, "all"]
     if (out_dir / "speaker-eer.json").exists():
         pytest.fail("speaker-eer cannot run on codes without y_speaker")
-    code, out, err = run_cli(capsys, "report", out_dir / "classify.json", out_dir / "few-shot.json", "--csv", tmp_path / "all.csv")
+    code, out, err = run_cli("report", out_dir / "classify.json", out_dir / "few-shot.json", "--csv", tmp_path / "all.csv")
     assert code == 0, err
     rows = list(csv.DictReader((tmp_path / "all.csv").open()))
     assert {row["task"] for row in rows} == {"classify", "few-shot"} and {row["run"] for row in rows} == {"model-a"}
-    code, out, _ = run_cli(capsys, "report", out_dir / "classify.json", "--markdown")
+    code, out, _ = run_cli("report", out_dir / "classify.json", "--markdown")
     assert code == 0 and out.startswith("| task | metric | better | model-a |")
 
 
-def test_existing_results_need_force(capsys, codes_file: Path, tmp_path: Path) -> None:
+def test_existing_results_need_force(run_cli, codes_file: Path, tmp_path: Path) -> None:
     args = ("probe", "--task", "classify", "--codes", codes_file, "--out", tmp_path)
-    assert run_cli(capsys, *args)[0] == 0
-    code, _, err = run_cli(capsys, *args)
+    assert run_cli(*args)[0] == 0
+    code, _, err = run_cli(*args)
     assert code == 2 and "already exists" in err and "classify.json" in err
-    assert run_cli(capsys, *args, "--force")[0] == 0
+    assert run_cli(*args, "--force")[0] == 0
 
 
 @pytest.mark.parametrize(
@@ -99,56 +88,56 @@ def test_existing_results_need_force(capsys, codes_file: Path, tmp_path: Path) -
         (("--task", "nope"), "unknown task 'nope'"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_2(capsys, codes_file: Path, tmp_path: Path, extra, message) -> None:
+def test_bad_input_is_one_line_and_exit_2(run_cli, codes_file: Path, tmp_path: Path, extra, message) -> None:
     args = ["probe", "--task", "classify", "--codes", codes_file, "--out", tmp_path]
     if extra[0] == "--task":
         args[2] = extra[1]
     else:
         args += list(extra)
-    code, _, err = run_cli(capsys, *args)
+    code, _, err = run_cli(*args)
     assert code == 2 and message in err and err.count("\n") == 1
 
 
-def test_probe_needs_exactly_one_source(capsys, codes_file: Path, tmp_path: Path) -> None:
-    code, _, err = run_cli(capsys, "probe", "--task", "classify")
+def test_probe_needs_exactly_one_source(run_cli, codes_file: Path, tmp_path: Path) -> None:
+    code, _, err = run_cli("probe", "--task", "classify")
     assert code == 2 and "exactly one of --codes FILE or --checkpoint RUN" in err
 
 
-def test_speaker_eer_on_codes_without_speakers_names_field_and_task(capsys, codes_file: Path, tmp_path: Path) -> None:
+def test_speaker_eer_on_codes_without_speakers_names_field_and_task(run_cli, codes_file: Path, tmp_path: Path) -> None:
     pytest.importorskip("cdsvae_eval.tasks.speaker_eer")
-    code, _, err = run_cli(capsys, "probe", "--task", "speaker-eer", "--codes", codes_file, "--out", tmp_path)
+    code, _, err = run_cli("probe", "--task", "speaker-eer", "--codes", codes_file, "--out", tmp_path)
     assert code == 2 and "y_speaker" in err and "speaker-eer" in err and err.count("\n") == 1
 
 
-def test_codes_info_describes_the_file(capsys, codes_file: Path) -> None:
-    code, out, err = run_cli(capsys, "codes", "info", codes_file)
+def test_codes_info_describes_the_file(run_cli, codes_file: Path) -> None:
+    code, out, err = run_cli("codes", "info", codes_file)
     assert code == 0, err
     for text in ("static", "(150, 8)", "(150, 4, 3)", "y_gesture", "gesture", "dynamic", "train", "100", "test"):
         assert text in out
 
 
-def test_codes_info_on_a_file_missing_static_is_exit_2(capsys, tmp_path: Path) -> None:
+def test_codes_info_on_a_file_missing_static_is_exit_2(run_cli, tmp_path: Path) -> None:
     np.savez(tmp_path / "bad.npz", dynamic=np.zeros((2, 3, 4), np.float32), meta=np.array("{}"))
-    code, _, err = run_cli(capsys, "codes", "info", tmp_path / "bad.npz")
+    code, _, err = run_cli("codes", "info", tmp_path / "bad.npz")
     assert code == 2 and "'static'" in err and "bad.npz" in err
 
 
-def test_tasks_list_json(capsys) -> None:
-    code, out, _ = run_cli(capsys, "tasks", "list", "--json")
+def test_tasks_list_json(run_cli) -> None:
+    code, out, _ = run_cli("tasks", "list", "--json")
     entries = {entry["name"]: entry for entry in json.loads(out)}
     assert code == 0 and entries["classify"]["available"] and entries["classify"]["source"] == "builtin"
     assert entries["few-shot"]["version"] == "1.0"
 
 
 @pytest.mark.slow
-def test_probe_a_trained_run_with_its_random_baseline(capsys, tmp_path: Path) -> None:
+def test_probe_a_trained_run_with_its_random_baseline(run_cli, tmp_path: Path) -> None:
     from cdsvae_eval.config import apply_overrides, preset_config
     from cdsvae_eval.training.trainer import train
 
     config = apply_overrides(preset_config("smoke"), {"epochs": 1, "swap_eval_every": 1000})
     train(config, tmp_path / "run", progress=False)
     code, out, err = run_cli(
-        capsys, "probe", "--task", "classify", "--checkpoint", tmp_path / "run", "--random-baseline",
+        "probe", "--task", "classify", "--checkpoint", tmp_path / "run", "--random-baseline",
         "--out", tmp_path / "res", "--device", "cpu",
     )
     assert code == 0, err
@@ -159,7 +148,7 @@ def test_probe_a_trained_run_with_its_random_baseline(capsys, tmp_path: Path) ->
     assert record["protocol"]["baseline_codes"] is True
 
 
-def test_probe_all_skips_decoder_tasks_when_given_only_codes(capsys, codes_file: Path, tmp_path: Path, monkeypatch) -> None:
+def test_probe_all_skips_decoder_tasks_when_given_only_codes(run_cli, codes_file: Path, tmp_path: Path, monkeypatch) -> None:
     from cdsvae_eval.tasks import Task, registry
 
     class NeedsDecoder(Task):
@@ -173,9 +162,9 @@ def test_probe_all_skips_decoder_tasks_when_given_only_codes(capsys, codes_file:
 
     monkeypatch.setattr(registry, "_REGISTERED", {})
     registry.register_task(NeedsDecoder)
-    code, out, err = run_cli(capsys, "probe", "--task", "all", "--codes", codes_file, "--out", tmp_path, "--option", "seeds=1")
+    code, out, err = run_cli("probe", "--task", "all", "--codes", codes_file, "--out", tmp_path, "--option", "seeds=1")
     assert code == 0, err
     assert "skipped needs-decoder-cli: needs decoder" in out
     assert not (tmp_path / "needs-decoder-cli.json").exists() and (tmp_path / "classify.json").is_file()
-    code, _, err = run_cli(capsys, "probe", "--task", "needs-decoder-cli", "--codes", codes_file, "--out", tmp_path)
+    code, _, err = run_cli("probe", "--task", "needs-decoder-cli", "--codes", codes_file, "--out", tmp_path)
     assert code == 2 and "needs a decoder" in err

@@ -12,7 +12,6 @@ import torch
 from PIL import Image
 from torch import nn
 
-from cdsvae_eval.cli import main
 from cdsvae_eval.config import preset_config
 from cdsvae_eval.data.features import FEATURE_SPECS, FeatureExtractor, segment
 from cdsvae_eval.data.formant_synth import write_formant_timit
@@ -20,16 +19,6 @@ from cdsvae_eval.data.timit import TimitSegments
 from cdsvae_eval.errors import DataError
 from cdsvae_eval.models.utterance_swap import SWAP_OUTPUTS, overlap_add, pick_utterance_pair, swap_utterances
 from cdsvae_eval.training.trainer import train
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
-    try:
-        main([str(arg) for arg in args])
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture(scope="module")
@@ -143,10 +132,10 @@ def _utterance_durations(root: Path) -> dict[str, float]:
 
 
 def test_sample_on_an_audio_run_writes_six_wavs_spectrograms_and_a_readme(
-    capsys: pytest.CaptureFixture[str], audio_run: Path, timit_root: Path, tmp_path: Path
+    run_cli, audio_run: Path, timit_root: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "swap"
-    code, stdout, err = run_cli(capsys, "sample", "--checkpoint", audio_run, "--out", out, "--seed", 1,
+    code, stdout, err = run_cli("sample", "--checkpoint", audio_run, "--out", out, "--seed", 1,
                                 "--device", "cpu")
     assert code == 0, err
     utt_a, utt_b = re.search(r"A: (\S+)\s+B: (\S+)", stdout).groups()
@@ -188,26 +177,26 @@ def _assert_originals_invert_the_real_features(out: Path, root: Path, utt_a: str
 
 
 def test_sample_refuses_a_non_empty_audio_folder_unless_forced(
-    capsys: pytest.CaptureFixture[str], audio_run: Path, tmp_path: Path
+    run_cli, audio_run: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "swap"
     out.mkdir()
     (out / "notes.txt").write_text("mine")
-    code, _, err = run_cli(capsys, "sample", "--checkpoint", audio_run, "--out", out, "--device", "cpu")
+    code, _, err = run_cli("sample", "--checkpoint", audio_run, "--out", out, "--device", "cpu")
     assert code == 2
     assert err.count("\n") == 1 and "--out" in err and "--force" in err
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
-    code, _, err = run_cli(capsys, "sample", "--checkpoint", audio_run, "--out", out, "--device", "cpu", "--force")
+    code, _, err = run_cli("sample", "--checkpoint", audio_run, "--out", out, "--device", "cpu", "--force")
     assert code == 0, err
     assert (out / "a_speaker_b_content.wav").is_file() and (out / "notes.txt").read_text() == "mine"
 
 
 def test_sample_on_an_audio_run_refuses_a_file_as_out(
-    capsys: pytest.CaptureFixture[str], audio_run: Path, tmp_path: Path
+    run_cli, audio_run: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "swap.png"
     out.write_bytes(b"")
-    code, _, err = run_cli(capsys, "sample", "--checkpoint", audio_run, "--out", out, "--device", "cpu", "--force")
+    code, _, err = run_cli("sample", "--checkpoint", audio_run, "--out", out, "--device", "cpu", "--force")
     assert code == 2 and err.count("\n") == 1 and "is a file" in err
 
 
@@ -215,10 +204,10 @@ def test_sample_on_an_audio_run_refuses_a_file_as_out(
 
 
 def test_sample_on_a_video_run_writes_a_swap_grid_png(
-    capsys: pytest.CaptureFixture[str], video_run: Path, tmp_path: Path
+    run_cli, video_run: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "grid.png"
-    code, stdout, err = run_cli(capsys, "sample", "--checkpoint", video_run, "--out", out, "--count", 3,
+    code, stdout, err = run_cli("sample", "--checkpoint", video_run, "--out", out, "--count", 3,
                                 "--device", "cpu")
     assert code == 0, err
     assert "3x3 swap grid" in stdout
@@ -232,17 +221,17 @@ def test_sample_on_a_video_run_writes_a_swap_grid_png(
 
 
 def test_sample_refuses_an_existing_out_file_with_one_line(
-    capsys: pytest.CaptureFixture[str], video_run: Path, tmp_path: Path
+    run_cli, video_run: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "grid.png"
     out.write_bytes(b"keep")
-    code, _, err = run_cli(capsys, "sample", "--checkpoint", video_run, "--out", out)
+    code, _, err = run_cli("sample", "--checkpoint", video_run, "--out", out)
     assert code == 2 and err.count("\n") == 1 and str(out) in err and "--force" in err
     assert out.read_bytes() == b"keep"
 
 
 def test_sample_on_a_video_run_refuses_an_empty_folder_as_out(
-    capsys: pytest.CaptureFixture[str], video_run: Path, tmp_path: Path
+    run_cli, video_run: Path, tmp_path: Path
 ) -> None:
-    code, _, err = run_cli(capsys, "sample", "--checkpoint", video_run, "--out", tmp_path, "--device", "cpu")
+    code, _, err = run_cli("sample", "--checkpoint", video_run, "--out", tmp_path, "--device", "cpu")
     assert code == 2 and err.count("\n") == 1 and "PNG file" in err

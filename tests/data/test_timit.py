@@ -1,6 +1,4 @@
-import hashlib
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,15 +13,6 @@ from cdsvae_eval.errors import DataError
 @pytest.fixture(autouse=True)
 def _cache(tmp_path, monkeypatch):
     monkeypatch.setenv("CDSVAE_EVAL_CACHE", str(tmp_path / "cache"))
-
-
-def tree_hash(root: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        digest.update(str(path.relative_to(root)).encode())
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def split_summary(corpus: TimitCorpus) -> dict[str, list[str]]:
@@ -67,7 +56,7 @@ def test_not_a_timit_tree_names_the_missing_folder(tmp_path):
         TimitCorpus(tmp_path / "nowhere")
 
 
-def test_bad_files_are_skipped_resampled_or_clipped_with_warnings_and_the_tree_is_untouched(tmp_path):
+def test_bad_files_are_skipped_resampled_or_clipped_with_warnings_and_the_tree_is_untouched(tree_digest, tmp_path):
     root = write_formant_timit(tmp_path / "t", sentences=2, seed=1)
     corpus = TimitCorpus(root)
     empty, low_rate, long_phn = corpus.split("test")[:3]
@@ -78,7 +67,7 @@ def test_bad_files_are_skipped_resampled_or_clipped_with_warnings_and_the_tree_i
     low_rate.phn.write_text("".join(f"{a} {b} {p}\n" for a, b, p in phn_8k))
     n = soundfile.info(str(long_phn.wav)).frames
     long_phn.phn.write_text(long_phn.phn.read_text() + f"{n} {n + 5000} h#\n")
-    before = tree_hash(root)
+    before = tree_digest(root)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         dataset = TimitSegments(root)
@@ -88,7 +77,7 @@ def test_bad_files_are_skipped_resampled_or_clipped_with_warnings_and_the_tree_i
     assert any("8000 Hz" in m and "resampling" in m for m in messages)
     assert any(str(long_phn.phn) in m and "clipped" in m for m in messages)
     assert empty.id not in set(test.groups) and low_rate.id in set(test.groups)
-    assert tree_hash(root) == before
+    assert tree_digest(root) == before
     corpus = TimitCorpus(root)
     with pytest.warns(UserWarning, match="resampling"):
         resampled = corpus.read_audio(low_rate)

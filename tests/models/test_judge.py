@@ -112,14 +112,10 @@ def test_default_options_and_paths():
     assert judge_dataset_options("sprites", data_root="/d") == {"data_root": "/d"}
 
 
-def test_cli_info_prints_accuracies_and_sha256_and_train_refuses_to_overwrite(trained, capsys):
-    from cdsvae_eval.cli import main
-
-    main(["judge", "info", str(trained.path)])
-    out = capsys.readouterr().out
+def test_cli_info_prints_accuracies_and_sha256_and_train_refuses_to_overwrite(trained, run_cli):
+    code, out, _ = run_cli("judge", "info", trained.path)
+    assert code == 0
     assert trained.sha256 in out and "hands_feet" in out and f"{trained.test_accuracy['motion']:.4f}" in out
-    with pytest.raises(SystemExit) as exit_:
-        main(["judge", "train", "--resolution", "16", "--max-characters", "24", "--out", str(trained.path)])
-    assert exit_.value.code == 2
-    err = capsys.readouterr().err
+    code, _, err = run_cli("judge", "train", "--resolution", "16", "--max-characters", "24", "--out", trained.path)
+    assert code == 2
     assert err.count("\n") == 1 and "already exists" in err

@@ -13,24 +13,7 @@ from cdsvae_eval.tasks.probes import bootstrap_ci, feature_view
 from cdsvae_eval.report.runner import run_task
 
 
-def disentangled_codes(n_train: int = 240, n_test: int = 120, seed: int = 0) -> CodeSet:
-    """z_s carries only 'skin' (4 classes), z_1:T only 'action' (3 classes); the factors are independent."""
-    rng = np.random.default_rng(seed)
-    n = n_train + n_test
-    skin = np.arange(n) % 4
-    action = rng.permutation(np.arange(n) % 3)
-    static = rng.normal(size=(4, 16))[skin] * 2.0 + rng.normal(size=(n, 16))
-    dynamic = (rng.normal(size=(3, 30))[action] * 2.0 + rng.normal(size=(n, 30))).reshape(n, 5, 6)
-    return CodeSet(
-        static=static.astype(np.float32),
-        dynamic=dynamic.astype(np.float32),
-        labels={"skin": skin, "action": action},
-        factors={"skin": FactorMeta("static", ["a", "b", "c", "d"]), "action": FactorMeta("dynamic", ["walk", "run", "jump"])},
-        split=np.array(["train"] * n_train + ["test"] * n_test),
-    )
-
-
-def test_matching_codes_predict_their_factor_and_cross_codes_sit_near_chance() -> None:
+def test_matching_codes_predict_their_factor_and_cross_codes_sit_near_chance(disentangled_codes) -> None:
     metrics = run_task("classify", TaskInputs(codes=disentangled_codes()))[0].metrics
     assert metrics["acc_skin_from_static"].value > 0.95
     assert metrics["acc_action_from_dynamic"].value > 0.95
@@ -41,7 +24,7 @@ def test_matching_codes_predict_their_factor_and_cross_codes_sit_near_chance() -
     assert not metrics["acc_action_from_static"].higher_is_better
 
 
-def test_chance_is_the_majority_rate_of_the_eval_split() -> None:
+def test_chance_is_the_majority_rate_of_the_eval_split(disentangled_codes) -> None:
     codes = disentangled_codes()
     metrics = run_task("classify", TaskInputs(codes=codes))[0].metrics
     test_actions = codes.labels["action"][codes.split == "test"]
@@ -49,7 +32,7 @@ def test_chance_is_the_majority_rate_of_the_eval_split() -> None:
     assert metrics["chance_skin"].value == pytest.approx(0.25)
 
 
-def test_every_accuracy_has_a_seeded_interval_around_it() -> None:
+def test_every_accuracy_has_a_seeded_interval_around_it(disentangled_codes) -> None:
     codes = disentangled_codes()
     first = run_task("classify", TaskInputs(codes=codes), seed=3)[0].metrics
     again = run_task("classify", TaskInputs(codes=codes), seed=3)[0].metrics
@@ -89,7 +72,7 @@ def test_dynamic_view_keeps_temporal_order() -> None:
     assert metrics["acc_motion_from_dynamic"].value > 0.95
 
 
-def test_baseline_codes_are_probed_the_same_way() -> None:
+def test_baseline_codes_are_probed_the_same_way(disentangled_codes) -> None:
     codes = disentangled_codes()
     noise = np.random.default_rng(5)
     baseline = CodeSet(
@@ -105,7 +88,7 @@ def test_baseline_codes_are_probed_the_same_way() -> None:
     assert {row["codes"] for row in result.tables["probes"]} == {"model", "baseline"}
 
 
-def test_codes_without_a_split_column_are_a_one_line_error() -> None:
+def test_codes_without_a_split_column_are_a_one_line_error(disentangled_codes) -> None:
     codes = disentangled_codes()
     codes.split = None
     with pytest.raises(DataError, match="classify.*'split'") as error:
@@ -113,7 +96,7 @@ def test_codes_without_a_split_column_are_a_one_line_error() -> None:
     assert "\n" not in str(error.value)
 
 
-def test_missing_eval_split_names_the_split() -> None:
+def test_missing_eval_split_names_the_split(disentangled_codes) -> None:
     codes = disentangled_codes()
     with pytest.raises(DataError, match="'val'"):
         run_task("classify", TaskInputs(codes=codes), {"eval_split": "val"})

@@ -7,7 +7,6 @@ import pytest
 import torch
 from PIL import Image
 
-from cdsvae_eval.codes import load_model_for_tasks
 from cdsvae_eval.config import preset_config
 from cdsvae_eval.data.flare_sprites import FlareSprites
 from cdsvae_eval.models.factory import build_model
@@ -19,21 +18,17 @@ from cdsvae_eval.models.swap_oracle import swap_grid
 from cdsvae_eval.tasks.judge_swap import generation_scores
 from cdsvae_eval.report.runner import run_task
 from cdsvae_eval.training.judge_training import train_judge
-from cdsvae_eval.training.trainer import train
 
 SMOKE_DATA = {"resolution": 16, "max_characters": 24}
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory):
+def setup(tmp_path_factory, trained_smoke_run):
     """A smoke model and a tiny judge trained on the same flare-sprites subset (16 px, 24 characters)."""
+    model, dataset = trained_smoke_run()
     folder = tmp_path_factory.mktemp("judge-swap")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CDSVAE_EVAL_CACHE", str(folder / "cache"))
-        train(preset_config("smoke"), folder / "run", progress=False)
-        model, dataset = load_model_for_tasks(folder / "run")
-        for name in dataset.split_names:
-            dataset.split(name)
         judge_path = folder / "judge.pt"
         train_judge("flare-sprites", SMOKE_DATA, judge_path, JudgeConfig(epochs=10, batch_size=16), device="cpu")
     return model, dataset, judge_path

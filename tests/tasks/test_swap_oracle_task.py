@@ -4,27 +4,18 @@ import numpy as np
 import pytest
 import torch
 
-from cdsvae_eval.codes import load_model_for_tasks
 from cdsvae_eval.config import preset_config
 from cdsvae_eval.errors import DataError
 from cdsvae_eval.models.factory import build_model
 from cdsvae_eval.models.swap_oracle import score_swaps
 from cdsvae_eval.tasks import TaskInputs
 from cdsvae_eval.report.runner import run_task
-from cdsvae_eval.training.trainer import train
 
 
 @pytest.fixture(scope="module")
-def smoke(tmp_path_factory):
+def smoke(trained_smoke_run):
     """A smoke-preset model (flare-sprites 16 px, 24 characters, 2 epochs) and its dataset, splits loaded."""
-    folder = tmp_path_factory.mktemp("swap-oracle")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CDSVAE_EVAL_CACHE", str(folder / "cache"))
-        train(preset_config("smoke"), folder / "run", progress=False)
-        model, dataset = load_model_for_tasks(folder / "run")
-        for name in dataset.split_names:
-            dataset.split(name)
-    return model, dataset
+    return trained_smoke_run()
 
 
 class DatasetView:
