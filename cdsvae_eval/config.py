@@ -96,7 +96,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "quick": dict(
         dataset_options={"resolution": 16},
         model=_video(16, (32, 64), static_dim=64, dynamic_dim=16, frame_dim=128, hidden_dim=128),
-        epochs=24, batch_size=64, swap_eval_every=4, swap_eval_pairs=256,
+        epochs=20, batch_size=64, swap_eval_every=4, swap_eval_pairs=256,
     ),
     # Seconds: for tests.
     "smoke": dict(

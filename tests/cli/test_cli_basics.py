@@ -8,40 +8,30 @@ import sys
 import pytest
 
 from cdsvae_eval import __version__
-from cdsvae_eval.cli import COMMANDS, main
+from cdsvae_eval.cli import COMMANDS
 
 
-def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_version(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _run(capsys, "--version")
+def test_version(run_cli) -> None:
+    code, out, _ = run_cli("--version")
     assert code == 0 and __version__ in out and "cdsvae-eval" in out
 
 
-def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _run(capsys, "--help")
+def test_help_lists_every_command(run_cli) -> None:
+    code, out, _ = run_cli("--help")
     assert code == 0
     for name in COMMANDS:
         assert name in out
 
 
-def test_data_help_lists_its_commands(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _run(capsys, "data", "--help")
+def test_data_help_lists_its_commands(run_cli) -> None:
+    code, out, _ = run_cli("data", "--help")
     assert code == 0
     for name in ("list", "info", "show", "synth-speech"):
         assert name in out
 
 
-def test_unknown_command_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = _run(capsys, "no-such-command")
+def test_unknown_command_exits_2(run_cli) -> None:
+    code, _, err = run_cli("no-such-command")
     assert code == 2 and "no-such-command" in err
 
 
