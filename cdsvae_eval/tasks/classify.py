@@ -25,6 +25,7 @@ from cdsvae_eval.tasks.probes import (
     majority_rate,
     probe_correct,
     train_eval_codes,
+    unscorable_reason,
 )
 from cdsvae_eval.tasks.registry import register_task
 
@@ -97,9 +98,9 @@ def _probe_all(
     for factor in sorted(train.labels):
         train_y, test_y = train.labels[factor], test.labels[factor]
         kind = train.factors[factor].kind
-        present = len(set(train_y.tolist()))
-        if present < 2:
-            skipped[factor] = f"only {present} class present in the train split"
+        reason = unscorable_reason(train_y, test_y)
+        if reason is not None:
+            skipped[factor] = reason
             continue
         chance = majority_rate(test_y)
         if not prefix:

@@ -35,6 +35,7 @@ from cdsvae_eval.tasks.probes import (
     feature_view,
     probe_accuracy,
     train_eval_codes,
+    unscorable_reason,
 )
 from cdsvae_eval.tasks.registry import register_task
 
@@ -91,8 +92,9 @@ class FewShot(Task):
         adjustments: list[str] = []
         for factor in factors:
             kind = train.factors[factor].kind
-            if len(np.unique(train.labels[factor])) < 2:
-                adjustments.append(f"{factor}: skipped, fewer than 2 classes in the train split")
+            reason = unscorable_reason(train.labels[factor], test.labels[factor])
+            if reason is not None:
+                adjustments.append(f"{factor}: skipped, {reason}")
                 continue
             shots = _plan_shots(train, factor, options.ks, adjustments)
             views = (kind,) if options.code == "matching" else VIEWS

@@ -107,3 +107,17 @@ def train_eval_codes(codes: CodeSet | None, train_split: str, eval_split: str, t
     if not codes.labels:
         raise DataError(f"task {task!r} needs labelled factors (fields 'y_<factor>') in the codes")
     return codes.of_split(train_split), codes.of_split(eval_split)
+
+
+def unscorable_reason(train_labels: np.ndarray, eval_labels: np.ndarray) -> str | None:
+    """Why a closed-set probe cannot score a factor, or None when it can.
+
+    A factor whose eval classes never occur in training (speakers or characters held out by design)
+    gives 0% for any probe; that says nothing about the codes, so such factors are skipped.
+    """
+    present = len(np.unique(train_labels))
+    if present < 2:
+        return f"only {present} class present in the train split"
+    if not np.isin(eval_labels, train_labels).any():
+        return "no eval class occurs in the train split (disjoint identities; use speaker-eer for those)"
+    return None

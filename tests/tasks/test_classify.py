@@ -100,3 +100,25 @@ def test_missing_eval_split_names_the_split(disentangled_codes) -> None:
     codes = disentangled_codes()
     with pytest.raises(DataError, match="'val'"):
         run_task("classify", TaskInputs(codes=codes), {"eval_split": "val"})
+
+
+def with_held_out_speakers(codes: CodeSet) -> CodeSet:
+    """Adds a 'speaker' factor whose test speakers never occur in training, as in TIMIT."""
+    speaker = np.where(codes.split == "train", np.arange(len(codes)) % 6, 6 + np.arange(len(codes)) % 4)
+    factors = {**codes.factors, "speaker": FactorMeta("static", [f"s{i}" for i in range(10)])}
+    return CodeSet(static=codes.static, dynamic=codes.dynamic, labels={**codes.labels, "speaker": speaker},
+                   factors=factors, split=codes.split)
+
+
+def test_a_factor_with_unseen_eval_classes_is_skipped_not_scored_zero(disentangled_codes) -> None:
+    result, _ = run_task("classify", TaskInputs(codes=with_held_out_speakers(disentangled_codes())))
+    assert not any("speaker" in name for name in result.metrics)
+    assert "disjoint identities" in result.protocol["skipped"]["speaker"]
+    assert "acc_skin_from_static" in result.metrics
+
+
+def test_few_shot_skips_a_factor_with_unseen_eval_classes(disentangled_codes) -> None:
+    result, _ = run_task("few-shot", TaskInputs(codes=with_held_out_speakers(disentangled_codes())),
+                         {"seeds": 2, "ks": "1,all"})
+    assert not any("speaker" in name for name in result.metrics)
+    assert any(note.startswith("speaker: skipped, no eval class") for note in result.protocol["adjustments"])
