@@ -251,7 +251,8 @@ def codes_for_checkpoint(run: str | Path, split: str = "all", device: str = "cpu
     splits = _checkpoint_splits(dataset, split)
     checkpoint_hash = sha256_file(path)
     key_parts = (checkpoint_hash, dataset.fingerprint(), splits, EXTRACTION_VERSION, random_init)
-    cached = cache_dir("codes") / f"{hash_parts(*key_parts)}.npz"
+    cache_key = hash_parts(*key_parts)
+    cached = cache_dir("codes") / f"{cache_key}.npz"
     if cached.is_file():
         return load_codes(cached)
     if random_init:
@@ -259,6 +260,6 @@ def codes_for_checkpoint(run: str | Path, split: str = "all", device: str = "cpu
         model = build_model(config.model).to(device).eval()
     codes = extract_codes(model, dataset, splits, batch_size=batch_size, device=device,
                           meta={"checkpoint": str(path), "checkpoint_sha256": checkpoint_hash,
-                                "random_init": random_init})
+                                "random_init": random_init, "cache_key": cache_key})
     save_codes(codes, cached)
     return codes
