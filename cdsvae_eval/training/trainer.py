@@ -353,7 +353,8 @@ class Trainer:
         try:
             with _StopFlag() as stop, progress:
                 task = progress.add_task("train", total=self.config.epochs * self.steps_per_epoch,
-                                         completed=self.start_epoch * self.steps_per_epoch + self.start_step)
+                                         completed=self.start_epoch * self.steps_per_epoch + self.start_step,
+                                         epoch=self.start_epoch + 1, status="")
                 for epoch in range(self.start_epoch, self.config.epochs):
                     record = self._run_epoch(epoch, stop, progress, task)
                     if record is None:

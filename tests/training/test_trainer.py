@@ -123,3 +123,9 @@ def test_training_reduces_the_loss(tmp_path):
     losses = [record["train"]["recon"] for record in summary.history]
     assert losses[-1] < 0.8 * losses[0]
     assert np.isfinite(summary.final_val["loss"])
+
+
+def test_training_with_the_progress_bar_renders_it(tmp_path, capsys):
+    summary = train(toy_config(epochs=1), tmp_path / "run", progress=True)
+    assert summary.epochs_done == 1
+    assert "epoch 1" in capsys.readouterr().out
