@@ -147,7 +147,8 @@ class Trainer:
         self._seed_everything(config.seed + self.dist.rank)
         self.model = build_model(config.model).to(self.device)
         optimised_cuda = self.device.type == "cuda" and config.mode == "optimized"
-        if optimised_cuda and config.model.modality == "video":
+        if config.mode == "optimized" and config.model.modality == "video":
+            # channels_last convolutions: measured ~1.2x per step on CPU too (bench/RESULTS.md)
             self.model = self.model.to(memory_format=torch.channels_last)
         self.optimizer = torch.optim.Adam(
             self.model.parameters(), lr=config.lr, betas=(0.9, 0.999),
