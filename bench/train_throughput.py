@@ -80,14 +80,17 @@ class RandomClips(SequenceDataset):
         return SequenceSplit(split, x, {"parity": index % 2}, identity=index)
 
 
-def bench_trainer(preset: str, mode: str, device: str, batch_size: int | None, run_dir: Path) -> Trainer:
-    """The trainer of ``preset`` in ``mode`` on random clips of the preset's shape (one batch of rows)."""
+def bench_trainer(preset: str, mode: str, device: str, batch_size: int | None, run_dir: Path,
+                  compile_optimized: bool = False) -> Trainer:
+    """The trainer of ``preset`` in ``mode`` on random clips of the preset's shape (one batch of rows);
+    ``compile_optimized`` torch.compiles the optimized mode's model (the release mode stays eager)."""
     config = preset_config(preset)
     batch = batch_size or config.batch_size
     config.dataset = RANDOM_CLIPS
     config.dataset_options = {"resolution": config.model.image_size, "frames": config.model.frames,
                               "channels": config.model.channels, "rows": batch}
-    config = apply_overrides(config, {"mode": mode, "device": device, "batch_size": batch})
+    config = apply_overrides(config, {"mode": mode, "device": device, "batch_size": batch,
+                                      "compile": compile_optimized and mode == "optimized"})
     return Trainer(config, run_dir, progress=False)
 
 
@@ -139,10 +142,10 @@ def describe_path(trainer: Trainer) -> dict[str, Any]:
 
 
 def measure(preset: str, mode: str, device: torch.device, batch_size: int | None, steps: int,
-            warmup: int) -> Measurement:
+            warmup: int, compile_optimized: bool = False) -> Measurement:
     """Build a fresh trainer, time its steps, free it; on CUDA the peak covers model, data and activations."""
     with tempfile.TemporaryDirectory() as run_dir:
-        trainer = bench_trainer(preset, mode, str(device), batch_size, Path(run_dir) / "run")
+        trainer = bench_trainer(preset, mode, str(device), batch_size, Path(run_dir) / "run", compile_optimized)
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(device)
         seconds, loss = timed_steps(trainer, steps, warmup)
@@ -284,9 +287,12 @@ def parse_device(name: str) -> torch.device:
               help="Stop doubling past this batch size.")
 @click.option("--largest-steps", type=click.IntRange(min=1), default=3, show_default=True,
               help=f"Timed steps per tried batch size (after {LARGEST_BATCH_WARMUP} warm-up steps).")
+@click.option("--compile", "compile_optimized", is_flag=True,
+              help="torch.compile the optimized mode (compilation happens in the warm-up steps).")
 @click.option("--json", "json_path", type=click.Path(path_type=Path), default=None, help="Write the results here.")
 def main(presets: str, modes: str, device: str, repeats: int, steps: int, warmup: int, batch_size: int | None,
-         largest_batch: bool, largest_limit: int, largest_steps: int, json_path: Path | None) -> None:
+         largest_batch: bool, largest_limit: int, largest_steps: int, compile_optimized: bool,
+         json_path: Path | None) -> None:
     """Median training sequences/s per preset and mode, and the ratio optimized / release."""
     preset_names = parse_names(presets, tuple(PRESETS), "--presets")
     mode_names = parse_names(modes, MODES, "--modes")
@@ -299,7 +305,7 @@ def main(presets: str, modes: str, device: str, repeats: int, steps: int, warmup
     for preset in preset_names:
         for repeat in range(repeats):
             for mode in mode_names:
-                run = measure(preset, mode, resolved, batch_size, steps, warmup)
+                run = measure(preset, mode, resolved, batch_size, steps, warmup, compile_optimized)
                 console.print(f"  {preset} {mode} repeat {repeat + 1}: {run.sequences_per_second:.1f} seq/s")
                 runs.append(run)
     largest = []
