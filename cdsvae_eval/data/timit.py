@@ -76,6 +76,7 @@ class TimitCorpus:
     def __init__(self, root: str | os.PathLike[str], keep_sa: bool = False) -> None:
         self.root = Path(root)
         self.keep_sa = keep_sa
+        self._fingerprint: str | None = None
         if not self.root.is_dir():
             raise DataError(f"TIMIT root {self.root} is not a folder")
         entries = _entries(self.root)
@@ -143,14 +144,19 @@ class TimitCorpus:
         return [u for u in self.utterances if u.part == part and u.speaker in speakers]
 
     def fingerprint(self) -> str:
-        """A hash of every file's relative path, size and mtime, plus the reader's options."""
-        listing = []
-        for utt in self.utterances:
-            for path in (utt.wav, utt.phn):
-                if path is not None:
-                    stat = path.stat()
-                    listing.append((str(path.relative_to(self.root)), stat.st_size, stat.st_mtime_ns))
-        return hash_parts("timit-corpus-v1", self.keep_sa, listing)
+        """A hash of every file's relative path, size and mtime, plus the reader's options.
+
+        Computed once per corpus object: trainers and tasks ask for it at every checkpoint and result,
+        and a full TIMIT tree is ~12,600 stat calls."""
+        if self._fingerprint is None:
+            listing = []
+            for utt in self.utterances:
+                for path in (utt.wav, utt.phn):
+                    if path is not None:
+                        stat = path.stat()
+                        listing.append((str(path.relative_to(self.root)), stat.st_size, stat.st_mtime_ns))
+            self._fingerprint = hash_parts("timit-corpus-v1", self.keep_sa, listing)
+        return self._fingerprint
 
     def read_audio(self, utt: Utterance) -> np.ndarray | None:
         """The waveform as float32 at 16 kHz, or None (with a warning) when it cannot be read or is empty."""
