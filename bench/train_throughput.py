@@ -81,16 +81,18 @@ class RandomClips(SequenceDataset):
 
 
 def bench_trainer(preset: str, mode: str, device: str, batch_size: int | None, run_dir: Path,
-                  compile_optimized: bool = False) -> Trainer:
+                  compile_optimized: bool = False, precision: str = "auto") -> Trainer:
     """The trainer of ``preset`` in ``mode`` on random clips of the preset's shape (one batch of rows);
-    ``compile_optimized`` torch.compiles the optimized mode's model (the release mode stays eager)."""
+    ``compile_optimized`` torch.compiles the optimized mode's model (the release mode stays eager) and
+    ``precision`` is the optimized mode's (the release mode is always fp32)."""
     config = preset_config(preset)
     batch = batch_size or config.batch_size
     config.dataset = RANDOM_CLIPS
     config.dataset_options = {"resolution": config.model.image_size, "frames": config.model.frames,
                               "channels": config.model.channels, "rows": batch}
     config = apply_overrides(config, {"mode": mode, "device": device, "batch_size": batch,
-                                      "compile": compile_optimized and mode == "optimized"})
+                                      "compile": compile_optimized and mode == "optimized",
+                                      "precision": precision})
     return Trainer(config, run_dir, progress=False)
 
 
@@ -142,10 +144,11 @@ def describe_path(trainer: Trainer) -> dict[str, Any]:
 
 
 def measure(preset: str, mode: str, device: torch.device, batch_size: int | None, steps: int,
-            warmup: int, compile_optimized: bool = False) -> Measurement:
+            warmup: int, compile_optimized: bool = False, precision: str = "auto") -> Measurement:
     """Build a fresh trainer, time its steps, free it; on CUDA the peak covers model, data and activations."""
     with tempfile.TemporaryDirectory() as run_dir:
-        trainer = bench_trainer(preset, mode, str(device), batch_size, Path(run_dir) / "run", compile_optimized)
+        trainer = bench_trainer(preset, mode, str(device), batch_size, Path(run_dir) / "run", compile_optimized,
+                                precision)
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(device)
         seconds, loss = timed_steps(trainer, steps, warmup)
@@ -289,10 +292,12 @@ def parse_device(name: str) -> torch.device:
               help=f"Timed steps per tried batch size (after {LARGEST_BATCH_WARMUP} warm-up steps).")
 @click.option("--compile", "compile_optimized", is_flag=True,
               help="torch.compile the optimized mode (compilation happens in the warm-up steps).")
+@click.option("--precision", type=click.Choice(["auto", "fp32", "bf16"]), default="auto", show_default=True,
+              help="The optimized mode's precision (auto: bf16 where the device has native bf16).")
 @click.option("--json", "json_path", type=click.Path(path_type=Path), default=None, help="Write the results here.")
 def main(presets: str, modes: str, device: str, repeats: int, steps: int, warmup: int, batch_size: int | None,
          largest_batch: bool, largest_limit: int, largest_steps: int, compile_optimized: bool,
-         json_path: Path | None) -> None:
+         precision: str, json_path: Path | None) -> None:
     """Median training sequences/s per preset and mode, and the ratio optimized / release."""
     preset_names = parse_names(presets, tuple(PRESETS), "--presets")
     mode_names = parse_names(modes, MODES, "--modes")
@@ -305,7 +310,7 @@ def main(presets: str, modes: str, device: str, repeats: int, steps: int, warmup
     for preset in preset_names:
         for repeat in range(repeats):
             for mode in mode_names:
-                run = measure(preset, mode, resolved, batch_size, steps, warmup, compile_optimized)
+                run = measure(preset, mode, resolved, batch_size, steps, warmup, compile_optimized, precision)
                 console.print(f"  {preset} {mode} repeat {repeat + 1}: {run.sequences_per_second:.1f} seq/s")
                 runs.append(run)
     largest = []
@@ -318,7 +323,8 @@ def main(presets: str, modes: str, device: str, repeats: int, steps: int, warmup
     if json_path is not None:
         write_json(json_path, {"environment": environment(resolved), "summary": rows, "largest_batch": largest,
                                "runs": [asdict(r) for r in runs], "peak_rss_mb": peak_rss_mb(),
-                               "settings": {"repeats": repeats, "steps": steps, "warmup": warmup}})
+                               "settings": {"repeats": repeats, "steps": steps, "warmup": warmup,
+                                            "precision": precision, "compile": compile_optimized}})
         console.print(f"wrote {json_path}")
 
 

@@ -21,7 +21,7 @@ from cdsvae_eval.cli.options import parse_key_values
 @click.option("--lr", type=float, default=None)
 @click.option("--seed", type=int, default=None)
 @click.option("--device", default=None, help="auto | cpu | cuda")
-@click.option("--precision", default=None, help="auto | fp32 | bf16 (auto: bf16 on CUDA, fp32 on CPU)")
+@click.option("--precision", default=None, help="auto | fp32 | bf16 (auto: bf16 on CUDA and on CPUs with native bf16, else fp32)")
 @click.option("--mode", default=None, help="optimized | release (the released cost profile, for benchmarks)")
 @click.option("--compile/--no-compile", "compile_", default=None, help="torch.compile the model.")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",

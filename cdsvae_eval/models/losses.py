@@ -10,7 +10,6 @@ device.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
 from typing import Literal
 
 import torch
@@ -138,29 +137,3 @@ def mi_penalty(
     log_q_z = torch.logsumexp(b, dim=-1) - log_normaliser
     log_q_sz = torch.logsumexp(a.unsqueeze(0) + b, dim=-1) - log_normaliser
     return F.relu(log_q_sz - log_q_s.unsqueeze(0) - log_q_z).mean()
-
-
-@dataclass(frozen=True)
-class LossWeights:
-    """Weights of the objective's terms; the defaults are the release's."""
-
-    recon: float = 1.0
-    kl_static: float = 1.0
-    kl_dynamic: float = 1.0
-    mi: float = 1.0
-    contrastive_static: float = 10.0
-    contrastive_dynamic: float = 10.0
-
-
-TERM_NAMES = tuple(field.name for field in fields(LossWeights))
-
-
-def total_loss(terms: dict[str, torch.Tensor], weights: LossWeights) -> torch.Tensor:
-    """The weighted sum of the scalar ``terms`` (keys from :data:`TERM_NAMES`); a missing term counts as 0."""
-    unknown = sorted(set(terms) - set(TERM_NAMES))
-    if unknown:
-        raise ValueError(f"unknown loss terms {unknown}; expected a subset of {list(TERM_NAMES)}")
-    weighted = [getattr(weights, name) * terms[name].float() for name in TERM_NAMES if name in terms]
-    if not weighted:
-        return torch.zeros(())
-    return torch.stack(weighted).sum()

@@ -6,18 +6,14 @@ import torch
 
 from cdsvae_eval.config import LossConfig
 from cdsvae_eval.errors import ConfigError
-from cdsvae_eval.models.losses import (
-    LossWeights, kl_dynamic, kl_static, mi_penalty, nt_xent, reconstruction_loss, total_loss,
-)
+from cdsvae_eval.models.losses import kl_dynamic, kl_static, mi_penalty, nt_xent, reconstruction_loss
 
 TERMS = ("recon", "kl_static", "kl_dynamic", "mi", "contrastive_static", "contrastive_dynamic")
 
 
-def loss_weights(config: LossConfig) -> LossWeights:
-    return LossWeights(
-        recon=1.0, kl_static=config.kl_static, kl_dynamic=config.kl_dynamic, mi=config.mi,
-        contrastive_static=config.contrastive_static, contrastive_dynamic=config.contrastive_dynamic,
-    )
+def total_loss(terms: dict[str, torch.Tensor], config: LossConfig) -> torch.Tensor:
+    """The reconstruction plus every other term times its weight in ``config`` (same name)."""
+    return terms["recon"] + sum(getattr(config, name) * terms[name] for name in TERMS[1:])
 
 
 def objective_terms(outputs: dict[str, torch.Tensor], x: torch.Tensor, config: LossConfig,
@@ -43,4 +39,4 @@ def objective_terms(outputs: dict[str, torch.Tensor], x: torch.Tensor, config: L
 def objective(outputs: dict[str, torch.Tensor], x: torch.Tensor, config: LossConfig,
               dataset_size: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     terms = objective_terms(outputs, x, config, dataset_size)
-    return total_loss(terms, loss_weights(config)), terms
+    return total_loss(terms, config), terms

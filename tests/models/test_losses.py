@@ -8,17 +8,16 @@ import pytest
 import torch
 from torch.distributions import Normal, kl_divergence
 
+from cdsvae_eval.config import LossConfig
 from cdsvae_eval.errors import ConfigError
 from cdsvae_eval.models.losses import (
-    TERM_NAMES,
-    LossWeights,
     kl_dynamic,
     kl_static,
     mi_penalty,
     nt_xent,
     reconstruction_loss,
-    total_loss,
 )
+from cdsvae_eval.training.objective import total_loss
 
 
 
@@ -220,26 +219,6 @@ def test_losses_accept_bf16_inputs_and_return_float32():
     assert torch.equal(loss, expected)
 
 
-# Total
-
-
-def test_total_loss_weights_each_term_and_treats_missing_terms_as_zero():
-    terms = {name: torch.tensor(float(index + 1)) for index, name in enumerate(TERM_NAMES)}
-    weights = LossWeights()
-    assert total_loss(terms, weights).item() == pytest.approx(1 + 2 + 3 + 4 + 10 * 5 + 10 * 6)
-    partial = {"recon": torch.tensor(2.0), "contrastive_dynamic": torch.tensor(0.5)}
-    custom = LossWeights(recon=3.0, contrastive_dynamic=4.0)
-    assert total_loss(partial, custom).item() == pytest.approx(3 * 2.0 + 4 * 0.5)
-    assert total_loss({}, weights).item() == 0.0
-
-
-def test_total_loss_rejects_unknown_terms_and_weights_are_frozen():
-    with pytest.raises(ValueError, match="kl_s"):
-        total_loss({"kl_s": torch.tensor(1.0)}, LossWeights())
-    with pytest.raises(AttributeError):
-        LossWeights().mi = 2.0  # type: ignore[misc]
-
-
 # Device
 
 
@@ -259,7 +238,7 @@ def test_losses_on_cuda_match_cpu_without_host_syncs():
                 "contrastive_static": nt_xent(*views),
                 "contrastive_dynamic": nt_xent(*reversed(views)),
             }
-            return terms, total_loss(terms, LossWeights())
+            return terms, total_loss(terms, LossConfig())
 
     on_cuda = [[tensor.cuda() for tensor in group] for group in (posteriors, views, frames)]
     compute("cuda", *on_cuda)  # warm-up: first CUDA calls may initialise handles

@@ -10,7 +10,7 @@ import toy_video  # noqa: F401  (registers the toy-video dataset)
 from cdsvae_eval.config import apply_overrides, preset_config
 from cdsvae_eval.errors import CheckpointError, ConfigError
 from cdsvae_eval.training.checkpoint import load_checkpoint, load_model
-from cdsvae_eval.training.trainer import Trainer, TrainingDiverged, train
+from cdsvae_eval.training.trainer import Trainer, TrainingDiverged, resolve_precision, train
 
 
 def toy_config(**overrides):
@@ -129,3 +129,19 @@ def test_training_with_the_progress_bar_renders_it(tmp_path, capsys):
     summary = train(toy_config(epochs=1), tmp_path / "run", progress=True)
     assert summary.epochs_done == 1
     assert "epoch 1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_auto_precision_is_bf16_exactly_where_the_cpu_has_native_bf16(monkeypatch, native):
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: native, raising=False)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False, raising=False)
+    cpu = torch.device("cpu")
+    assert resolve_precision("auto", cpu, "optimized") == (torch.bfloat16 if native else None)
+    assert resolve_precision("bf16", cpu, "optimized") == torch.bfloat16
+    assert resolve_precision("fp32", cpu, "optimized") is None
+    assert resolve_precision("bf16", cpu, "release") is None
+
+
+def test_unknown_precision_is_a_config_error():
+    with pytest.raises(ConfigError, match="precision must be auto, fp32 or bf16, got 'fp16'"):
+        resolve_precision("fp16", torch.device("cpu"), "optimized")
