@@ -47,6 +47,9 @@ class LossConfig:
     contrastive_codes: str = "mean"
     # strength of the motion view's colour distortion (video) or warp/tilt (audio)
     motion_view_strength: float = 1.0
+    # free bits on the dynamic KL (nats per sequence, batch mean): below this z_1:T is not charged, so
+    # it carries cheap sequence-level information (the motion) before the static code can absorb it
+    free_bits_dynamic: float = 0.0
 
 
 @dataclass

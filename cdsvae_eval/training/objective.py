@@ -12,15 +12,27 @@ TERMS = ("recon", "kl_static", "kl_dynamic", "mi", "contrastive_static", "contra
 
 
 def total_loss(terms: dict[str, torch.Tensor], config: LossConfig) -> torch.Tensor:
-    """The reconstruction plus every other term times its weight in ``config`` (same name)."""
-    return terms["recon"] + sum(getattr(config, name) * terms[name] for name in TERMS[1:])
+    """The reconstruction plus every other term times its weight in ``config`` (same name). With
+    ``config.free_bits_dynamic`` > 0 the dynamic KL is charged as at least that many nats (Kingma et
+    al. 2016's free bits), so below it z_1:T gets no gradient from its KL."""
+    charged = dict(terms)
+    if config.free_bits_dynamic > 0:
+        charged["kl_dynamic"] = terms["kl_dynamic"].clamp(min=config.free_bits_dynamic)
+    return charged["recon"] + sum(getattr(config, name) * charged[name] for name in TERMS[1:])
+
+
+def check_loss_config(config: LossConfig) -> None:
+    """One-line errors for option values that the objective cannot use."""
+    if config.contrastive_codes not in ("mean", "sample"):
+        raise ConfigError(f"loss.contrastive_codes must be 'mean' or 'sample', got {config.contrastive_codes!r}")
+    if config.free_bits_dynamic < 0:
+        raise ConfigError(f"loss.free_bits_dynamic must be >= 0 nats, got {config.free_bits_dynamic}")
 
 
 def objective_terms(outputs: dict[str, torch.Tensor], x: torch.Tensor, config: LossConfig,
                     dataset_size: int) -> dict[str, torch.Tensor]:
     """All six loss terms (unweighted), computed in float32."""
-    if config.contrastive_codes not in ("mean", "sample"):
-        raise ConfigError(f"loss.contrastive_codes must be 'mean' or 'sample', got {config.contrastive_codes!r}")
+    check_loss_config(config)
     static, dynamic = ("s_mean", "z_mean") if config.contrastive_codes == "mean" else ("s", "z")
     return {
         "recon": reconstruction_loss(outputs["x_hat"].float(), x.float(), kind=config.recon),

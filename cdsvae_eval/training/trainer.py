@@ -29,7 +29,7 @@ from cdsvae_eval.models.swap_oracle import score_swaps
 from cdsvae_eval.provenance import provenance
 from cdsvae_eval.training.checkpoint import load_checkpoint, save_checkpoint
 from cdsvae_eval.training.distributed import DistInfo, barrier, init_distributed, shutdown
-from cdsvae_eval.training.objective import TERMS, objective
+from cdsvae_eval.training.objective import TERMS, check_loss_config, objective
 
 MOTION_FACTOR = "motion"
 
@@ -126,6 +126,7 @@ class Trainer:
             raise ConfigError(f"mode must be 'optimized' or 'release', got {config.mode!r}")
         if config.select_by not in ("swap", "loss"):
             raise ConfigError(f"select_by must be 'swap' or 'loss', got {config.select_by!r}")
+        check_loss_config(config.loss)
         self.config = config
         self.run_dir = Path(run_dir)
         self.resume = resume

@@ -4,7 +4,7 @@ import torch
 from cdsvae_eval.config import LossConfig
 from cdsvae_eval.errors import ConfigError
 from cdsvae_eval.models.losses import nt_xent
-from cdsvae_eval.training.objective import objective, objective_terms
+from cdsvae_eval.training.objective import objective, objective_terms, total_loss
 
 
 def outputs(batch=6, frames=4):
@@ -38,3 +38,25 @@ def test_total_is_the_weighted_sum_of_the_terms():
 def test_unknown_contrastive_codes_is_a_config_error():
     with pytest.raises(ConfigError, match="contrastive_codes"):
         objective_terms(outputs(), torch.rand(6, 4, 5), LossConfig(contrastive_codes="both"), dataset_size=100)
+
+
+def test_free_bits_charge_the_dynamic_kl_as_at_least_the_floor_and_stop_its_gradient_below():
+    terms = {name: torch.tensor(1.0) for name in ("recon", "kl_static", "mi", "contrastive_static",
+                                                  "contrastive_dynamic")}
+    below = torch.tensor(2.0, requires_grad=True)
+    above = torch.tensor(7.0, requires_grad=True)
+    config = LossConfig(free_bits_dynamic=5.0, kl_dynamic=2.0)
+    low = total_loss({**terms, "kl_dynamic": below}, config)
+    high = total_loss({**terms, "kl_dynamic": above}, config)
+    assert low.item() == pytest.approx(1 + 1 + 2 * 5.0 + 1 + 10 + 10)
+    assert high.item() == pytest.approx(1 + 1 + 2 * 7.0 + 1 + 10 + 10)
+    low.backward()
+    high.backward()
+    assert below.grad.item() == 0.0 and above.grad.item() == 2.0
+    plain = total_loss({**terms, "kl_dynamic": below.detach()}, LossConfig())
+    assert plain.item() == pytest.approx(1 + 1 + 2.0 + 1 + 10 + 10)
+
+
+def test_negative_free_bits_are_a_config_error():
+    with pytest.raises(ConfigError, match="loss.free_bits_dynamic must be >= 0"):
+        objective_terms(outputs(), torch.rand(6, 4, 5), LossConfig(free_bits_dynamic=-1.0), dataset_size=100)

@@ -145,3 +145,9 @@ def test_auto_precision_is_bf16_exactly_where_the_cpu_has_native_bf16(monkeypatc
 def test_unknown_precision_is_a_config_error():
     with pytest.raises(ConfigError, match="precision must be auto, fp32 or bf16, got 'fp16'"):
         resolve_precision("fp16", torch.device("cpu"), "optimized")
+
+
+def test_bad_loss_option_is_refused_before_the_run_folder_is_made(tmp_path):
+    with pytest.raises(ConfigError, match="loss.contrastive_codes"):
+        Trainer(toy_config(**{"loss.contrastive_codes": "both"}), tmp_path / "run", progress=False)
+    assert not (tmp_path / "run").exists()
