@@ -71,6 +71,8 @@ class TrainConfig:
     swap_eval_pairs: int = 256
     select_by: str = "swap"
     checkpoint_every: int = 1
+    # on CPU, let glibc reuse freed memory instead of returning it to the kernel every step
+    cpu_reuse_freed_memory: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

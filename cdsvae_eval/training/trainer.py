@@ -28,6 +28,7 @@ from cdsvae_eval.models.factory import build_model
 from cdsvae_eval.models.swap_oracle import score_swaps
 from cdsvae_eval.provenance import provenance
 from cdsvae_eval.training.checkpoint import load_checkpoint, save_checkpoint
+from cdsvae_eval.training.cpu_memory import reuse_freed_memory
 from cdsvae_eval.training.distributed import DistInfo, barrier, init_distributed, shutdown
 from cdsvae_eval.training.objective import TERMS, check_loss_config, objective
 
@@ -134,6 +135,8 @@ class Trainer:
         self.on_epoch = on_epoch
         self.device = resolve_device(config.device)
         self.autocast_dtype = resolve_precision(config.precision, self.device, config.mode)
+        if self.device.type == "cpu" and config.cpu_reuse_freed_memory:
+            reuse_freed_memory()
         self.dist: DistInfo = init_distributed(self.device.type)
         if self.dist.enabled and self.device.type == "cuda":
             self.device = torch.device("cuda", self.dist.local_rank)
@@ -185,12 +188,21 @@ class Trainer:
             self._load_resume_state()
 
     # --- set-up ---------------------------------------------------------------------------
+    @staticmethod
+    def _saved_config(config_path: Path) -> dict[str, Any]:
+        """The run's saved config with the defaults of options added since it was written filled in."""
+        try:
+            saved = TrainConfig.from_dict(json.loads(config_path.read_text())["config"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise CheckpointError(f"--resume: {config_path} holds a config this version cannot read ({error})") from None
+        return json.loads(json.dumps(saved.to_dict()))
+
     def _prepare_run_dir(self, force: bool) -> None:
         config_path = self.run_dir / "config.json"
         if self.resume:
             if not config_path.is_file():
                 raise CheckpointError(f"--resume: {self.run_dir} holds no config.json to resume from")
-            saved = json.loads(config_path.read_text())["config"]
+            saved = self._saved_config(config_path)
             current = json.loads(json.dumps(self.config.to_dict()))
             if saved != current:
                 changed = sorted(k for k in set(saved) | set(current) if saved.get(k) != current.get(k))

@@ -83,6 +83,26 @@ def test_resume_with_a_different_config_is_refused(tmp_path):
         Trainer(toy_config(epochs=1, lr=0.5), tmp_path / "run", resume=True, progress=False)
 
 
+def test_resume_fills_in_options_added_since_the_run_was_written(tmp_path):
+    train(toy_config(epochs=1), tmp_path / "run", progress=False)
+    config_path = tmp_path / "run" / "config.json"
+    saved = json.loads(config_path.read_text())
+    del saved["config"]["cpu_reuse_freed_memory"], saved["config"]["loss"]["free_bits_dynamic"]
+    config_path.write_text(json.dumps(saved))
+    summary = train(toy_config(epochs=1), tmp_path / "run", resume=True, progress=False)
+    assert summary.epochs_done == 1 and not summary.interrupted
+
+
+def test_resume_of_a_config_with_an_unknown_option_is_refused(tmp_path):
+    train(toy_config(epochs=1), tmp_path / "run", progress=False)
+    config_path = tmp_path / "run" / "config.json"
+    saved = json.loads(config_path.read_text())
+    saved["config"]["warp_drive"] = True
+    config_path.write_text(json.dumps(saved))
+    with pytest.raises(CheckpointError, match="config.json holds a config this version cannot read.*warp_drive"):
+        Trainer(toy_config(epochs=1), tmp_path / "run", resume=True, progress=False)
+
+
 def test_batch_larger_than_the_split_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="--batch-size 4096"):
         Trainer(toy_config(batch_size=4096), tmp_path / "run", progress=False)
