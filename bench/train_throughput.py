@@ -140,6 +140,7 @@ def describe_path(trainer: Trainer) -> dict[str, Any]:
         "channels_last": channels_last,
         "adam": "fused" if trainer.optimizer.defaults.get("fused") else "foreach",
         "compile": trainer.config.compile,
+        "cpu_reuse_freed_memory": trainer.device.type == "cpu" and trainer.config.cpu_reuse_freed_memory,
     }
 
 
