@@ -62,10 +62,11 @@ def resolve_device(name: str) -> torch.device:
 
 
 def has_native_bf16(device: torch.device) -> bool:
-    """Whether ``device`` computes bf16 in hardware: a CUDA GPU that supports it, or a CPU with
-    AVX512-BF16 or AMX tiles (there oneDNN runs bf16 convolutions about twice as fast as fp32)."""
+    """Whether ``device`` computes bf16 in hardware: a CUDA GPU of compute capability 8.0 or later
+    (Ampere on; older ones only emulate it), or a CPU with AVX512-BF16 or AMX tiles (there oneDNN runs
+    bf16 convolutions about twice as fast as fp32)."""
     if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
+        return torch.cuda.get_device_capability(device)[0] >= 8
     probes = (getattr(torch.cpu, "_is_avx512_bf16_supported", None), getattr(torch.cpu, "_is_amx_tile_supported", None))
     return any(probe is not None and probe() for probe in probes)
 
