@@ -184,10 +184,9 @@ def extract_codes(encoder: SequentialEncoder, dataset: Any, splits: tuple[str, .
     """
     import torch
 
-    from cdsvae_eval.training.cpu_memory import reuse_freed_memory
+    from cdsvae_eval.training.cpu_memory import reuse_freed_memory_on
 
-    if torch.device(device).type == "cpu":
-        reuse_freed_memory()  # 2x faster extraction of the paper model on a CPU (bench/RESULTS.md)
+    reuse_freed_memory_on(device)  # 2x faster extraction of the paper model on a CPU (bench/RESULTS.md)
     statics, dynamics, utts, split_column = [], [], [], []
     labels: dict[str, list[np.ndarray]] = {f.name: [] for f in dataset.factors}
     for name in splits:
@@ -228,11 +227,10 @@ def load_model_for_tasks(run: str | Path, device: str = "cpu") -> tuple[Any, Any
     """The trained model of a run (or checkpoint) in eval mode, and its dataset."""
     from cdsvae_eval.data.registry import get_dataset
     from cdsvae_eval.training.checkpoint import load_model
-    from cdsvae_eval.training.cpu_memory import reuse_freed_memory
+    from cdsvae_eval.training.cpu_memory import reuse_freed_memory_on
 
     model, config, _ = load_model(run, device=device)
-    if next(model.parameters()).device.type == "cpu":
-        reuse_freed_memory()  # decoding swaps allocates like training does
+    reuse_freed_memory_on(device)  # decoding swaps allocates like training does
     return model, get_dataset(config.dataset, **config.dataset_options)
 
 

@@ -15,6 +15,8 @@ import ctypes.util
 import platform
 from functools import cache
 
+import torch
+
 M_TRIM_THRESHOLD = -1
 M_MMAP_MAX = -4
 TRIM_THRESHOLD_BYTES = 2**31 - 1
@@ -28,3 +30,8 @@ def reuse_freed_memory() -> bool:
         return False
     libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
     return bool(libc.mallopt(M_MMAP_MAX, 0)) and bool(libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES))
+
+
+def reuse_freed_memory_on(device: torch.device | str) -> bool:
+    """:func:`reuse_freed_memory` when ``device`` is the CPU (GPU memory has its own caching allocator)."""
+    return torch.device(device).type == "cpu" and reuse_freed_memory()

@@ -28,7 +28,7 @@ from cdsvae_eval.models.factory import build_model
 from cdsvae_eval.models.swap_oracle import score_swaps
 from cdsvae_eval.provenance import provenance
 from cdsvae_eval.training.checkpoint import load_checkpoint, save_checkpoint
-from cdsvae_eval.training.cpu_memory import reuse_freed_memory
+from cdsvae_eval.training.cpu_memory import reuse_freed_memory_on
 from cdsvae_eval.training.distributed import DistInfo, barrier, init_distributed, shutdown
 from cdsvae_eval.training.objective import TERMS, check_loss_config, objective
 
@@ -136,8 +136,8 @@ class Trainer:
         self.on_epoch = on_epoch
         self.device = resolve_device(config.device)
         self.autocast_dtype = resolve_precision(config.precision, self.device, config.mode)
-        if self.device.type == "cpu" and config.cpu_reuse_freed_memory:
-            reuse_freed_memory()
+        if config.cpu_reuse_freed_memory:
+            reuse_freed_memory_on(self.device)
         self.dist: DistInfo = init_distributed(self.device.type)
         if self.dist.enabled and self.device.type == "cuda":
             self.device = torch.device("cuda", self.dist.local_rank)
