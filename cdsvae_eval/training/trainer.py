@@ -75,7 +75,7 @@ def resolve_precision(name: str, device: torch.device, mode: str) -> torch.dtype
     """The autocast dtype, or None for plain fp32. The release mode is always fp32; ``auto`` is bf16
     where the device has native bf16 arithmetic and fp32 elsewhere."""
     if name not in ("auto", "fp32", "bf16"):
-        raise ConfigError(f"precision must be auto, fp32 or bf16, got {name!r}")
+        raise ConfigError(f"--precision must be auto, fp32 or bf16, got {name!r}")
     if mode == "release" or name == "fp32" or (name == "auto" and not has_native_bf16(device)):
         return None
     return torch.bfloat16

@@ -163,7 +163,7 @@ def test_auto_precision_is_bf16_exactly_where_the_cpu_has_native_bf16(monkeypatc
 
 
 def test_unknown_precision_is_a_config_error():
-    with pytest.raises(ConfigError, match="precision must be auto, fp32 or bf16, got 'fp16'"):
+    with pytest.raises(ConfigError, match="--precision must be auto, fp32 or bf16, got 'fp16'"):
         resolve_precision("fp16", torch.device("cpu"), "optimized")
 
 
