@@ -9,6 +9,9 @@ Exchange format (``.npz``, read with ``allow_pickle=False``):
 - ``static``   float32 (N, Ds)
 - ``dynamic``  float32 (N, T, Dt)
 - ``y_<factor>`` integer (N,) for every labelled factor, e.g. ``y_speaker``, ``y_action``
+- ``static_logvar``  float32 (N, Ds), optional: log-variance of the static posterior
+- ``dynamic_logvar`` float32 (N, T, Dt), optional: log-variance of the dynamic posteriors (with the
+  two above, tasks can judge what the decoder sees: posterior samples, signal-to-noise)
 - ``utt``      str (N,), optional: rows with the same value belong to one utterance
 - ``split``    str (N,), optional: ``train``, ``val`` or ``test``
 - ``meta``     str: a JSON object ``{"factors": {"<factor>": {"kind": "static"|"dynamic",
@@ -32,7 +35,11 @@ SPLITS = ("train", "val", "test")
 
 
 class SequentialEncoder(Protocol):
-    """Anything that maps a batch of sequences to posterior-mean codes can be evaluated."""
+    """Anything that maps a batch of sequences to posterior-mean codes can be evaluated.
+
+    An encoder that also has ``encode_posterior(batch) -> (s_mean, s_logvar, z_mean, z_logvar)`` gets
+    its posterior log-variances written too (C-DSVAE has it).
+    """
 
     def encode(self, batch: Any) -> tuple[Any, Any]:
         """Return ``(z_s [B, Ds], z_t [B, T, Dt])``: static and dynamic posterior means."""
@@ -54,6 +61,8 @@ class CodeSet:
     utt: np.ndarray | None = None
     split: np.ndarray | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    static_logvar: np.ndarray | None = None
+    dynamic_logvar: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         validate(self)
@@ -70,7 +79,13 @@ class CodeSet:
             utt=None if self.utt is None else self.utt[mask],
             split=None if self.split is None else self.split[mask],
             meta=self.meta,
+            static_logvar=None if self.static_logvar is None else self.static_logvar[mask],
+            dynamic_logvar=None if self.dynamic_logvar is None else self.dynamic_logvar[mask],
         )
+
+    @property
+    def has_variances(self) -> bool:
+        return self.static_logvar is not None and self.dynamic_logvar is not None
 
     def of_split(self, name: str) -> "CodeSet":
         if self.split is None:
@@ -96,6 +111,14 @@ def validate(codes: CodeSet) -> None:
             raise DataError(f"{name!r} must be floating point, got {array.dtype}")
         if not np.isfinite(array).all():
             raise DataError(f"{name!r} contains NaN or infinite values")
+    for name, array, like in (("static_logvar", codes.static_logvar, codes.static),
+                               ("dynamic_logvar", codes.dynamic_logvar, codes.dynamic)):
+        if array is None:
+            continue
+        if array.shape != like.shape:
+            raise DataError(f"{name!r} must have the shape of its means {like.shape}, got {array.shape}")
+        if not np.issubdtype(array.dtype, np.floating) or not np.isfinite(array).all():
+            raise DataError(f"{name!r} must be finite floating point values")
     for name, labels in codes.labels.items():
         if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
             raise DataError(f"'y_{name}' must be an integer array of shape ({n},)")
@@ -122,6 +145,9 @@ def save_codes(codes: CodeSet, path: str | Path) -> None:
         "dynamic": codes.dynamic.astype(np.float32),
         **{f"y_{k}": v.astype(np.int64) for k, v in codes.labels.items()},
     }
+    for name in ("static_logvar", "dynamic_logvar"):
+        if getattr(codes, name) is not None:
+            arrays[name] = getattr(codes, name).astype(np.float32)
     if codes.utt is not None:
         arrays["utt"] = codes.utt.astype(str)
     if codes.split is not None:
@@ -164,6 +190,8 @@ def load_codes(path: str | Path) -> CodeSet:
             utt=arrays["utt"].astype(str) if "utt" in arrays else None,
             split=arrays["split"].astype(str) if "split" in arrays else None,
             meta={k: v for k, v in meta.items() if k != "factors"},
+            static_logvar=arrays.get("static_logvar"),
+            dynamic_logvar=arrays.get("dynamic_logvar"),
         )
     except DataError as error:
         raise DataError(f"code file {path}: {error}") from None
@@ -171,7 +199,7 @@ def load_codes(path: str | Path) -> CodeSet:
 
 # --- extraction -------------------------------------------------------------------------------
 
-EXTRACTION_VERSION = "posterior-mean-v1"
+EXTRACTION_VERSION = "posterior-mean-logvar-v2"
 _SPLIT_ALIASES = {"train": "train", "val": "val", "dev": "val", "test": "test"}
 
 
@@ -188,6 +216,9 @@ def extract_codes(encoder: SequentialEncoder, dataset: Any, splits: tuple[str, .
 
     reuse_freed_memory_on(device)  # 2x faster extraction of the paper model on a CPU (bench/RESULTS.md)
     statics, dynamics, utts, split_column = [], [], [], []
+    static_logvars: list[np.ndarray] = []
+    dynamic_logvars: list[np.ndarray] = []
+    with_variances = callable(getattr(encoder, "encode_posterior", None))
     labels: dict[str, list[np.ndarray]] = {f.name: [] for f in dataset.factors}
     for name in splits:
         part = dataset.split(name)
@@ -195,7 +226,12 @@ def extract_codes(encoder: SequentialEncoder, dataset: Any, splits: tuple[str, .
             batch = torch.as_tensor(np.ascontiguousarray(part.x[start:start + batch_size])).to(device)
             batch = batch.float() / 255.0 if batch.dtype == torch.uint8 else batch.float()
             with torch.no_grad():
-                z_s, z_t = encoder.encode(batch)
+                if with_variances:
+                    z_s, s_logvar, z_t, z_logvar = encoder.encode_posterior(batch)
+                    static_logvars.append(s_logvar.float().cpu().numpy())
+                    dynamic_logvars.append(z_logvar.float().cpu().numpy())
+                else:
+                    z_s, z_t = encoder.encode(batch)
             statics.append(z_s.float().cpu().numpy())
             dynamics.append(z_t.float().cpu().numpy())
         for factor in labels:
@@ -212,6 +248,8 @@ def extract_codes(encoder: SequentialEncoder, dataset: Any, splits: tuple[str, .
         split=np.concatenate(split_column),
         meta={"dataset": dataset.name, "dataset_fingerprint": dataset.fingerprint(),
               "extraction": EXTRACTION_VERSION, **(meta or {})},
+        static_logvar=np.concatenate(static_logvars) if with_variances else None,
+        dynamic_logvar=np.concatenate(dynamic_logvars) if with_variances else None,
     )
 
 

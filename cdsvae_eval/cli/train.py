@@ -63,4 +63,8 @@ def train(preset: str, dataset: str | None, data_root: Path | None, run_dir: Pat
     print_table(console, ("final (last epoch)", "value"), rows)
     if summary.best_epoch is not None:
         console.print(f"best.pt: epoch {summary.best_epoch} (selection score {summary.best_score:.4f} on the validation split)")
+    if summary.verdict is not None:
+        console.print(f"validation split, best epoch {summary.best_epoch}:")
+        for line in summary.verdict.lines():
+            console.print(line, markup=False, soft_wrap=True)
     console.print(f"run folder: {run_dir}\nnext: cdsvae-eval probe --task all --checkpoint {run_dir} --out {run_dir / 'probes'}")

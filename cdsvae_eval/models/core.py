@@ -75,6 +75,12 @@ class CDSVAE(nn.Module):
         post = self.posterior(x)
         return post.s_mean, post.z_mean
 
+    @torch.no_grad()
+    def encode_posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(s_mean, s_logvar, z_mean, z_logvar)``: the frozen codes with their posterior log-variances."""
+        post = self.posterior(x)
+        return post.s_mean, post.s_logvar, post.z_mean, post.z_logvar
+
     # --- prior and decoding ---------------------------------------------------------------
     def dynamic_prior(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Teacher-forced p(z_t | z_<t) for all t at once, given posterior samples z (B, T, Dt)."""
@@ -135,9 +141,9 @@ class CDSVAE(nn.Module):
             "s_mean": post.s_mean, "s_logvar": post.s_logvar, "s": s,
             "z_mean": post.z_mean, "z_logvar": post.z_logvar, "z": z,
             "z_prior_mean": prior_mean, "z_prior_logvar": prior_logvar,
-            "s_mean_content": post_c.s_mean,
+            "s_mean_content": post_c.s_mean, "s_logvar_content": post_c.s_logvar,
             "s_content": s_content,
-            "z_mean_motion": post_m.z_mean,
+            "z_mean_motion": post_m.z_mean, "z_logvar_motion": post_m.z_logvar,
             "z_motion": z_motion,
         }
 

@@ -79,6 +79,29 @@ def nt_xent(a: torch.Tensor, b: torch.Tensor, temperature: float = 0.5) -> torch
         return F.cross_entropy(logits, partner)
 
 
+def nt_xent_overlap(
+    mean_a: torch.Tensor, logvar_a: torch.Tensor, mean_b: torch.Tensor, logvar_b: torch.Tensor
+) -> torch.Tensor:
+    """NT-Xent whose similarity is the posterior overlap instead of the cosine of the means.
+
+    Inputs are ``(B, ...)`` diagonal-Gaussian posteriors of two views, flattened to ``(B, D)``. The logit
+    between rows i and j of ``[a; b]`` is ``-1/2 sum_d (mu_id - mu_jd)^2 / (var_id + var_jd)``: the
+    log of how well the two posteriors overlap, up to terms that do not favour any pair. Unlike the
+    cosine of the means it cannot be satisfied by directions far below the posterior noise, which the
+    decoder never sees. Positives, negatives and the average are as in :func:`nt_xent`.
+    """
+    batch = mean_a.shape[0]
+    with torch.autocast(device_type=mean_a.device.type, enabled=False):
+        mean = torch.cat([mean_a.flatten(1), mean_b.flatten(1)]).float()
+        var = torch.cat([logvar_a.flatten(1), logvar_b.flatten(1)]).float().exp()
+        distance = (mean.unsqueeze(1) - mean.unsqueeze(0)).square() / (var.unsqueeze(1) + var.unsqueeze(0))
+        logits = -0.5 * distance.sum(-1)
+        self_mask = torch.eye(2 * batch, dtype=torch.bool, device=mean_a.device)
+        logits = logits.masked_fill(self_mask, float("-inf"))
+        partner = torch.arange(2 * batch, device=mean_a.device).roll(batch)
+        return F.cross_entropy(logits, partner)
+
+
 def _pairwise_log_density(sample: torch.Tensor, mean: torch.Tensor, log_std: torch.Tensor) -> torch.Tensor:
     """``out[..., i, j] = sum_d log N(sample[..., i, d]; mean[..., j, d], exp(log_std[..., j, d]))``.
 

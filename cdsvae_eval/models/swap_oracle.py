@@ -29,12 +29,16 @@ class SwapScore:
     pairs: int
     motion_correct: np.ndarray
     identity_correct: np.ndarray
+    motion_chance: float
+    identity_chance: float
 
     def as_dict(self) -> dict[str, float]:
         return {
             "swap_motion_acc": self.motion_accuracy,
             "swap_identity_acc": self.identity_accuracy,
             "swap_rel_error": self.relative_swap_error,
+            "swap_motion_chance": self.motion_chance,
+            "swap_identity_chance": self.identity_chance,
         }
 
 
@@ -110,6 +114,8 @@ def score_swaps(model: CDSVAE, x: np.ndarray | torch.Tensor, identity: np.ndarra
             pairs=len(triples),
             motion_correct=motion_correct,
             identity_correct=identity_correct,
+            motion_chance=1.0 / len(motions),
+            identity_chance=1.0 / len(identities),
         )
     finally:
         model.train(was_training)

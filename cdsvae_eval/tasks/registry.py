@@ -26,6 +26,7 @@ ENTRY_POINT_GROUP = "cdsvae_eval.tasks"
 _BUILTIN: dict[str, str] = {
     "speaker-eer": "cdsvae_eval.tasks.speaker_eer:SpeakerEER",
     "classify": "cdsvae_eval.tasks.classify:Classify",
+    "code-usage": "cdsvae_eval.tasks.code_usage:CodeUsage",
     "few-shot": "cdsvae_eval.tasks.few_shot:FewShot",
     "swap-oracle": "cdsvae_eval.tasks.swap_oracle:SwapOracle",
     "judge-swap": "cdsvae_eval.tasks.judge_swap:JudgeSwap",

@@ -40,6 +40,8 @@ class SwapOracle(Task):
         MetricSpec("swap_motion_acc", True, "share of swaps whose nearest clip of A's identity has B's motion"),
         MetricSpec("swap_identity_acc", True, "share of swaps whose nearest clip with B's motion is A's identity"),
         MetricSpec("swap_rel_error", False, "MSE(swap, true clip) / MSE(reconstruction of the true clip, true clip)"),
+        MetricSpec("swap_motion_chance", False, "informational: 1 / motions, the motion swap of a random guess"),
+        MetricSpec("swap_identity_chance", False, "informational: 1 / identities, the identity swap of a random guess"),
     )
 
     def run(self, inputs: TaskInputs, options: SwapOracleOptions, seed: int, out_dir: Path | None) -> TaskResult:
@@ -59,6 +61,8 @@ class SwapOracle(Task):
             low, high = bootstrap_ci(correct, seed)
             metrics[name] = MetricValue(float(correct.mean()), higher_is_better=True, ci_low=low, ci_high=high)
         metrics["swap_rel_error"] = MetricValue(score.relative_swap_error, higher_is_better=False)
+        metrics["swap_motion_chance"] = MetricValue(score.motion_chance, higher_is_better=False)
+        metrics["swap_identity_chance"] = MetricValue(score.identity_chance, higher_is_better=False)
         protocol: dict[str, Any] = {
             "name": "swap-nearest-true-clip",
             "dataset": dataset.name,

@@ -24,15 +24,20 @@ from cdsvae_eval.data import augment
 from cdsvae_eval.data.base import SequenceDataset, SequenceSplit
 from cdsvae_eval.data.registry import get_dataset
 from cdsvae_eval.errors import CheckpointError, ConfigError
+from cdsvae_eval.models.code_stats import decodability_summary
 from cdsvae_eval.models.factory import build_model
 from cdsvae_eval.models.swap_oracle import score_swaps
+from cdsvae_eval.models.verdict import Verdict, judge, selection_score
 from cdsvae_eval.provenance import provenance
 from cdsvae_eval.training.checkpoint import load_checkpoint, save_checkpoint
 from cdsvae_eval.training.cpu_memory import reuse_freed_memory_on
 from cdsvae_eval.training.distributed import DistInfo, barrier, init_distributed, shutdown
-from cdsvae_eval.training.objective import TERMS, check_loss_config, objective
+from cdsvae_eval.training.objective import TERMS, check_loss_config, contrastive_scale, objective
+from cdsvae_eval.training.views import IdentityPartners
 
 MOTION_FACTOR = "motion"
+SELECTION_RULE = ("best.pt maximises, on the validation split, min over the motion and identity swaps of "
+                  "(accuracy - chance) / (1 - chance)")
 
 
 class TrainingDiverged(CheckpointError):
@@ -49,6 +54,17 @@ class TrainSummary:
     best_epoch: int | None
     best_score: float | None
     history: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> Verdict | None:
+        """The verdict of the best epoch's validation swaps and KLs (None when no swaps were scored)."""
+        scored = [record for record in self.history if "swap" in record]
+        if not scored:
+            return None
+        record = next((r for r in scored if r["epoch"] == self.best_epoch), scored[-1])
+        swap, val = record["swap"], record["val"]
+        return judge(swap["swap_motion_acc"], swap["swap_identity_acc"], swap.get("swap_motion_chance", 0.0),
+                     swap.get("swap_identity_chance", 0.0), val.get("kl_static"), val.get("kl_dynamic"))
 
 
 def resolve_device(name: str) -> torch.device:
@@ -149,6 +165,10 @@ class Trainer:
         self.val_split = self.dataset.split(validation_split_name(self.dataset))
         self.train_x = split_to_device(self.train_split, self.device)
         self.val_x = split_to_device(self.val_split, self.device)
+        self.partners: dict[str, IdentityPartners] = {}
+        if config.loss.content_view == "identity":
+            self.partners = {"train": IdentityPartners(self.train_split.identity, self.device),
+                             "val": IdentityPartners(self.val_split.identity, self.device)}
         per_step = config.batch_size * self.dist.world_size
         if per_step > len(self.train_split):
             raise ConfigError(
@@ -307,12 +327,21 @@ class Trainer:
         })
 
     # --- one step -------------------------------------------------------------------------
-    def _views(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _content_source(self, x: torch.Tensor, clips: torch.Tensor | None, split: str) -> torch.Tensor:
+        """The clips whose shuffled frames make the content view: x itself, or identity partners."""
+        if not self.partners or clips is None:
+            return x
+        data = self.train_x if split == "train" else self.val_x
+        return as_float(data[self.partners[split].draw(clips, self.augment_generator)])
+
+    def _views(self, x: torch.Tensor, clips: torch.Tensor | None = None,
+               split: str = "train") -> tuple[torch.Tensor, torch.Tensor]:
         strength = self.config.loss.motion_view_strength
+        source = self._content_source(x, clips, split)
         if self.config.model.modality == "video":
-            return (augment.content_view(x, generator=self.augment_generator),
+            return (augment.content_view(source, generator=self.augment_generator),
                     augment.motion_view(x, generator=self.augment_generator, strength=strength))
-        return (augment.audio_content_view(x, generator=self.augment_generator),
+        return (augment.audio_content_view(source, generator=self.augment_generator),
                 augment.audio_motion_view(x, generator=self.augment_generator,
                                           warp=0.12 * strength, tilt=0.5 * strength, gain=0.5 * strength))
 
@@ -321,17 +350,22 @@ class Trainer:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=self.autocast_dtype)
 
-    def _loss(self, model: torch.nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        x_content, x_motion = self._views(x)
+    def _loss(self, model: torch.nn.Module, x: torch.Tensor, clips: torch.Tensor | None = None,
+              split: str = "train", epochs_done: float | None = None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        x_content, x_motion = self._views(x, clips, split)
         if self.device.type == "cuda" and x.dim() == 5:
             x, x_content, x_motion = (v.contiguous() for v in (x, x_content, x_motion))
         with self._autocast():
             outputs = model(x, x_content, x_motion, decode_views=self.config.mode == "release")
-        return objective(outputs, x, self.config.loss, dataset_size=len(self.train_split))
+        scale = 1.0 if epochs_done is None else contrastive_scale(self.config.loss, epochs_done)
+        return objective(outputs, x, self.config.loss, dataset_size=len(self.train_split), contrastive_scale=scale)
 
-    def train_step(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """One optimiser step; returns the total loss and the stacked terms, without syncing."""
-        loss, terms = self._loss(self.step_model, x)
+    def train_step(self, x: torch.Tensor, clips: torch.Tensor | None = None,
+                   epochs_done: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """One optimiser step; returns the total loss and the stacked terms, without syncing. ``clips``
+        are the rows of the training split in ``x`` (for identity-paired views), ``epochs_done`` the
+        fractional epoch (for the contrastive warm-up)."""
+        loss, terms = self._loss(self.step_model, x, clips, "train", epochs_done)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
@@ -352,13 +386,33 @@ class Trainer:
             x = as_float(self.val_x[start:start + batch])
             if len(x) < 2:
                 break
-            loss, terms = self._loss(self.model, x)
+            clips = torch.arange(start, start + len(x), device=self.device)
+            loss, terms = self._loss(self.model, x, clips, "val")
             sums += torch.cat([loss.view(1), torch.stack([terms[n] for n in TERMS])]) * len(x)
             count += len(x)
         self.augment_generator.set_state(saved_state)
         self.model.train()
         values = (sums / max(count, 1)).tolist()
         return {"loss": values[0], **dict(zip(TERMS, values[1:]))}
+
+    @torch.no_grad()
+    def code_usage_report(self, max_sequences: int = 1024) -> dict[str, float]:
+        """Decodability of the codes on the validation split: SNR, active units and what one posterior
+        sample of each code tells a nearest-centroid classifier (seeded by the run's seed)."""
+        self.model.eval()
+        limit = min(len(self.val_x), max_sequences)
+        parts: list[list[torch.Tensor]] = [[], [], [], []]
+        for start in range(0, limit, self.config.batch_size):
+            x = as_float(self.val_x[start:min(start + self.config.batch_size, limit)])
+            with self._autocast():
+                for bucket, value in zip(parts, self.model.encode_posterior(x)):
+                    bucket.append(value.float().cpu())
+        self.model.train()
+        s_mean, s_logvar, z_mean, z_logvar = (torch.cat(bucket).numpy() for bucket in parts)
+        labels = {name: values[:limit] for name, values in self.val_split.labels.items()}
+        kinds = {name: self.dataset.factor(name).kind for name in labels}
+        return decodability_summary(s_mean, s_logvar, z_mean, z_logvar, labels, kinds,
+                                    self.val_split.identity[:limit], seed=self.config.seed)
 
     def swap_report(self, split: SequenceSplit | None = None, x: torch.Tensor | None = None) -> dict[str, float]:
         split = split or self.val_split
@@ -425,9 +479,10 @@ class Trainer:
                 return None
             fetch_start = time.perf_counter()
             offset = (step * world + rank) * batch
-            x = as_float(self.train_x[order[offset:offset + batch]])
+            clips = order[offset:offset + batch]
+            x = as_float(self.train_x[clips])
             data_time += time.perf_counter() - fetch_start
-            loss, terms = self.train_step(x)
+            loss, terms = self.train_step(x, clips, epoch + step / self.steps_per_epoch)
             sums += torch.cat([loss.view(1), terms])
             if (step + 1) % log_every == 0 or step + 1 == self.steps_per_epoch:
                 mean = (sums / (step + 1)).tolist()
@@ -460,6 +515,7 @@ class Trainer:
         last_epoch = epoch + 1 == self.config.epochs
         if self.can_swap and ((epoch + 1) % self.config.swap_eval_every == 0 or last_epoch):
             record["swap"] = self.swap_report()
+            record["code_usage"] = self.code_usage_report()
         record["eval_seconds"] = time.perf_counter() - eval_started
         score = self._selection_score(record)
         if score is not None and (self.best_score is None or score > self.best_score):
@@ -477,10 +533,14 @@ class Trainer:
             self.on_epoch(record)
 
     def _selection_score(self, record: dict[str, Any]) -> float | None:
-        """Higher is better. Swap accuracy on the validation split when available, else -val loss."""
+        """Higher is better. On the validation split: the smaller gain above chance of the two swaps (see
+        :func:`~cdsvae_eval.models.verdict.selection_score`) when swaps are scored, else -loss."""
         if self.config.select_by == "swap" and self.can_swap:
             swap = record.get("swap")
-            return None if swap is None else (swap["swap_motion_acc"] + swap["swap_identity_acc"]) / 2
+            if swap is None:
+                return None
+            return selection_score(swap["swap_motion_acc"], swap["swap_identity_acc"],
+                                   swap["swap_motion_chance"], swap["swap_identity_chance"])
         return -record["val"]["loss"]
 
     def _save_interrupted(self, epoch: int, step: int, sums: torch.Tensor) -> None:
@@ -496,5 +556,7 @@ def train(config: TrainConfig, run_dir: str | Path, resume: bool = False, force:
         write_json(Path(run_dir) / "summary.json", {
             "epochs_done": summary.epochs_done, "final_train": summary.final_train, "final_val": summary.final_val,
             "best_epoch": summary.best_epoch, "best_score": summary.best_score,
+            "selection": SELECTION_RULE if config.select_by == "swap" else "lowest validation loss",
+            "verdict": None if summary.verdict is None else summary.verdict.label,
         })
     return summary

@@ -52,11 +52,11 @@ class InterruptingTrainer(Trainer):
 
     stop_after = 5
 
-    def train_step(self, x):
+    def train_step(self, x, clips=None, epochs_done=None):
         self.steps_taken = getattr(self, "steps_taken", 0) + 1
         if self.steps_taken == self.stop_after:
             os.kill(os.getpid(), signal.SIGINT)
-        return super().train_step(x)
+        return super().train_step(x, clips, epochs_done)
 
 
 def test_interrupted_run_resumes_to_the_same_result(tmp_path):
@@ -116,8 +116,8 @@ def test_model_that_does_not_fit_the_data_is_a_config_error(tmp_path):
 
 
 class DivergingTrainer(Trainer):
-    def train_step(self, x):
-        loss, terms = super().train_step(x)
+    def train_step(self, x, clips=None, epochs_done=None):
+        loss, terms = super().train_step(x, clips, epochs_done)
         if self.history:
             return loss * float("nan"), terms
         return loss, terms
