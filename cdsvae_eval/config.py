@@ -58,6 +58,10 @@ class LossConfig:
     # "identity" (another training clip of the same identity, frames shuffled): weak supervision by
     # identity, which charges z_s for holding anything that differs between clips of one character
     content_view: str = "shuffle"
+    # reconstruct x from z_s of the content view and z_1:T of x ("content", a cross reconstruction) or from
+    # x's own codes ("self", the release); with content_view="identity" the decoder must take everything
+    # that differs between clips of one identity (the motion) from z_1:T
+    decode_static_from: str = "self"
     # the contrastive weights ramp linearly from 0 to their value over this many epochs (0: no warm-up)
     contrastive_warmup_epochs: float = 0.0
 

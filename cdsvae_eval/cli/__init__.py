@@ -22,6 +22,7 @@ COMMANDS = {
     "probe": "cdsvae_eval.cli.probe:probe",
     "report": "cdsvae_eval.cli.report:report",
     "judge": "cdsvae_eval.cli.judge:judge",
+    "verdict": "cdsvae_eval.cli.verdict:verdict",
 }
 
 

@@ -104,7 +104,7 @@ def _check_options_known(names: list[str], options: dict[str, str]) -> None:
 
 
 def _any_needs_model(names: list[str]) -> bool:
-    return any(get_task(name).needs & {"decoder", "dataset"} for name in names)
+    return any((get_task(name).needs | get_task(name).uses) & {"decoder", "dataset"} for name in names)
 
 
 def _inputs(

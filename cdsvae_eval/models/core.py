@@ -112,11 +112,13 @@ class CDSVAE(nn.Module):
 
     # --- training forward -----------------------------------------------------------------
     def forward(self, x: torch.Tensor, x_content: torch.Tensor, x_motion: torch.Tensor,
-                decode_views: bool = False) -> dict[str, torch.Tensor]:
+                decode_views: bool = False, static_from_content: bool = False) -> dict[str, torch.Tensor]:
         """Everything the objective needs from one training step.
 
         The optimised path encodes the three views in one frame-encoder call and decodes only x.
         ``decode_views=True`` reproduces the release's cost: three separate encode-decode passes.
+        ``static_from_content=True`` reconstructs x from the content view's static sample and x's own
+        dynamic sample (cross reconstruction): z_s then only helps with what the two views share.
         """
         batch = x.shape[0]
         if decode_views:
@@ -131,7 +133,7 @@ class CDSVAE(nn.Module):
         s_content = reparameterize(post_c.s_mean, post_c.s_logvar)
         z_motion = reparameterize(post_m.z_mean, post_m.z_logvar)
         prior_mean, prior_logvar = self.dynamic_prior(z)
-        x_hat = self.decode(s, z)
+        x_hat = self.decode(s_content if static_from_content else s, z)
         if decode_views:
             for view_post in (post_c, post_m):
                 self.decode(reparameterize(view_post.s_mean, view_post.s_logvar),

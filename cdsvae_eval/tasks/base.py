@@ -87,6 +87,8 @@ class Task(ABC):
     version: ClassVar[str]
     description: ClassVar[str]
     needs: ClassVar[frozenset[str]] = frozenset({"codes"})
+    # inputs the task uses when they are given but can run without (e.g. a decoder for extra figures)
+    uses: ClassVar[frozenset[str]] = frozenset()
     metric_specs: ClassVar[tuple[MetricSpec, ...]] = ()
     Options: ClassVar[type] = NoOptions
 

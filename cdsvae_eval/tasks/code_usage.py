@@ -76,10 +76,12 @@ class CodeUsage(Task):
     version = "1.0"
     description = "decodability: KL, active units, signal-to-noise and probes on posterior samples of each code"
     needs = frozenset({"codes"})
+    uses = frozenset({"decoder"})
     Options = CodeUsageOptions
     metric_specs = (
         MetricSpec("kl_static", True, "KL(q(z_s|x) || N(0, I)) per clip, nats, eval split"),
         MetricSpec("kl_dynamic_per_step", True, "KL(q(z_t|x) || p(z_t|z_<t)) per step, nats (needs the model)"),
+        MetricSpec("kl_dynamic", True, "the same KL summed over steps: nats per clip (needs the model)"),
         MetricSpec("active_units_{code}", True, f"dimensions with Var_x E_q > {ACTIVE_UNIT_THRESHOLD}"),
         MetricSpec("snr_median_{code}", True, "median over dimensions of Var_x(mean) / E_x[var]"),
         MetricSpec("informative_dims_{code}", True, "dimensions with signal-to-noise above 1"),
@@ -103,6 +105,7 @@ class CodeUsage(Task):
                 notes.append("kl_dynamic_per_step needs the model's learned prior: score a run with --checkpoint")
             else:
                 metrics["kl_dynamic_per_step"] = MetricValue(float(kl_steps.mean()), higher_is_better=True)
+                metrics["kl_dynamic"] = MetricValue(float(kl_steps.sum()), higher_is_better=True)
         else:
             notes.append(NO_VARIANCES)
         probe_metrics, rows, skipped = _probes(train, test, seed, prefix="")

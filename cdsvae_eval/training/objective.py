@@ -14,6 +14,7 @@ TERMS = ("recon", "kl_static", "kl_dynamic", "mi", "contrastive_static", "contra
 CONTRASTIVE_TERMS = ("contrastive_static", "contrastive_dynamic")
 SIMILARITIES = ("cosine", "overlap")
 CONTENT_VIEWS = ("shuffle", "identity")
+STATIC_SOURCES = ("self", "content")
 
 
 def total_loss(terms: dict[str, torch.Tensor], config: LossConfig, contrastive_scale: float = 1.0) -> torch.Tensor:
@@ -48,6 +49,9 @@ def check_loss_config(config: LossConfig) -> None:
             raise ConfigError(f"loss.{name} must be one of {', '.join(SIMILARITIES)}, got {getattr(config, name)!r}")
     if config.content_view not in CONTENT_VIEWS:
         raise ConfigError(f"loss.content_view must be one of {', '.join(CONTENT_VIEWS)}, got {config.content_view!r}")
+    if config.decode_static_from not in STATIC_SOURCES:
+        raise ConfigError(f"loss.decode_static_from must be one of {', '.join(STATIC_SOURCES)}, "
+                          f"got {config.decode_static_from!r}")
     if config.contrastive_warmup_epochs < 0:
         raise ConfigError(f"loss.contrastive_warmup_epochs must be >= 0, got {config.contrastive_warmup_epochs}")
 

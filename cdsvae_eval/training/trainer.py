@@ -356,7 +356,8 @@ class Trainer:
         if self.device.type == "cuda" and x.dim() == 5:
             x, x_content, x_motion = (v.contiguous() for v in (x, x_content, x_motion))
         with self._autocast():
-            outputs = model(x, x_content, x_motion, decode_views=self.config.mode == "release")
+            outputs = model(x, x_content, x_motion, decode_views=self.config.mode == "release",
+                            static_from_content=self.config.loss.decode_static_from == "content")
         scale = 1.0 if epochs_done is None else contrastive_scale(self.config.loss, epochs_done)
         return objective(outputs, x, self.config.loss, dataset_size=len(self.train_split), contrastive_scale=scale)
 

@@ -11,6 +11,7 @@ from torch.distributions import Normal, kl_divergence
 from cdsvae_eval.config import LossConfig
 from cdsvae_eval.errors import ConfigError
 from cdsvae_eval.models.losses import (
+    nt_xent_overlap,
     kl_dynamic,
     kl_static,
     mi_penalty,
@@ -251,3 +252,36 @@ def test_losses_on_cuda_match_cpu_without_host_syncs():
     for name, value in cpu_terms.items():
         assert torch.allclose(cuda_terms[name].cpu(), value, rtol=1e-4, atol=1e-4), name
     assert torch.allclose(cuda_total.cpu(), cpu_total, rtol=1e-4)
+
+
+def _overlap_loop(mean_a, logvar_a, mean_b, logvar_b):
+    means = torch.cat([mean_a, mean_b]).double()
+    variances = torch.cat([logvar_a, logvar_b]).double().exp()
+    n, batch, total = len(means), len(mean_a), 0.0
+    for i in range(n):
+        logits = torch.tensor([-0.5 * ((means[i] - means[j]) ** 2 / (variances[i] + variances[j])).sum()
+                               for j in range(n) if j != i])
+        partner = (i + batch) % n
+        target = partner if partner < i else partner - 1
+        total += -(logits[target] - torch.logsumexp(logits, 0))
+    return total / n
+
+
+def test_nt_xent_overlap_matches_explicit_loop():
+    torch.manual_seed(3)
+    a, b, la, lb = torch.randn(5, 4), torch.randn(5, 4), torch.randn(5, 4), torch.randn(5, 4)
+    assert nt_xent_overlap(a, la, b, lb).item() == pytest.approx(_overlap_loop(a, la, b, lb).item(), rel=1e-5)
+
+
+def test_nt_xent_overlap_cannot_be_satisfied_below_the_posterior_noise():
+    """Aligned, well-separated directions of the means: cosine NT-Xent is near its floor at any scale,
+    the overlap form only when the separation is large against the posterior standard deviation."""
+    batch = 8
+    directions = torch.eye(batch, 16)
+    loud, quiet = 10.0 * directions, 1e-3 * directions
+    unit, tight = torch.zeros(batch, 16), torch.full((batch, 16), -20.0)
+    chance = math.log(2 * batch - 1)
+    assert nt_xent(quiet, quiet) == pytest.approx(nt_xent(loud, loud).item(), rel=1e-4)
+    assert nt_xent_overlap(quiet, unit, quiet, unit).item() == pytest.approx(chance, rel=1e-3)
+    assert nt_xent_overlap(loud, unit, loud, unit).item() < 0.1
+    assert nt_xent_overlap(quiet, tight, quiet, tight).item() < 0.1

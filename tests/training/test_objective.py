@@ -3,8 +3,8 @@ import torch
 
 from cdsvae_eval.config import LossConfig
 from cdsvae_eval.errors import ConfigError
-from cdsvae_eval.models.losses import nt_xent
-from cdsvae_eval.training.objective import objective, objective_terms, total_loss
+from cdsvae_eval.models.losses import nt_xent, nt_xent_overlap
+from cdsvae_eval.training.objective import contrastive_scale, objective, objective_terms, total_loss
 
 
 def outputs(batch=6, frames=4):
@@ -12,8 +12,9 @@ def outputs(batch=6, frames=4):
     shapes = {"x_hat": (batch, frames, 5), "s_mean": (batch, 3), "s_logvar": (batch, 3), "s": (batch, 3),
               "z_mean": (batch, frames, 2), "z_logvar": (batch, frames, 2), "z": (batch, frames, 2),
               "z_prior_mean": (batch, frames, 2), "z_prior_logvar": (batch, frames, 2),
-              "s_mean_content": (batch, 3), "s_content": (batch, 3),
-              "z_mean_motion": (batch, frames, 2), "z_motion": (batch, frames, 2)}
+              "s_mean_content": (batch, 3), "s_logvar_content": (batch, 3), "s_content": (batch, 3),
+              "z_mean_motion": (batch, frames, 2), "z_logvar_motion": (batch, frames, 2),
+              "z_motion": (batch, frames, 2)}
     return {name: torch.randn(shape) for name, shape in shapes.items()}
 
 
@@ -60,3 +61,34 @@ def test_free_bits_charge_the_dynamic_kl_as_at_least_the_floor_and_stop_its_grad
 def test_negative_free_bits_are_a_config_error():
     with pytest.raises(ConfigError, match="loss.free_bits_dynamic must be >= 0"):
         objective_terms(outputs(), torch.rand(6, 4, 5), LossConfig(free_bits_dynamic=-1.0), dataset_size=100)
+
+
+def test_overlap_similarity_uses_each_code_with_its_variance():
+    out, x = outputs(), torch.rand(6, 4, 5)
+    terms = objective_terms(out, x, LossConfig(static_similarity="overlap", dynamic_similarity="overlap"), 100)
+    assert terms["contrastive_static"] == nt_xent_overlap(out["s_mean"], out["s_logvar"],
+                                                          out["s_mean_content"], out["s_logvar_content"])
+    assert terms["contrastive_dynamic"] == nt_xent_overlap(out["z_mean"], out["z_logvar"],
+                                                           out["z_mean_motion"], out["z_logvar_motion"])
+
+
+def test_warm_up_scales_only_the_contrastive_weights():
+    out, x = outputs(), torch.rand(6, 4, 5)
+    config = LossConfig(contrastive_warmup_epochs=4.0)
+    terms = objective_terms(out, x, config, dataset_size=100)
+    assert contrastive_scale(config, 1.0) == pytest.approx(0.25)
+    assert contrastive_scale(config, 9.0) == 1.0 and contrastive_scale(LossConfig(), 0.0) == 1.0
+    no_contrast = total_loss(terms, config, contrastive_scale=0.0)
+    expected = sum(getattr(config, name) * terms[name] for name in ("kl_static", "kl_dynamic", "mi")) + terms["recon"]
+    torch.testing.assert_close(no_contrast, expected)
+    half = total_loss(terms, config, contrastive_scale=0.5)
+    torch.testing.assert_close(half - no_contrast, 0.5 * (10 * terms["contrastive_static"] + 10 * terms["contrastive_dynamic"]))
+
+
+@pytest.mark.parametrize("field, value", [("static_similarity", "dot"), ("dynamic_similarity", "l2"),
+                                          ("content_view", "crop"), ("decode_static_from", "other"),
+                                          ("contrastive_warmup_epochs", -1.0)])
+def test_unknown_recipe_options_are_config_errors_naming_the_field(field, value):
+    out, x = outputs(), torch.rand(6, 4, 5)
+    with pytest.raises(ConfigError, match=f"loss.{field}"):
+        objective_terms(out, x, LossConfig(**{field: value}), dataset_size=100)

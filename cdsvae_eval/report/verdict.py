@@ -1,0 +1,38 @@
+"""The verdict of a scored run, from its ``swap-oracle`` (and, when present, ``code-usage``) results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cdsvae_eval.errors import DataError
+from cdsvae_eval.models.verdict import Verdict, judge
+from cdsvae_eval.report.results import load_result
+
+
+def verdict_from_results(results_dir: str | Path) -> tuple[Verdict, list[str]]:
+    """The verdict and its evidence lines (split, pairs, decodability) from a folder of results files."""
+    folder = Path(results_dir)
+    swap_path = folder / "swap-oracle.json"
+    if not swap_path.is_file():
+        raise DataError(f"{folder} holds no swap-oracle.json: run `cdsvae-eval probe --task swap-oracle` first")
+    swap = load_result(swap_path)
+    metrics = swap["metrics"]
+    for name in ("swap_motion_acc", "swap_identity_acc", "swap_motion_chance", "swap_identity_chance"):
+        if name not in metrics:
+            raise DataError(f"{swap_path} lacks metric {name!r} (written by an older version: re-run the task)")
+    usage_path = folder / "code-usage.json"
+    usage = load_result(usage_path)["metrics"] if usage_path.is_file() else {}
+    kl_static = usage.get("kl_static", {}).get("value")
+    kl_dynamic = usage.get("kl_dynamic", {}).get("value")
+    verdict = judge(metrics["swap_motion_acc"]["value"], metrics["swap_identity_acc"]["value"],
+                    metrics["swap_motion_chance"]["value"], metrics["swap_identity_chance"]["value"],
+                    kl_static, kl_dynamic)
+    evidence = [f"  split {swap['protocol'].get('split')}, {swap['protocol'].get('pairs')} swap pairs, "
+                f"{swap['protocol'].get('identities')} identities"]
+    for factor, code, wanted in (("motion", "dynamic", "high"), ("motion", "static", "low")):
+        value = usage.get(f"sample_acc_{factor}_from_{code}")
+        if value is not None:
+            chance = usage.get(f"chance_{factor}", {}).get("value", float("nan"))
+            evidence.append(f"  {factor} from z_{'1:T' if code == 'dynamic' else 's'} samples {value['value']:.3f} "
+                            f"(chance {chance:.3f}; {wanted} is good)")
+    return verdict, evidence

@@ -1,0 +1,35 @@
+"""code-usage and swap-oracle on a trained run, then the verdict that reads them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+
+@pytest.mark.slow
+def test_scored_run_gets_decodability_figures_and_a_verdict(run_cli, tmp_path: Path) -> None:
+    from cdsvae_eval.config import apply_overrides, preset_config
+    from cdsvae_eval.training.trainer import train
+
+    config = apply_overrides(preset_config("smoke"), {"epochs": 1})
+    summary = train(config, tmp_path / "run", progress=False)
+    assert "code_usage" in summary.history[-1] and "snr_median_dynamic" in summary.history[-1]["code_usage"]
+    assert summary.verdict is not None
+    for task in ("code-usage", "swap-oracle"):
+        code, _, err = run_cli("probe", "--task", task, "--checkpoint", tmp_path / "run", "--out", tmp_path / "res",
+                               "--device", "cpu", *(("--option", "pairs=64") if task == "swap-oracle" else ()))
+        assert code == 0, err
+    usage = json.loads((tmp_path / "res" / "code-usage.json").read_text())
+    assert usage["protocol"]["variances"] is True
+    assert usage["metrics"]["kl_dynamic"]["value"] == pytest.approx(8 * usage["metrics"]["kl_dynamic_per_step"]["value"])
+    assert 0.0 <= usage["metrics"]["sample_acc_motion_from_dynamic"]["value"] <= 1.0
+    code, out, err = run_cli("verdict", tmp_path / "res")
+    assert code == 0, err
+    assert out.startswith("verdict: ") and "chance 0.111" in out and "thresholds:" in out
+
+
+def test_verdict_without_swap_results_names_the_task_to_run(run_cli, tmp_path: Path) -> None:
+    code, _, err = run_cli("verdict", tmp_path)
+    assert code == 2 and "swap-oracle" in err and len(err.strip().splitlines()) == 1

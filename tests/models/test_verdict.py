@@ -1,0 +1,25 @@
+"""The run verdict and the best.pt selection score."""
+
+import pytest
+
+from cdsvae_eval.models.verdict import judge, selection_score
+
+
+def test_a_collapsed_code_scores_zero_however_good_the_other_swap_is():
+    collapsed = selection_score(motion_swap=0.0, identity_swap=0.9, motion_chance=1 / 9, identity_chance=0.01)
+    split = selection_score(motion_swap=0.5, identity_swap=0.3, motion_chance=1 / 9, identity_chance=0.01)
+    assert collapsed < 0 < split
+    assert (0.0 + 0.9) / 2 > (0.5 + 0.3) / 2  # the old mean preferred the collapsed run
+    assert selection_score(1.0, 1.0, 1 / 9, 0.01) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("motion, identity, kl_static, kl_dynamic, label", [
+    (0.95, 0.6, 8.0, 7.0, "disentangled"),
+    (0.95, 0.6, 8.0, 0.2, "partly disentangled"),
+    (0.5, 0.1, 8.0, 7.0, "partly disentangled"),
+    (0.0, 0.9, 8.0, 0.06, "not disentangled"),
+])
+def test_verdict_labels_follow_the_stated_thresholds(motion, identity, kl_static, kl_dynamic, label):
+    verdict = judge(motion, identity, 1 / 9, 0.01, kl_static, kl_dynamic)
+    assert verdict.label == label
+    assert "thresholds" in verdict.lines()[-1] and verdict.lines()[0] == f"verdict: {label.upper()}"
