@@ -11,7 +11,8 @@ from cdsvae_eval.cli.options import parse_key_values
 
 
 @click.command()
-@click.option("--preset", default="quick", show_default=True, help="paper | quick | smoke")
+@click.option("--preset", default="quick", show_default=True,
+              help="quick | quick-cdsvae | paper | paper-paired | release | smoke (see README: Presets)")
 @click.option("--dataset", default=None, help="Dataset name (default: the preset's; flare-sprites for video presets).")
 @click.option("--data-root", type=click.Path(path_type=Path), default=None, help="Folder of a user-supplied dataset.")
 @click.option("--out", "run_dir", type=click.Path(path_type=Path), default=None,
