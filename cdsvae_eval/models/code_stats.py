@@ -62,7 +62,7 @@ def decodability_summary(s_mean: np.ndarray, s_logvar: np.ndarray, z_mean: np.nd
     """Quick figures for a training log: SNR and active units of each code, and nearest-centroid accuracy
     of every factor from one posterior sample of each code. Centroids come from the clips of half the
     identities (every other identity, sorted) and are scored on the other half's clips, so no identity
-    is in both."""
+    is in both; factors with eval classes that no fitting clip has (the identity itself) are left out."""
     rng = np.random.default_rng(seed)
     samples = {"static": sample_codes(s_mean, s_logvar, rng), "dynamic": sample_codes(z_mean, z_logvar, rng)}
     identities = np.unique(identity)
@@ -73,11 +73,12 @@ def decodability_summary(s_mean: np.ndarray, s_logvar: np.ndarray, z_mean: np.nd
         out[f"snr_median_{code}"] = float(np.median(snr))
         out[f"snr_max_{code}"] = float(snr.max())
         out[f"active_units_{code}"] = float(active_units(mean))
-    for factor in sorted(labels):
+    scorable = [f for f in sorted(labels) if np.isin(labels[f][~fit], labels[f][fit]).all()]
+    for factor in scorable:
         for code, x in samples.items():
             out[f"sample_acc_{factor}_from_{code}"] = nearest_centroid_accuracy(
                 x[fit], labels[factor][fit], x[~fit], labels[factor][~fit])
-    static_factors = [f for f in sorted(labels) if kinds[f] == "static"]
+    static_factors = [f for f in scorable if kinds[f] == "static"]
     for code in samples:
         if static_factors:
             out[f"sample_acc_static_factors_from_{code}"] = float(

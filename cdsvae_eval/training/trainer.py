@@ -514,8 +514,9 @@ class Trainer:
         eval_started = time.perf_counter()
         record["val"] = self.validate()
         last_epoch = epoch + 1 == self.config.epochs
-        if self.can_swap and ((epoch + 1) % self.config.swap_eval_every == 0 or last_epoch):
-            record["swap"] = self.swap_report()
+        if (epoch + 1) % self.config.swap_eval_every == 0 or last_epoch:
+            if self.can_swap:
+                record["swap"] = self.swap_report()
             record["code_usage"] = self.code_usage_report()
         record["eval_seconds"] = time.perf_counter() - eval_started
         score = self._selection_score(record)
