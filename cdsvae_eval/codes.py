@@ -2,7 +2,8 @@
 
 A :class:`CodeSet` holds, for N sequences, the static code ``static`` (N, Ds), the dynamic codes
 ``dynamic`` (N, T, Dt), one integer label array per factor, optional utterance ids ``utt`` grouping
-rows, and an optional ``split`` per row (``train``/``val``/``test``).
+rows, an optional ``split`` per row (``train``/``val``/``test``) and an optional ``identity`` per row (the
+character or speaker the row shows: confidence intervals resample identities, not rows).
 
 Exchange format (``.npz``, read with ``allow_pickle=False``):
 
@@ -11,6 +12,8 @@ Exchange format (``.npz``, read with ``allow_pickle=False``):
 - ``y_<factor>`` integer (N,) for every labelled factor, e.g. ``y_speaker``, ``y_action``
 - ``utt``      str (N,), optional: rows with the same value belong to one utterance
 - ``split``    str (N,), optional: ``train``, ``val`` or ``test``
+- ``identity`` str (N,), optional: the character/speaker of each row; tasks resample it for their CIs
+  (without it they fall back to resampling rows, and say so in the protocol)
 - ``meta``     str: a JSON object ``{"factors": {"<factor>": {"kind": "static"|"dynamic",
   "classes": [...]}}, ...}``; other keys (source, checkpoint hash, ...) are kept as provenance.
 """
@@ -54,6 +57,7 @@ class CodeSet:
     utt: np.ndarray | None = None
     split: np.ndarray | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    identity: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         validate(self)
@@ -70,6 +74,7 @@ class CodeSet:
             utt=None if self.utt is None else self.utt[mask],
             split=None if self.split is None else self.split[mask],
             meta=self.meta,
+            identity=None if self.identity is None else self.identity[mask],
         )
 
     def of_split(self, name: str) -> "CodeSet":
@@ -106,7 +111,7 @@ def validate(codes: CodeSet) -> None:
     for name, meta in codes.factors.items():
         if meta.kind not in ("static", "dynamic"):
             raise DataError(f"factor {name!r} has kind {meta.kind!r}, expected 'static' or 'dynamic'")
-    for name, array in (("utt", codes.utt), ("split", codes.split)):
+    for name, array in (("utt", codes.utt), ("split", codes.split), ("identity", codes.identity)):
         if array is not None and array.shape != (n,):
             raise DataError(f"{name!r} must have shape ({n},), got {array.shape}")
     if codes.split is not None:
@@ -126,6 +131,8 @@ def save_codes(codes: CodeSet, path: str | Path) -> None:
         arrays["utt"] = codes.utt.astype(str)
     if codes.split is not None:
         arrays["split"] = codes.split.astype(str)
+    if codes.identity is not None:
+        arrays["identity"] = codes.identity.astype(str)
     meta = {**codes.meta, "factors": {k: {"kind": f.kind, "classes": list(f.classes)} for k, f in codes.factors.items()}}
     arrays["meta"] = np.array(json.dumps(meta))
     with atomic_path(path) as tmp:
@@ -164,6 +171,7 @@ def load_codes(path: str | Path) -> CodeSet:
             utt=arrays["utt"].astype(str) if "utt" in arrays else None,
             split=arrays["split"].astype(str) if "split" in arrays else None,
             meta={k: v for k, v in meta.items() if k != "factors"},
+            identity=arrays["identity"].astype(str) if "identity" in arrays else None,
         )
     except DataError as error:
         raise DataError(f"code file {path}: {error}") from None
@@ -171,7 +179,7 @@ def load_codes(path: str | Path) -> CodeSet:
 
 # --- extraction -------------------------------------------------------------------------------
 
-EXTRACTION_VERSION = "posterior-mean-v1"
+EXTRACTION_VERSION = "posterior-mean-v2"
 _SPLIT_ALIASES = {"train": "train", "val": "val", "dev": "val", "test": "test"}
 
 
@@ -187,7 +195,7 @@ def extract_codes(encoder: SequentialEncoder, dataset: Any, splits: tuple[str, .
     from cdsvae_eval.training.cpu_memory import reuse_freed_memory_on
 
     reuse_freed_memory_on(device)  # 2x faster extraction of the paper model on a CPU (bench/RESULTS.md)
-    statics, dynamics, utts, split_column = [], [], [], []
+    statics, dynamics, utts, split_column, identities = [], [], [], [], []
     labels: dict[str, list[np.ndarray]] = {f.name: [] for f in dataset.factors}
     for name in splits:
         part = dataset.split(name)
@@ -203,6 +211,7 @@ def extract_codes(encoder: SequentialEncoder, dataset: Any, splits: tuple[str, .
         groups = part.groups if part.groups is not None else np.array([f"{name}/{i}" for i in range(len(part))])
         utts.append(np.asarray(groups).astype(str))
         split_column.append(np.full(len(part), _SPLIT_ALIASES.get(name, name)))
+        identities.append(np.asarray(part.identity).astype(str))
     return CodeSet(
         static=np.concatenate(statics),
         dynamic=np.concatenate(dynamics),
@@ -211,7 +220,8 @@ def extract_codes(encoder: SequentialEncoder, dataset: Any, splits: tuple[str, .
         utt=np.concatenate(utts) if dataset.modality == "audio" else None,
         split=np.concatenate(split_column),
         meta={"dataset": dataset.name, "dataset_fingerprint": dataset.fingerprint(),
-              "extraction": EXTRACTION_VERSION, **(meta or {})},
+              "extraction": EXTRACTION_VERSION, "identity": dataset.identity_name, **(meta or {})},
+        identity=np.concatenate(identities),
     )
 
 

@@ -29,6 +29,7 @@ class SwapScore:
     pairs: int
     motion_correct: np.ndarray
     identity_correct: np.ndarray
+    pair_identities: np.ndarray
 
     def as_dict(self) -> dict[str, float]:
         return {
@@ -110,6 +111,7 @@ def score_swaps(model: CDSVAE, x: np.ndarray | torch.Tensor, identity: np.ndarra
             pairs=len(triples),
             motion_correct=motion_correct,
             identity_correct=identity_correct,
+            pair_identities=identities[triples[:, [0, 2]]],
         )
     finally:
         model.train(was_training)
