@@ -259,22 +259,26 @@ def codes_for_checkpoint(run: str | Path, split: str = "all", device: str = "cpu
     from cdsvae_eval.paths import cache_dir
     from cdsvae_eval.provenance import sha256_file
     from cdsvae_eval.training.checkpoint import load_model, resolve_checkpoint
+    from cdsvae_eval.training.provenance import training_provenance
 
     path = resolve_checkpoint(run)
-    model, config, _ = load_model(path, device=device)
+    model, config, state = load_model(path, device=device)
     dataset = get_dataset(config.dataset, **config.dataset_options)
+    training = training_provenance(state, dataset)
     splits = _checkpoint_splits(dataset, split)
     checkpoint_hash = sha256_file(path)
     key_parts = (checkpoint_hash, dataset.fingerprint(), splits, EXTRACTION_VERSION, random_init)
     cache_key = hash_parts(*key_parts)
     cached = cache_dir("codes") / f"{cache_key}.npz"
     if cached.is_file():
-        return load_codes(cached)
+        codes = load_codes(cached)
+        codes.meta["training"] = training
+        return codes
     if random_init:
         torch.manual_seed(0)
         model = build_model(config.model).to(device).eval()
     codes = extract_codes(model, dataset, splits, batch_size=batch_size, device=device,
                           meta={"checkpoint": str(path), "checkpoint_sha256": checkpoint_hash,
-                                "random_init": random_init, "cache_key": cache_key})
+                                "random_init": random_init, "cache_key": cache_key, "training": training})
     save_codes(codes, cached)
     return codes
