@@ -30,8 +30,8 @@ from scipy.special import xlogy
 from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.models.judge import MOTION_FACTOR, Judge, LoadedJudge, judge_accuracy, load_judge
 from cdsvae_eval.models.swap_oracle import swap_grid
-from cdsvae_eval.tasks.bootstrap import ci_description, identity_bootstrap_ci
 from cdsvae_eval.tasks.base import Figure, MetricSpec, MetricValue, Task, TaskInputs, TaskResult
+from cdsvae_eval.tasks.bootstrap import ci_description, identity_bootstrap_ci
 from cdsvae_eval.tasks.registry import register_task
 
 BATCH_SIZE = 128

@@ -71,12 +71,6 @@ def probe_correct(
         return model.predict(eval_x) == eval_y
 
 
-def probe_accuracy(
-    train_x: np.ndarray, train_y: np.ndarray, eval_x: np.ndarray, eval_y: np.ndarray, seed: int = 0
-) -> float:
-    return float(probe_correct(train_x, train_y, eval_x, eval_y, seed).mean())
-
-
 def resampling_unit(codes: CodeSet) -> tuple[np.ndarray, str]:
     """Per-row identities to resample for a CI, and the unit's name for the protocol.
 
