@@ -93,7 +93,7 @@ def result_rows(record: dict[str, Any], run: str, source: str = "") -> list[dict
         "selection_rule": training.get("selection_rule"),
         "config_sha256": training.get("config_sha256"),
         "config_path": training.get("config_path"),
-        "seed_group": _seed_group(record, training),
+        **_seed_group(record, training),
     }
     for metric, value in record["metrics"].items():
         per_seed = value.get("per_seed")
@@ -118,14 +118,19 @@ def result_rows(record: dict[str, Any], run: str, source: str = "") -> list[dict
     return rows
 
 
-def _seed_group(record: dict[str, Any], training: dict[str, Any]) -> str | None:
-    """Results whose run differs only in the training seed share this key (None: origin unknown)."""
+def _seed_group(record: dict[str, Any], training: dict[str, Any]) -> dict[str, str | None]:
+    """``seed_group``: shared by results whose runs differ only in the training seed (same task, options
+    and evaluation seed); ``model_group``: a label of the training config without its seed. None when
+    the origin of the codes is unknown."""
     if not training.get("config"):
-        return None
+        return {"seed_group": None, "model_group": None}
     from cdsvae_eval.training.provenance import config_sha256
 
     config = {key: value for key, value in training["config"].items() if key != "seed"}
-    return config_sha256([config, record["task"], record.get("options"), record.get("seed")])[:12]
+    return {
+        "seed_group": config_sha256([config, record["task"], record.get("options"), record.get("seed")]),
+        "model_group": f"{training.get('preset')}-{config_sha256(config)[:6]}",
+    }
 
 
 def seed_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -146,7 +151,7 @@ def seed_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         half = float(stats.t.ppf(0.975, len(values) - 1)) * std / np.sqrt(len(values))
         first = next(iter(by_seed.values()))
         out.append({
-            "group": f"{first['train_preset']}-{group[:6]}",
+            "group": first["model_group"],
             "task": task,
             "task_version": first["task_version"],
             "metric": metric,

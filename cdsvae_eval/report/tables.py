@@ -15,11 +15,12 @@ from cdsvae_eval.report.aggregate import SEED_CI_METHOD, format_cell, format_val
 
 
 def result_table(record: dict[str, Any]) -> Table:
-    """Metric, value, 95% CI, std over seeds and direction for one results record."""
+    """Metric, value, 95% CI, std over seeds, chance level and direction for one results record."""
     task = record["task"]
     table = Table(title=f"{task['name']} v{task['version']}", title_justify="left")
     table.add_column("metric", overflow="fold")
-    for column, justify in (("value", "right"), ("95% CI", "right"), ("std", "right"), ("", "center")):
+    for column, justify in (("value", "right"), ("95% CI", "right"), ("std", "right"), ("chance", "right"),
+                            ("", "center")):
         table.add_column(column, justify=justify)
     for row in result_rows(record, run=""):
         interval = (
@@ -30,6 +31,7 @@ def result_table(record: dict[str, Any]) -> Table:
             format_value(row["value"]),
             interval,
             format_value(row["std"]),
+            format_value(row["chance"]),
             _arrow(row["higher_is_better"]),
         )
     return table

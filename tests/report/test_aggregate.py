@@ -87,6 +87,7 @@ def test_single_result_table_shows_interval_and_direction(two_runs: list[Path]) 
     text = console.export_text()
     assert "fixed v2.1" in text
     assert "[0.800, 0.900]" in text and "↑" in text and "↓" in text
+    assert "chance" in text and "0.850 │ [0.800, 0.900] │       │  0.500 │ ↑" in text
 
 
 @pytest.mark.parametrize(("value", "text"), [(0.8534, "0.853"), (18336.0, "18336"), (123.456, "123.5"), (0.00942, "0.0094"), (0.0, "0.000")])
