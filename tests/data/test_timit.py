@@ -154,3 +154,11 @@ def test_an_empty_dev_split_counts_zero_and_fails_only_when_loaded(tmp_path):
     assert info["splits"]["test"]["identities"] == 2
     with pytest.raises(DataError, match=r"split 'dev' has no speakers; it is the standard 50-speaker TIMIT dev list"):
         dataset.split("dev")
+
+
+def test_training_that_selects_on_a_missing_dev_split_names_it_and_how_to_provide_it(tmp_path, run_cli):
+    root = write_formant_timit(tmp_path / "t", speakers_per_split={"TRAIN": 3, "TEST": 2}, sentences=2)
+    code, _, err = run_cli("train", "--dataset", "timit", "--data-root", root, "--preset", "smoke",
+                           "--out", tmp_path / "run", "--device", "cpu", "--no-progress")
+    assert code == 2 and "Traceback" not in err
+    assert "split 'dev' has no speakers; it is the standard 50-speaker TIMIT dev list" in " ".join(err.split())
