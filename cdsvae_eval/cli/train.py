@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
 from cdsvae_eval.cli.console import make_console, print_table
-from cdsvae_eval.config import TrainConfig
 from cdsvae_eval.cli.options import parse_key_values
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from cdsvae_eval.config import TrainConfig
 
 
 @click.command()
