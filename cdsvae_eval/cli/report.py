@@ -8,7 +8,15 @@ import click
 
 from cdsvae_eval.cli.console import make_console
 from cdsvae_eval.errors import ConfigError
-from cdsvae_eval.report.aggregate import SEED_ROW_FIELDS, load_rows, run_labels, seed_rows, to_markdown, write_csv
+from cdsvae_eval.report.aggregate import (
+    SEED_ROW_FIELDS,
+    load_rows,
+    run_labels,
+    seed_rows,
+    seeds_markdown,
+    to_markdown,
+    write_csv,
+)
 from cdsvae_eval.report.plots import few_shot_curves, plot_few_shot_curves
 from cdsvae_eval.report.results import load_result
 from cdsvae_eval.report.tables import comparison_table, seed_table
@@ -30,6 +38,8 @@ def report(results: tuple[Path, ...], csv_path: Path | None, markdown: bool, plo
     console = make_console()
     if markdown:
         click.echo(to_markdown(rows), nl=False)
+        if over_seeds:
+            click.echo("\n" + seeds_markdown(over_seeds), nl=False)
     else:
         console.print(comparison_table(rows))
         if over_seeds:

@@ -224,3 +224,16 @@ def to_markdown(rows: list[dict[str, Any]]) -> str:
         better = "↑" if next(iter(by_run.values()))["higher_is_better"] else "↓"
         out.append("| " + " | ".join([task, metric, better, *(format_cell(by_run.get(run)) for run in runs)]) + " |")
     return "\n".join(out) + "\n"
+
+
+def seeds_markdown(rows: list[dict[str, Any]]) -> str:
+    """A Markdown table of :func:`seed_rows`: mean, 95% t-interval over seeds and every seed's value."""
+    out = [f"Over training seeds ({SEED_CI_METHOD}):", "",
+           "| group | task | metric | better | seeds | mean [95% CI] | per seed |", "|" + "---|" * 7]
+    for row in rows:
+        per_seed = ", ".join(f"{seed}: {format_value(float(value))}"
+                             for seed, value in zip(row["train_seeds"].split(";"), row["per_seed_values"].split(";")))
+        interval = f"{format_value(row['mean'])} [{format_value(row['ci_low'])}, {format_value(row['ci_high'])}]"
+        better = "↑" if row["higher_is_better"] else "↓"
+        out.append(f"| {row['group']} | {row['task']} | {row['metric']} | {better} | {row['n_train_seeds']} | {interval} | {per_seed} |")
+    return "\n".join(out) + "\n"

@@ -137,3 +137,11 @@ def test_report_prints_the_seed_summary_and_writes_it_beside_the_csv(run_cli, tm
     per_run = list(csv.DictReader(io.StringIO((tmp_path / "all.csv").read_text())))
     assert [row["train_seed"] for row in per_run] == ["1", "2"]
     assert per_run[0]["config_path"] == str(tmp_path / "seed-1" / "config.json")
+
+
+def test_markdown_report_adds_the_seed_summary(run_cli, tmp_path: Path) -> None:
+    paths = [write_trained(tmp_path / f"seed-{seed}", seed, value) for seed, value in ((1, 0.70), (2, 0.80))]
+    code, out, err = run_cli("report", *paths, "--markdown")
+    assert code == 0, err
+    line = [text for text in out.splitlines() if text.startswith("| smoke-")][0]
+    assert line.endswith("| fixed | acc | ↑ | 2 | 0.750 [0.115, 1.385] | 1: 0.700, 2: 0.800 |")
