@@ -116,6 +116,18 @@ def test_codes_info_describes_the_file(run_cli, codes_file: Path) -> None:
         assert text in out
 
 
+def test_codes_info_counts_identities(run_cli, codes_file: Path, tmp_path: Path) -> None:
+    from cdsvae_eval.codes import load_codes, save_codes
+
+    codes = load_codes(codes_file)
+    codes.identity = (np.arange(len(codes)) % 30).astype(str)
+    codes.meta["identity"] = "character"
+    save_codes(codes, tmp_path / "with_identity.npz")
+    code, out, err = run_cli("codes", "info", tmp_path / "with_identity.npz")
+    assert code == 0, err
+    assert "identity" in out and "30 identities (character)" in out
+
+
 def test_codes_info_on_a_file_missing_static_is_exit_2(run_cli, tmp_path: Path) -> None:
     np.savez(tmp_path / "bad.npz", dynamic=np.zeros((2, 3, 4), np.float32), meta=np.array("{}"))
     code, _, err = run_cli("codes", "info", tmp_path / "bad.npz")
