@@ -2,7 +2,8 @@
 
 A :class:`CodeSet` holds, for N sequences, the static code ``static`` (N, Ds), the dynamic codes
 ``dynamic`` (N, T, Dt), one integer label array per factor, optional utterance ids ``utt`` grouping
-rows, and an optional ``split`` per row (``train``/``val``/``test``).
+rows, an optional ``split`` per row (``train``/``val``/``test``) and an optional ``identity`` per row (the
+character or speaker the row shows: confidence intervals resample identities, not rows).
 
 Exchange format (``.npz``, read with ``allow_pickle=False``):
 
@@ -14,6 +15,8 @@ Exchange format (``.npz``, read with ``allow_pickle=False``):
   two above, tasks can judge what the decoder sees: posterior samples, signal-to-noise)
 - ``utt``      str (N,), optional: rows with the same value belong to one utterance
 - ``split``    str (N,), optional: ``train``, ``val`` or ``test``
+- ``identity`` str (N,), optional: the character/speaker of each row; tasks resample it for their CIs
+  (without it they fall back to resampling rows, and say so in the protocol)
 - ``meta``     str: a JSON object ``{"factors": {"<factor>": {"kind": "static"|"dynamic",
   "classes": [...]}}, ...}``; other keys (source, checkpoint hash, ...) are kept as provenance.
 """
@@ -63,6 +66,7 @@ class CodeSet:
     meta: dict[str, Any] = field(default_factory=dict)
     static_logvar: np.ndarray | None = None
     dynamic_logvar: np.ndarray | None = None
+    identity: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         validate(self)
@@ -81,6 +85,7 @@ class CodeSet:
             meta=self.meta,
             static_logvar=None if self.static_logvar is None else self.static_logvar[mask],
             dynamic_logvar=None if self.dynamic_logvar is None else self.dynamic_logvar[mask],
+            identity=None if self.identity is None else self.identity[mask],
         )
 
     @property
@@ -129,7 +134,7 @@ def validate(codes: CodeSet) -> None:
     for name, meta in codes.factors.items():
         if meta.kind not in ("static", "dynamic"):
             raise DataError(f"factor {name!r} has kind {meta.kind!r}, expected 'static' or 'dynamic'")
-    for name, array in (("utt", codes.utt), ("split", codes.split)):
+    for name, array in (("utt", codes.utt), ("split", codes.split), ("identity", codes.identity)):
         if array is not None and array.shape != (n,):
             raise DataError(f"{name!r} must have shape ({n},), got {array.shape}")
     if codes.split is not None:
@@ -152,6 +157,8 @@ def save_codes(codes: CodeSet, path: str | Path) -> None:
         arrays["utt"] = codes.utt.astype(str)
     if codes.split is not None:
         arrays["split"] = codes.split.astype(str)
+    if codes.identity is not None:
+        arrays["identity"] = codes.identity.astype(str)
     meta = {**codes.meta, "factors": {k: {"kind": f.kind, "classes": list(f.classes)} for k, f in codes.factors.items()}}
     arrays["meta"] = np.array(json.dumps(meta))
     with atomic_path(path) as tmp:
@@ -192,6 +199,7 @@ def load_codes(path: str | Path) -> CodeSet:
             meta={k: v for k, v in meta.items() if k != "factors"},
             static_logvar=arrays.get("static_logvar"),
             dynamic_logvar=arrays.get("dynamic_logvar"),
+            identity=arrays["identity"].astype(str) if "identity" in arrays else None,
         )
     except DataError as error:
         raise DataError(f"code file {path}: {error}") from None
@@ -199,7 +207,7 @@ def load_codes(path: str | Path) -> CodeSet:
 
 # --- extraction -------------------------------------------------------------------------------
 
-EXTRACTION_VERSION = "posterior-mean-logvar-v2"
+EXTRACTION_VERSION = "posterior-mean-logvar-identity-v3"
 _SPLIT_ALIASES = {"train": "train", "val": "val", "dev": "val", "test": "test"}
 
 
@@ -215,7 +223,7 @@ def extract_codes(encoder: SequentialEncoder, dataset: Any, splits: tuple[str, .
     from cdsvae_eval.training.cpu_memory import reuse_freed_memory_on
 
     reuse_freed_memory_on(device)  # 2x faster extraction of the paper model on a CPU (bench/RESULTS.md)
-    statics, dynamics, utts, split_column = [], [], [], []
+    statics, dynamics, utts, split_column, identities = [], [], [], [], []
     static_logvars: list[np.ndarray] = []
     dynamic_logvars: list[np.ndarray] = []
     with_variances = callable(getattr(encoder, "encode_posterior", None))
@@ -239,6 +247,7 @@ def extract_codes(encoder: SequentialEncoder, dataset: Any, splits: tuple[str, .
         groups = part.groups if part.groups is not None else np.array([f"{name}/{i}" for i in range(len(part))])
         utts.append(np.asarray(groups).astype(str))
         split_column.append(np.full(len(part), _SPLIT_ALIASES.get(name, name)))
+        identities.append(np.asarray(part.identity).astype(str))
     return CodeSet(
         static=np.concatenate(statics),
         dynamic=np.concatenate(dynamics),
@@ -247,7 +256,8 @@ def extract_codes(encoder: SequentialEncoder, dataset: Any, splits: tuple[str, .
         utt=np.concatenate(utts) if dataset.modality == "audio" else None,
         split=np.concatenate(split_column),
         meta={"dataset": dataset.name, "dataset_fingerprint": dataset.fingerprint(),
-              "extraction": EXTRACTION_VERSION, **(meta or {})},
+              "extraction": EXTRACTION_VERSION, "identity": dataset.identity_name, **(meta or {})},
+        identity=np.concatenate(identities),
         static_logvar=np.concatenate(static_logvars) if with_variances else None,
         dynamic_logvar=np.concatenate(dynamic_logvars) if with_variances else None,
     )
@@ -287,22 +297,26 @@ def codes_for_checkpoint(run: str | Path, split: str = "all", device: str = "cpu
     from cdsvae_eval.paths import cache_dir
     from cdsvae_eval.provenance import sha256_file
     from cdsvae_eval.training.checkpoint import load_model, resolve_checkpoint
+    from cdsvae_eval.training.provenance import training_provenance
 
     path = resolve_checkpoint(run)
-    model, config, _ = load_model(path, device=device)
+    model, config, state = load_model(path, device=device)
     dataset = get_dataset(config.dataset, **config.dataset_options)
+    training = training_provenance(state, dataset)
     splits = _checkpoint_splits(dataset, split)
     checkpoint_hash = sha256_file(path)
     key_parts = (checkpoint_hash, dataset.fingerprint(), splits, EXTRACTION_VERSION, random_init)
     cache_key = hash_parts(*key_parts)
     cached = cache_dir("codes") / f"{cache_key}.npz"
     if cached.is_file():
-        return load_codes(cached)
+        codes = load_codes(cached)
+        codes.meta["training"] = training
+        return codes
     if random_init:
         torch.manual_seed(0)
         model = build_model(config.model).to(device).eval()
     codes = extract_codes(model, dataset, splits, batch_size=batch_size, device=device,
                           meta={"checkpoint": str(path), "checkpoint_sha256": checkpoint_hash,
-                                "random_init": random_init, "cache_key": cache_key})
+                                "random_init": random_init, "cache_key": cache_key, "training": training})
     save_codes(codes, cached)
     return codes

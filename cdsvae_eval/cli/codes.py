@@ -40,7 +40,8 @@ def info_command(path: Path) -> None:
     console = make_console()
     fields = [("static", code_set.static), ("dynamic", code_set.dynamic)]
     fields += [(f"y_{name}", labels) for name, labels in sorted(code_set.labels.items())]
-    fields += [(name, array) for name, array in (("utt", code_set.utt), ("split", code_set.split)) if array is not None]
+    fields += [(name, array) for name, array in (("utt", code_set.utt), ("split", code_set.split),
+                                                 ("identity", code_set.identity)) if array is not None]
     print_table(console, ["field", "dtype", "shape"], [(name, a.dtype, tuple(a.shape)) for name, a in fields], title=str(path))
     factor_rows = [
         (name, meta.kind, len(meta.classes), "yes" if name in code_set.labels else "no")
@@ -52,5 +53,7 @@ def info_command(path: Path) -> None:
         print_table(console, ["split", "rows"], zip(names.tolist(), counts.tolist()))
     if code_set.utt is not None:
         console.print(f"{len(np.unique(code_set.utt))} utterances")
+    if code_set.identity is not None:
+        console.print(f"{len(np.unique(code_set.identity))} identities ({code_set.meta.get('identity', 'identity')})")
     if code_set.meta:
         console.print(f"meta: {', '.join(sorted(code_set.meta))}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import click
@@ -12,10 +13,13 @@ from cdsvae_eval.cli.console import make_console
 from cdsvae_eval.cli.options import parse_key_values
 from cdsvae_eval.codes import load_codes
 from cdsvae_eval.errors import CdsvaeError, ConfigError
+from cdsvae_eval.report.aggregate import load_rows, seed_rows
 from cdsvae_eval.report.results import load_result
-from cdsvae_eval.report.tables import result_table
+from cdsvae_eval.report.tables import result_table, seed_table
 from cdsvae_eval.tasks import TaskInputs, get_task, list_tasks
 from cdsvae_eval.report.runner import missing_needs, option_names, run_task
+from cdsvae_eval.training.provenance import SelectionWarning
+from cdsvae_eval.training.seeds import seed_runs
 
 
 @click.command()
@@ -49,7 +53,10 @@ def probe(
     force: bool,
     device: str,
 ) -> None:
-    """Score frozen codes with a task and write <out>/<task>.json."""
+    """Score frozen codes with a task and write <out>/<task>.json.
+
+    A --checkpoint folder of seed runs (seed-<n>/, from `train --seeds`) scores each run into
+    <out>/seed-<n>/ and prints every metric over the training seeds (mean, t-interval, per seed)."""
     if (codes_path is None) == (checkpoint is None):
         raise ConfigError("probe needs exactly one of --codes FILE or --checkpoint RUN")
     options = parse_key_values(option_pairs, option="--option")
@@ -58,11 +65,30 @@ def probe(
     _check_options_known(names, options)
     if baseline_codes is not None and random_baseline:
         raise ConfigError("give either --baseline-codes or --random-baseline, not both")
+    out_dir = out_dir or Path("results") / (codes_path.stem if codes_path is not None else checkpoint.name)
+    runs = seed_runs(checkpoint) if checkpoint is not None else []
+    if not runs:
+        _probe_run(names, task_name, options, codes_path, checkpoint, baseline_codes, random_baseline, device,
+                   out_dir, seed, force, console)
+        return
+    written = []
+    for run in runs:
+        console.print(f"[bold]{run}[/]")
+        written += _probe_run(names, task_name, options, None, run, baseline_codes, random_baseline, device,
+                              out_dir / run.name, seed, force, console)
+    over_seeds = seed_rows(load_rows(written))
+    if over_seeds:
+        console.print(seed_table(over_seeds))
+
+
+def _probe_run(names: list[str], task_name: str, options: dict[str, str], codes_path: Path | None,
+               checkpoint: Path | None, baseline_codes: Path | None, random_baseline: bool, device: str,
+               out_dir: Path, seed: int, force: bool, console: Console) -> list[Path]:
+    """Run the tasks on one code file or trained run; returns the results files written."""
     inputs = _inputs(
         codes_path, checkpoint, baseline_codes, random_baseline, device, needs_model=_any_needs_model(names)
     )
-    out_dir = out_dir or Path("results") / (codes_path.stem if codes_path is not None else checkpoint.name)
-    ran = 0
+    written = []
     for name in names:
         task = get_task(name)
         missing = missing_needs(task, inputs)
@@ -71,18 +97,21 @@ def probe(
             continue
         task_options = {key: value for key, value in options.items() if key in option_names(task)}
         try:
-            _, path = run_task(
-                name, inputs, task_options, seed, out_dir, force, codes_path=codes_path, checkpoint=checkpoint
-            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", SelectionWarning)  # printed from the results file below
+                _, path = run_task(
+                    name, inputs, task_options, seed, out_dir, force, codes_path=codes_path, checkpoint=checkpoint
+                )
         except CdsvaeError as error:
             if task_name != "all":
                 raise
             console.print(f"[yellow]not run {name}[/]: {escape(str(error))}")
             continue
-        ran += 1
+        written.append(path)
         _print_result(console, path)
-    if ran == 0 and task_name == "all":
+    if not written and task_name == "all":
         raise ConfigError("no task could run on these inputs (see the reasons above)")
+    return written
 
 
 def _selected_tasks(task_name: str, console: Console) -> list[str]:
@@ -134,6 +163,8 @@ def _inputs(
 def _print_result(console: Console, path: Path) -> None:
     record = load_result(path)
     console.print(result_table(record))
+    if record["protocol"].get("selection_warning"):
+        console.print(f"[bold yellow]warning:[/] {escape(record['protocol']['selection_warning'])}")
     for artifact in record.get("artifacts", []):
         console.print(f"wrote {path.parent / artifact}")
     console.print(f"wrote {path}")

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from cdsvae_eval.cli.console import make_console, print_table
 from cdsvae_eval.cli.options import parse_key_values
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from cdsvae_eval.config import TrainConfig
 
 
 @click.command()
@@ -21,6 +27,8 @@ from cdsvae_eval.cli.options import parse_key_values
 @click.option("--batch-size", type=int, default=None)
 @click.option("--lr", type=float, default=None)
 @click.option("--seed", type=int, default=None)
+@click.option("--seeds", "seed_list", default=None, metavar="1,2,3",
+              help="Train once per seed, into OUT/seed-<n> (default OUT: runs/<dataset>-<preset>-seeds).")
 @click.option("--device", default=None, help="auto | cpu | cuda")
 @click.option("--precision", default=None, help="auto | fp32 | bf16 (auto: bf16 on CUDA and on CPUs with native bf16, else fp32)")
 @click.option("--mode", default=None, help="optimized | release (the released cost profile, for benchmarks)")
@@ -33,7 +41,7 @@ from cdsvae_eval.cli.options import parse_key_values
 def train(preset: str, dataset: str | None, data_root: Path | None, run_dir: Path | None, epochs: int | None,
           batch_size: int | None, lr: float | None, seed: int | None, device: str | None, precision: str | None,
           mode: str | None, compile_: bool | None, overrides: tuple[str, ...], resume: bool, force: bool,
-          no_progress: bool) -> None:
+          no_progress: bool, seed_list: str | None) -> None:
     """Train C-DSVAE. With no arguments: the `quick` preset on flare-sprites (minutes on a CPU)."""
     from cdsvae_eval.config import apply_overrides, preset_config
     from cdsvae_eval.data.registry import dataset_modality
@@ -51,8 +59,11 @@ def train(preset: str, dataset: str | None, data_root: Path | None, run_dir: Pat
         values["dataset_options.data_root"] = str(data_root)
     config = apply_overrides(config, {k: v for k, v in values.items() if v is not None})
     config = apply_overrides(config, parse_key_values(overrides))
-    run_dir = run_dir or Path("runs") / f"{config.dataset}-{config.preset}-seed{config.seed}"
     console = make_console()
+    if seed_list is not None:
+        _train_seeds(config, seed_list, seed, run_dir, resume, force, no_progress, console)
+        return
+    run_dir = run_dir or Path("runs") / f"{config.dataset}-{config.preset}-seed{config.seed}"
     console.print(f"training [bold]{config.preset}[/] on [bold]{config.dataset}[/] -> {run_dir}")
     summary = run_training(config, run_dir, resume=resume, force=force, progress=not no_progress)
     if summary.interrupted:
@@ -69,3 +80,26 @@ def train(preset: str, dataset: str | None, data_root: Path | None, run_dir: Pat
         for line in summary.verdict.lines():
             console.print(line, markup=False, soft_wrap=True)
     console.print(f"run folder: {run_dir}\nnext: cdsvae-eval probe --task all --checkpoint {run_dir} --out {run_dir / 'probes'}")
+
+
+def _train_seeds(config: TrainConfig, seed_list: str, seed: int | None, out: Path | None, resume: bool, force: bool,
+                 no_progress: bool, console: Console) -> None:
+    """One run per seed under ``out``; a summary line per seed, then the commands that score them."""
+    from cdsvae_eval.errors import ConfigError
+    from cdsvae_eval.training.seeds import parse_seeds, seed_configs, seed_run_dir
+    from cdsvae_eval.training.trainer import train as run_training
+
+    if seed is not None:
+        raise ConfigError("give either --seed or --seeds, not both")
+    out = out or Path("runs") / f"{config.dataset}-{config.preset}-seeds"
+    for seed_config in seed_configs(config, parse_seeds(seed_list)):
+        run_dir = seed_run_dir(out, seed_config.seed)
+        console.print(f"training [bold]{config.preset}[/] on [bold]{config.dataset}[/], seed {seed_config.seed} -> {run_dir}")
+        summary = run_training(seed_config, run_dir, resume=resume, force=force, progress=not no_progress)
+        if summary.interrupted:
+            console.print(f"interrupted: state saved to {run_dir / 'last.pt'}; continue with "
+                          f"`cdsvae-eval train --out {out} --seeds {seed_list} --resume` and the same options")
+            return
+        console.print(f"seed {seed_config.seed}: best.pt epoch {summary.best_epoch}")
+    console.print(f"runs: {out}/seed-*\nnext: cdsvae-eval probe --task all --checkpoint {out} --out {out / 'probes'}"
+                  f" && cdsvae-eval report {out}/probes/seed-*/*.json")

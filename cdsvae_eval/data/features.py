@@ -130,9 +130,14 @@ def num_frames(num_samples: int, hop_length: int) -> int:
     return 1 + num_samples // hop_length
 
 
+def segment_count(n_frames: int, frames: int = 20, hop: int = 10) -> int:
+    """How many segments ``segment`` cuts from ``n_frames`` frames."""
+    return 0 if n_frames < frames else 1 + (n_frames - frames) // hop
+
+
 def segment(features: np.ndarray, frames: int = 20, hop: int = 10) -> np.ndarray:
     """Cut (T, F) features into overlapping (S, frames, F) segments; S = 0 when T < frames."""
-    count = 0 if len(features) < frames else 1 + (len(features) - frames) // hop
+    count = segment_count(len(features), frames, hop)
     if count == 0:
         return np.zeros((0, frames, features.shape[1]), dtype=features.dtype)
     starts = np.arange(count) * hop

@@ -7,6 +7,7 @@ written under the corpus root; features are cached under the cache dir.
 
 from __future__ import annotations
 
+import math
 import os
 import warnings
 from dataclasses import dataclass, replace
@@ -125,13 +126,14 @@ class TimitCorpus:
         return sorted({u.speaker for u in self.utterances if part is None or u.part == part})
 
     def split_speakers(self, split: str) -> list[str]:
-        """Speakers of a split: train = TRAIN; test = TEST; core-test = the 24 core speakers; dev = the
-        standard 50-speaker list (those present)."""
+        """Speakers of a split: train = TRAIN; dev = the standard 50-speaker list (those present); test =
+        TEST minus dev (118 speakers, core included), so no speaker that chose a checkpoint is scored;
+        core-test = the 24 core speakers. A split may be empty (a subset or synthetic corpus)."""
         if split == "train":
             return self.speakers("TRAIN")
         test = self.speakers("TEST")
         if split == "test":
-            return test
+            return [s for s in test if s not in DEV_SPEAKERS]
         if split == "core-test":
             return [s for s in test if s in CORE_TEST_REGIONS]
         if split == "dev":
@@ -140,8 +142,7 @@ class TimitCorpus:
 
     def split(self, split: str) -> list[Utterance]:
         speakers = set(self.split_speakers(split))
-        part = "TRAIN" if split == "train" else "TEST"
-        return [u for u in self.utterances if u.part == part and u.speaker in speakers]
+        return [u for u in self.utterances if u.part == _part_of(split) and u.speaker in speakers]
 
     def fingerprint(self) -> str:
         """A hash of every file's relative path, size and mtime, plus the reader's options.
@@ -207,11 +208,27 @@ class TimitCorpus:
         return segments
 
 
+def header_samples(path: Path) -> int | None:
+    """Samples at 16 kHz the audio will have once read (from its header alone), or None when unreadable."""
+    try:
+        info = soundfile.info(str(path))
+    except (RuntimeError, soundfile.LibsndfileError):
+        return None
+    if info.samplerate == SAMPLE_RATE:
+        return info.frames
+    return math.ceil(info.frames * SAMPLE_RATE / info.samplerate)
+
+
 def audio_rate(path: Path) -> int | None:
     try:
         return soundfile.info(str(path)).samplerate
     except (RuntimeError, soundfile.LibsndfileError):
         return None
+
+
+def _part_of(split: str) -> str:
+    """The corpus folder a TIMIT split's speakers come from."""
+    return "TRAIN" if split == "train" else "TEST"
 
 
 def _entries(folder: Path) -> dict[str, Path]:
@@ -317,13 +334,44 @@ class TimitSegments(SequenceDataset):
     def fingerprint(self) -> str:
         return hash_parts(self.name, self.corpus.fingerprint(), self.config.key(), self.max_speakers)
 
+    def split_counts(self, name: str) -> dict[str, int]:
+        """Counts from the file listing and the audio headers: segments each utterance will give, without
+        decoding audio. Unreadable and empty files count 0, as loading skips them."""
+        from cdsvae_eval.data.features import FEATURE_SPECS, num_frames, segment_count
+
+        if name not in self.split_names:
+            raise DataError(f"dataset {self.name!r} has no split {name!r} (splits: {', '.join(self.split_names)})")
+        speakers = set(self.split_speakers(name))
+        hop = FEATURE_SPECS[self.config.name].hop_length
+        per_utterance = {}
+        for utt in self.corpus.utterances:
+            if utt.speaker in speakers:
+                samples = header_samples(utt.wav) or 0
+                frames = num_frames(samples, hop) if samples else 0
+                per_utterance[utt] = segment_count(frames, self.config.segment_frames, self.config.segment_hop)
+        counted = [utt for utt, count in per_utterance.items() if count]
+        return {
+            "sequences": sum(per_utterance.values()),
+            "identities": len({utt.speaker for utt in counted}),
+            "groups": len(counted),
+        }
+
+    def empty_split_hint(self, split: str) -> str:
+        """How to provide a split this corpus has no speakers for."""
+        if split == "dev":
+            return ("it is the standard 50-speaker TIMIT dev list (FAKS0, FDAC1, ... in data/timit.py), taken "
+                    "from TEST/; a full LDC copy holds it: add those speakers' folders under TEST/DR<n>/")
+        if split == "core-test":
+            return "it is the 24-speaker TIMIT core test set (MDAB0, MWBT0, ...), taken from TEST/"
+        return f"add speakers to the corpus's {_part_of(split)}/ folder"
+
     def _load_split(self, split: str) -> SequenceSplit:
         from cdsvae_eval.data.features import load_segments
 
         train_speakers = set(self.split_speakers("train"))
         speakers = set(self.split_speakers(split))
         if not speakers:
-            raise DataError(f"{self.corpus.root}: split {split!r} has no speakers")
+            raise DataError(f"{self.corpus.root}: split {split!r} has no speakers; {self.empty_split_hint(split)}")
         table = load_segments(self.corpus, self.config, self.device, train_speakers=train_speakers)
         keep = np.isin(table.speakers, sorted(speakers))
         if not keep.any():

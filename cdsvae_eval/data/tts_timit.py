@@ -70,6 +70,9 @@ class TtsTimit(TimitSegments):
                          max_speakers=max_speakers, device=device)
         self.options = (speakers, sentences, seed)
 
+    def empty_split_hint(self, split: str) -> str:
+        return "synthesise more speakers (the default 40 give every split speakers)"
+
     def split_speakers(self, split: str) -> list[str]:
         if split not in self.split_names:
             raise DataError(f"dataset 'tts-timit' has no split {split!r} (splits: {', '.join(self.split_names)})")

@@ -31,6 +31,7 @@ class SwapScore:
     identity_correct: np.ndarray
     motion_chance: float
     identity_chance: float
+    pair_identities: np.ndarray
 
     def as_dict(self) -> dict[str, float]:
         return {
@@ -116,6 +117,7 @@ def score_swaps(model: CDSVAE, x: np.ndarray | torch.Tensor, identity: np.ndarra
             identity_correct=identity_correct,
             motion_chance=1.0 / len(motions),
             identity_chance=1.0 / len(identities),
+            pair_identities=identities[triples[:, [0, 2]]],
         )
     finally:
         model.train(was_training)

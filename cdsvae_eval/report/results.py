@@ -4,13 +4,17 @@ Schema (``schema_version`` 1)::
 
     schema_version   1
     task             {"name", "version"}
-    metrics          {name: {"value", "higher_is_better", "ci_low"?, "ci_high"?, "std"?, "per_seed"?}}
+    metrics          {name: {"value", "higher_is_better", "ci_low"?, "ci_high"?, "std"?, "per_seed"?, "chance"?}}
     metric_specs     [{"name", "higher_is_better", "description"}]   (the task's declared metrics)
     protocol         task-specific: method, splits, counts, CI method, ...
     tables           task-specific rows (per factor, per k, ...)
     artifacts        files written beside the JSON (plots, trial lists)
     codes            {"source", "sha256", "cache_key", "n_rows", "splits", "meta"} or null
     checkpoint       {"run", "sha256"} or null
+    training         how the scored checkpoint was trained and chosen, or null (codes of unknown origin):
+                     {"preset", "seed", "dataset", "checkpoint_file", "checkpoint_epoch", "epochs",
+                      "selection_split", "selection_rule", "selection_score", "config_sha256",
+                      "config_path", "config"}
     dataset_fingerprint
     options          the task's options, as run
     seed             the run's seed
@@ -47,6 +51,7 @@ def result_record(
     codes: CodeSet | None = None,
     codes_path: str | Path | None = None,
     checkpoint: str | Path | None = None,
+    training: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the results file holds for one run of ``task``."""
     meta = codes.meta if codes is not None else {}
@@ -62,6 +67,7 @@ def result_record(
         "checkpoint": (
             {"run": str(checkpoint), "sha256": meta.get("checkpoint_sha256")} if checkpoint is not None else None
         ),
+        "training": training,
         "dataset_fingerprint": meta.get("dataset_fingerprint"),
         "options": dataclasses.asdict(options) if dataclasses.is_dataclass(options) else dict(options or {}),
         "seed": seed,
@@ -112,5 +118,5 @@ def _codes_section(codes: CodeSet | None, codes_path: str | Path | None) -> dict
         "cache_key": codes.meta.get("cache_key"),
         "n_rows": len(codes),
         "splits": splits,
-        "meta": codes.meta,
+        "meta": {key: value for key, value in codes.meta.items() if key != "training"},
     }

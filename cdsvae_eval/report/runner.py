@@ -11,12 +11,14 @@ import dataclasses
 import time
 import types
 import typing
+import warnings
 from pathlib import Path
 from typing import Any, Mapping
 
 from cdsvae_eval.errors import CdsvaeError, ConfigError
 from cdsvae_eval.tasks.base import Figure, Task, TaskInputs, TaskResult
 from cdsvae_eval.tasks.registry import get_task
+from cdsvae_eval.training.provenance import SelectionWarning, selection_overlap
 
 _NEED_DESCRIPTIONS = {
     "codes": "codes (a code file or a checkpoint)",
@@ -39,7 +41,9 @@ def run_task(
     """Run task ``name`` on ``inputs``; with ``out_dir``, write ``<out_dir>/<task>.json`` and return its path.
 
     ``options`` maps option names to values or to strings parsed by the option's type (as given on
-    the command line); ``codes_path`` and ``checkpoint`` are recorded in the results file.
+    the command line); ``codes_path`` and ``checkpoint`` are recorded in the results file, with how the
+    checkpoint was trained and chosen. Scoring the split that chose the checkpoint warns
+    (:class:`~cdsvae_eval.training.provenance.SelectionWarning`) and the results file says so.
     """
     from cdsvae_eval.report.results import result_path, result_record, write_result
 
@@ -59,6 +63,11 @@ def run_task(
             raise
         raise type(error)(f"task {task.name!r}: {error}") from None
     wall_time_s = time.perf_counter() - start
+    training = _training(inputs, checkpoint)
+    overlap = selection_overlap(training, getattr(task_options, "eval_split", getattr(task_options, "split", None)))
+    if overlap is not None:
+        result.protocol["selection_warning"] = overlap
+        warnings.warn(f"task {task.name!r}: {overlap}", SelectionWarning, stacklevel=2)
     if out_dir is None:
         return result, None
     result.artifacts.extend(draw_figures(result.figures, Path(out_dir)))
@@ -71,8 +80,21 @@ def run_task(
         codes=inputs.codes,
         codes_path=codes_path,
         checkpoint=checkpoint,
+        training=training,
     )
     return result, write_result(record, out_dir, force=force)
+
+
+def _training(inputs: TaskInputs, checkpoint: str | Path | None) -> dict[str, Any] | None:
+    """How the scored model was trained: from the codes' metadata, else read from ``checkpoint`` when it
+    exists (a checkpoint given only as a label records nothing more)."""
+    if inputs.codes is not None and inputs.codes.meta.get("training"):
+        return inputs.codes.meta["training"]
+    if checkpoint is None or not Path(checkpoint).exists():
+        return None
+    from cdsvae_eval.training.provenance import checkpoint_provenance
+
+    return checkpoint_provenance(checkpoint, inputs.dataset)
 
 
 def draw_figures(figures: Mapping[str, Figure], out_dir: Path) -> list[str]:

@@ -11,15 +11,16 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from cdsvae_eval.report.aggregate import format_cell, format_value, pivot, result_rows
+from cdsvae_eval.report.aggregate import SEED_CI_METHOD, format_cell, format_value, pivot, result_rows
 
 
 def result_table(record: dict[str, Any]) -> Table:
-    """Metric, value, 95% CI, std over seeds and direction for one results record."""
+    """Metric, value, 95% CI, std over seeds, chance level and direction for one results record."""
     task = record["task"]
     table = Table(title=f"{task['name']} v{task['version']}", title_justify="left")
     table.add_column("metric", overflow="fold")
-    for column, justify in (("value", "right"), ("95% CI", "right"), ("std", "right"), ("", "center")):
+    for column, justify in (("value", "right"), ("95% CI", "right"), ("std", "right"), ("chance", "right"),
+                            ("", "center")):
         table.add_column(column, justify=justify)
     for row in result_rows(record, run=""):
         interval = (
@@ -30,6 +31,7 @@ def result_table(record: dict[str, Any]) -> Table:
             format_value(row["value"]),
             interval,
             format_value(row["std"]),
+            format_value(row["chance"]),
             _arrow(row["higher_is_better"]),
         )
     return table
@@ -51,6 +53,23 @@ def comparison_table(rows: list[dict[str, Any]], title: str = "results") -> Tabl
             row = by_run.get(run)
             cells.append(Text(format_cell(row), style="dim" if _inside_interval(row, reference) else ""))
         table.add_row(task, metric, _arrow(next(iter(by_run.values()))["higher_is_better"]), *cells)
+    return table
+
+
+def seed_table(rows: list[dict[str, Any]]) -> Table:
+    """Runs that differ only in the training seed: mean, 95% t-interval over seeds, every seed's value."""
+    table = Table(title=f"over training seeds ({SEED_CI_METHOD})", title_justify="left")
+    for column, justify in (("group", "left"), ("task", "left"), ("metric", "left"), ("", "center"),
+                            ("seeds", "right"), ("mean", "right"), ("95% CI", "right"), ("per seed", "left")):
+        table.add_column(column, justify=justify, overflow="fold")
+    for row in rows:
+        seeds = row["train_seeds"].split(";")
+        values = [format_value(float(value)) for value in row["per_seed_values"].split(";")]
+        table.add_row(
+            row["group"], row["task"], row["metric"], _arrow(row["higher_is_better"]), str(row["n_train_seeds"]),
+            format_value(row["mean"]), f"[{format_value(row['ci_low'])}, {format_value(row['ci_high'])}]",
+            ", ".join(f"{seed}: {value}" for seed, value in zip(seeds, values)),
+        )
     return table
 
 

@@ -32,10 +32,11 @@ class MetricValue:
     ci_high: float | None = None
     std: float | None = None
     per_seed: list[float] | None = None
+    chance: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"value": self.value, "higher_is_better": self.higher_is_better}
-        for key in ("ci_low", "ci_high", "std", "per_seed"):
+        for key in ("ci_low", "ci_high", "std", "per_seed", "chance"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         return out

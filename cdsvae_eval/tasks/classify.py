@@ -4,7 +4,8 @@ Every labelled factor is predicted from the static code and from the dynamic cod
 disentanglement means high accuracy from the code that matches the factor's kind and accuracy near
 chance from the other one, so ``higher_is_better`` is True for matching pairs and False for the
 cross pairs (leakage). Probes are fitted on the train split and scored on the eval split; the 95%
-interval resamples eval rows (percentile bootstrap, 1000 replicates, seeded).
+interval resamples the eval split's identities (characters, speakers) with all their rows (percentile
+cluster bootstrap, 1000 replicates, seeded), since rows of one identity are not independent.
 """
 
 from __future__ import annotations
@@ -13,17 +14,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from cdsvae_eval.codes import CodeSet
 from cdsvae_eval.tasks.base import MetricSpec, MetricValue, Task, TaskInputs, TaskResult
+from cdsvae_eval.tasks.bootstrap import ci_description, identity_bootstrap_ci
 from cdsvae_eval.tasks.probes import (
-    BOOTSTRAP_REPS,
     PROBE_DESCRIPTION,
     VIEW_DESCRIPTIONS,
     VIEWS,
-    bootstrap_ci,
     feature_view,
     majority_rate,
     probe_correct,
+    resampling_unit,
     train_eval_codes,
     unscorable_reason,
 )
@@ -80,7 +83,8 @@ class Classify(Task):
             "eval_split": options.eval_split,
             "n_train": len(train),
             "n_eval": len(test),
-            "ci": f"95% percentile bootstrap over eval rows, {BOOTSTRAP_REPS} replicates",
+            "ci": ci_description(resampling_unit(test)[1]),
+            "eval_identities": int(len(np.unique(resampling_unit(test)[0]))),
             "chance": "majority-class rate on the eval split",
             "baseline_codes": inputs.baseline_codes is not None,
             "skipped": skipped,
@@ -95,6 +99,7 @@ def _probe_all(
     rows: list[dict[str, Any]] = []
     skipped: dict[str, str] = {}
     features = {view: (feature_view(train, view), feature_view(test, view)) for view in VIEWS}
+    identities, _ = resampling_unit(test)
     for factor in sorted(train.labels):
         train_y, test_y = train.labels[factor], test.labels[factor]
         kind = train.factors[factor].kind
@@ -108,10 +113,10 @@ def _probe_all(
         for view in VIEWS:
             train_x, test_x = features[view]
             correct = probe_correct(train_x, train_y, test_x, test_y, seed)
-            low, high = bootstrap_ci(correct, seed)
+            low, high = identity_bootstrap_ci(correct, identities, seed)
             accuracy = float(correct.mean())
             metrics[f"{prefix}acc_{factor}_from_{view}"] = MetricValue(
-                accuracy, higher_is_better=view == kind, ci_low=low, ci_high=high
+                accuracy, higher_is_better=view == kind, ci_low=low, ci_high=high, chance=chance
             )
             rows.append(
                 {

@@ -9,9 +9,8 @@ from one posterior sample per row beside the same probes on the means, in both d
 and the random-init baseline.
 
 Samples are drawn once per row from the task seed (train and eval rows alike), so the probe is fitted
-and scored on what the decoder would see. Intervals are 95% percentile bootstraps that resample
-identities (all rows of a drawn identity come along). An identity is the combination of a row's
-static-factor labels (a character of flare-sprites/Sprites, a speaker of TIMIT).
+and scored on what the decoder would see. Intervals are 95% cluster bootstraps over the codes'
+``identity`` field (characters, speakers); without it they resample rows and the protocol says so.
 """
 
 from __future__ import annotations
@@ -27,8 +26,9 @@ from cdsvae_eval.models.code_stats import (
     ACTIVE_UNIT_THRESHOLD, active_units, kl_to_standard_normal, sample_codes, signal_to_noise,
 )
 from cdsvae_eval.tasks.base import MetricSpec, MetricValue, Task, TaskInputs, TaskResult
+from cdsvae_eval.tasks.bootstrap import ci_description, identity_bootstrap_ci
 from cdsvae_eval.tasks.probes import (
-    BOOTSTRAP_REPS, PROBE_DESCRIPTION, VIEWS, majority_rate, probe_correct, train_eval_codes, unscorable_reason,
+    PROBE_DESCRIPTION, VIEWS, majority_rate, probe_correct, resampling_unit, train_eval_codes, unscorable_reason,
 )
 from cdsvae_eval.tasks.registry import register_task
 
@@ -40,28 +40,6 @@ NO_VARIANCES = ("the code file has no posterior variances (static_logvar, dynami
 class CodeUsageOptions:
     train_split: str = "train"
     eval_split: str = "test"
-
-
-def row_identities(codes: CodeSet) -> np.ndarray:
-    """One integer per row: rows with equal labels on every static factor share an identity."""
-    static = sorted(name for name in codes.labels if codes.factors[name].kind == "static")
-    if not static:
-        return np.arange(len(codes))
-    _, identity = np.unique(np.stack([codes.labels[name] for name in static], axis=1), axis=0, return_inverse=True)
-    return identity.reshape(-1)
-
-
-def identity_bootstrap_ci(values: np.ndarray, identities: np.ndarray, seed: int, reps: int = BOOTSTRAP_REPS,
-                          level: float = 0.95) -> tuple[float, float]:
-    """Percentile interval of the mean of ``values``, resampling identities with replacement."""
-    _, group = np.unique(identities, return_inverse=True)
-    sums = np.bincount(group, weights=np.asarray(values, dtype=np.float64))
-    counts = np.bincount(group).astype(np.float64)
-    draws = np.random.default_rng(seed).integers(0, len(sums), size=(reps, len(sums)))
-    means = sums[draws].sum(axis=1) / counts[draws].sum(axis=1)
-    tail = (1.0 - level) / 2.0 * 100.0
-    low, high = np.percentile(means, [tail, 100.0 - tail])
-    return float(low), float(high)
 
 
 def _features(codes: CodeSet, view: str, sampled: bool, rng: np.random.Generator) -> np.ndarray:
@@ -122,11 +100,11 @@ class CodeUsage(Task):
             "eval_split": options.eval_split,
             "n_train": len(train),
             "n_eval": len(test),
-            "identities_eval": int(len(np.unique(row_identities(test)))),
+            "eval_identities": int(len(np.unique(resampling_unit(test)[0]))),
             "probe": PROBE_DESCRIPTION,
             "samples": "one reparameterised posterior sample per row, numpy default_rng(seed)",
             "signal_to_noise": "per dimension (per step for z_1:T, then averaged over steps)",
-            "ci": f"95% percentile bootstrap over identities (static-factor combinations), {BOOTSTRAP_REPS} replicates",
+            "ci": ci_description(resampling_unit(test)[1]),
             "chance": "majority-class rate on the eval split",
             "baseline_codes": inputs.baseline_codes is not None,
             "variances": test.has_variances,
@@ -170,7 +148,7 @@ def _probes(train: CodeSet, test: CodeSet, seed: int, prefix: str
     metrics: dict[str, MetricValue] = {}
     rows: list[dict[str, Any]] = []
     skipped: dict[str, str] = {}
-    identities = row_identities(test)
+    identities, _ = resampling_unit(test)
     kinds = [("sample", True)] if train.has_variances and test.has_variances else []
     kinds.append(("mean", False))
     for which, sampled in kinds:
@@ -192,7 +170,7 @@ def _probes(train: CodeSet, test: CodeSet, seed: int, prefix: str
                 low, high = identity_bootstrap_ci(correct, identities, seed)
                 accuracy = float(correct.mean())
                 metrics[f"{prefix}{which}_acc_{factor}_from_{view}"] = MetricValue(
-                    accuracy, higher_is_better=view == kind, ci_low=low, ci_high=high)
+                    accuracy, higher_is_better=view == kind, ci_low=low, ci_high=high, chance=chance)
                 rows.append({"codes": "baseline" if prefix else "model", "input": which, "factor": factor,
                              "kind": kind, "code": view, "accuracy": accuracy, "ci_low": low, "ci_high": high,
                              "chance": chance})

@@ -6,8 +6,11 @@ eval row. ``k = "all"`` uses every train row; it is the same for all seeds, so i
 
 Reported per factor and code:
 
-- ``acc_<factor>_<code>_k<k>``: mean accuracy over seeds with the sample std, every seed's value, and
-  a 95% t-interval over seeds (mean +- t(0.975, n-1) * sd / sqrt(n), clipped to [0, 1]);
+- ``acc_<factor>_<code>_k<k>``: mean accuracy over seeds with the sample std over seeds, every seed's
+  value, the chance level (majority-class rate on the eval split), and a 95% interval for each k that
+  resamples the eval split's identities (characters, speakers) with all their rows (percentile cluster
+  bootstrap of each row's correctness averaged over the seeds' probes); the std is the spread of the
+  k-shot draws, the interval the uncertainty from which identities were scored;
 - ``auc_<factor>_<code>``: area under mean accuracy vs log(k) (trapezoid), divided by the log range so
   it reads as an average accuracy; ``all`` sits at k = the largest class's train count;
 - ``ratio_10_all_<factor>_<code>``: accuracy(k=10) / accuracy(all), the sample efficiency.
@@ -28,12 +31,15 @@ import numpy as np
 from cdsvae_eval.codes import CodeSet
 from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.tasks.base import Figure, MetricSpec, MetricValue, Task, TaskInputs, TaskResult
+from cdsvae_eval.tasks.bootstrap import ci_description, identity_bootstrap_ci
 from cdsvae_eval.tasks.probes import (
     PROBE_DESCRIPTION,
     VIEW_DESCRIPTIONS,
     VIEWS,
     feature_view,
-    probe_accuracy,
+    majority_rate,
+    probe_correct,
+    resampling_unit,
     train_eval_codes,
     unscorable_reason,
 )
@@ -98,10 +104,11 @@ class FewShot(Task):
                 continue
             shots = _plan_shots(train, factor, options.ks, adjustments)
             views = (kind,) if options.code == "matching" else VIEWS
+            chance = majority_rate(test.labels[factor])
             for view in views:
                 points = _curve(train, test, features[view], factor, shots, options.seeds, seed)
                 curves[f"{factor} from {view}"] = points
-                metrics.update(_curve_metrics(factor, view, points, higher_is_better=view == kind))
+                metrics.update(_curve_metrics(factor, view, points, higher_is_better=view == kind, chance=chance))
         figures = {PLOT_NAME: Figure("curves", curves)} if curves else {}
         protocol = {
             "name": "few-shot-linear-probe",
@@ -111,7 +118,11 @@ class FewShot(Task):
             "seeds": options.seeds,
             "sampling": "k train rows per class, stratified, without replacement; nested across k per seed",
             "all": "every train row, identical for all seeds, fitted once",
-            "ci": "95% t-interval over seeds",
+            "ci": {**ci_description(resampling_unit(test)[1]),
+                   "values": "each eval row's correctness averaged over the seeds' probes, per k"},
+            "std": "sample std over seeds (the k-shot draws)",
+            "chance": "majority-class rate on the eval split",
+            "eval_identities": int(len(np.unique(resampling_unit(test)[0]))),
             "auc": "trapezoid of mean accuracy over log(k) divided by the log range; 'all' at the largest class count",
             "train_split": options.train_split,
             "eval_split": options.eval_split,
@@ -176,36 +187,33 @@ def _curve(
 ) -> list[dict[str, Any]]:
     train_x, test_x = features
     train_y, test_y = train.labels[factor], test.labels[factor]
+    identities, _ = resampling_unit(test)
     by_class = [np.flatnonzero(train_y == c) for c in np.unique(train_y)]
-    values: dict[str, list[float]] = {shot.label: [] for shot in shots}
+    correct: dict[str, list[np.ndarray]] = {shot.label: [] for shot in shots}
     for repeat in range(seeds):
         rng = np.random.default_rng([seed, repeat])
         orders = [rng.permutation(rows) for rows in by_class]
         for shot in shots:
             if shot.k is None:
                 if repeat == 0:
-                    values[shot.label].append(probe_accuracy(train_x, train_y, test_x, test_y, seed))
+                    correct[shot.label].append(probe_correct(train_x, train_y, test_x, test_y, seed))
                 continue
             subset = np.concatenate([order[: shot.k] for order in orders])
-            values[shot.label].append(probe_accuracy(train_x[subset], train_y[subset], test_x, test_y, seed))
-    return [_summary(shot, values[shot.label]) for shot in shots]
+            correct[shot.label].append(probe_correct(train_x[subset], train_y[subset], test_x, test_y, seed))
+    return [_summary(shot, correct[shot.label], identities, seed) for shot in shots]
 
 
-def _summary(shot: _Shot, per_seed: list[float]) -> dict[str, Any]:
+def _summary(shot: _Shot, correct: list[np.ndarray], identities: np.ndarray, seed: int) -> dict[str, Any]:
+    per_seed = [float(row.mean()) for row in correct]
     mean = float(np.mean(per_seed))
-    point: dict[str, Any] = {"k": shot.label, "shots": shot.position, "mean": mean, "per_seed": per_seed}
-    if len(per_seed) > 1:
-        from scipy import stats
-
-        std = float(np.std(per_seed, ddof=1))
-        half = float(stats.t.ppf(0.975, len(per_seed) - 1)) * std / np.sqrt(len(per_seed))
-        point.update(std=std, ci_low=max(mean - half, 0.0), ci_high=min(mean + half, 1.0))
-    else:
-        point.update(std=0.0, ci_low=None, ci_high=None)
-    return point
+    low, high = identity_bootstrap_ci(np.mean(correct, axis=0), identities, seed)
+    std = float(np.std(per_seed, ddof=1)) if len(per_seed) > 1 else 0.0
+    return {"k": shot.label, "shots": shot.position, "mean": mean, "per_seed": per_seed, "std": std,
+            "ci_low": low, "ci_high": high}
 
 
-def _curve_metrics(factor: str, view: str, points: list[dict[str, Any]], higher_is_better: bool) -> dict[str, MetricValue]:
+def _curve_metrics(factor: str, view: str, points: list[dict[str, Any]], higher_is_better: bool,
+                   chance: float) -> dict[str, MetricValue]:
     metrics = {
         f"acc_{factor}_{view}_k{point['k']}": MetricValue(
             point["mean"],
@@ -214,6 +222,7 @@ def _curve_metrics(factor: str, view: str, points: list[dict[str, Any]], higher_
             ci_high=point["ci_high"],
             std=point["std"],
             per_seed=point["per_seed"],
+            chance=chance,
         )
         for point in points
     }

@@ -8,7 +8,10 @@
   prior, decode. ``static_acc_<factor>`` is the judge's accuracy on each static attribute.
 
 Each is repeated over ``seeds`` seeds (seed, seed + 1, ...): values are the mean, with the sample std and
-every seed's value. The judge must have been trained on the model's dataset (same fingerprint) and
+every seed's value. The accuracies also get a 95% interval that resamples the split's identities
+(characters) with all their clips (percentile cluster bootstrap of each clip's correctness averaged over
+seeds), and their chance level (1 / classes); IS and the entropies are not per-clip means and carry
+the std over seeds only. The judge must have been trained on the model's dataset (same fingerprint) and
 its recorded test motion accuracy must reach ``min_judge_accuracy``; its accuracy on the real clips
 of the split is reported too (``judge_real_acc_<factor>``). With an output folder, a swap grid
 (static of one clip, dynamics of another) is written as ``swap_grid.png``.
@@ -28,6 +31,7 @@ from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.models.judge import MOTION_FACTOR, Judge, LoadedJudge, judge_accuracy, load_judge
 from cdsvae_eval.models.swap_oracle import swap_grid
 from cdsvae_eval.tasks.base import Figure, MetricSpec, MetricValue, Task, TaskInputs, TaskResult
+from cdsvae_eval.tasks.bootstrap import ci_description, identity_bootstrap_ci
 from cdsvae_eval.tasks.registry import register_task
 
 BATCH_SIZE = 128
@@ -91,17 +95,27 @@ class JudgeSwap(Task):
         try:
             s_mean, z_mean = _encode(model, part.x, device)
             per_seed: dict[str, list[float]] = {}
+            correct: dict[str, list[np.ndarray]] = {}
             for k in range(options.seeds):
                 generator = torch.Generator(device=device).manual_seed(seed + k)
-                for name, value in _score_seed(model, judge, s_mean, z_mean, part.labels, generator).items():
+                values, hits = _score_seed(model, judge, s_mean, z_mean, part.labels, generator)
+                for name, value in values.items():
                     per_seed.setdefault(name, []).append(value)
+                for name, hit in hits.items():
+                    correct.setdefault(name, []).append(hit)
             grid = _grid_figure(model, dataset, part, device, seed)
         finally:
             model.train(was_training)
 
         metrics = {name: _seed_summary(values, name not in LOWER_IS_BETTER) for name, values in per_seed.items()}
+        chance = {name: 1.0 / len(dataset.factor(name).classes) for name in judge.factor_names}
+        for name, hits in correct.items():
+            factor = MOTION_FACTOR if name == "motion_acc" else name.removeprefix("static_acc_")
+            metrics[name].ci_low, metrics[name].ci_high = identity_bootstrap_ci(
+                np.mean(hits, axis=0), part.identity, seed)
+            metrics[name].chance = chance[factor]
         real = judge_accuracy(judge, part, BATCH_SIZE)
-        metrics.update({f"judge_real_acc_{name}": MetricValue(value, higher_is_better=True)
+        metrics.update({f"judge_real_acc_{name}": MetricValue(value, higher_is_better=True, chance=chance[name])
                         for name, value in real.items()})
         protocol: dict[str, Any] = {
             "name": "judge-generation",
@@ -115,26 +129,30 @@ class JudgeSwap(Task):
             "fix_dynamics": "z_1:T = posterior means of each clip, s ~ N(0, I), decoded; motion judged",
             "fix_static": "s = posterior mean of each clip, z_1:T sampled from the learned prior; "
                           "static attributes judged",
-            "chance": {name: 1.0 / len(dataset.factor(name).classes) for name in judge.factor_names},
+            "chance": chance,
+            "ci": {**ci_description(dataset.identity_name), "metrics": "accuracies only",
+                   "values": "each clip's correctness averaged over seeds"},
             "log": "natural",
             "std": "sample std over seeds (ddof=1); 0 for one seed",
         }
         return TaskResult(metrics=metrics, protocol=protocol, figures={GRID_FILE: grid})
 
 
-def _score_seed(model: Any, judge: Judge, s_mean: torch.Tensor, z_mean: torch.Tensor,
-                labels: dict[str, np.ndarray], generator: torch.Generator) -> dict[str, float]:
-    """Both generation protocols for one seed: resample s and judge motion; resample z_1:T and judge statics."""
+def _score_seed(model: Any, judge: Judge, s_mean: torch.Tensor, z_mean: torch.Tensor, labels: dict[str, np.ndarray],
+                generator: torch.Generator) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+    """Both generation protocols for one seed: resample s and judge motion; resample z_1:T and judge statics.
+
+    Returns the metric values and, for each accuracy, which clips the judge found right."""
     device = s_mean.device
     s_random = torch.randn(s_mean.shape, device=device, generator=generator)
     motion_probs = _judge_generated(model, judge, s_random, z_mean, (MOTION_FACTOR,))[MOTION_FACTOR]
-    values = {"motion_acc": float((motion_probs.argmax(1) == labels[MOTION_FACTOR]).mean()),
-              **generation_scores(motion_probs)}
+    hits = {"motion_acc": motion_probs.argmax(1) == labels[MOTION_FACTOR]}
     z_random = model.sample_dynamic_prior(len(s_mean), z_mean.shape[1], device, generator=generator)
     static_probs = _judge_generated(model, judge, s_mean, z_random, judge.static_factor_names)
-    values.update({f"static_acc_{name}": float((probs.argmax(1) == labels[name]).mean())
-                   for name, probs in static_probs.items()})
-    return values
+    hits.update({f"static_acc_{name}": probs.argmax(1) == labels[name] for name, probs in static_probs.items()})
+    values = {name: float(hit.mean()) for name, hit in hits.items()}
+    values.update(generation_scores(motion_probs))
+    return values, hits
 
 
 def _check_options(options: JudgeSwapOptions) -> None:

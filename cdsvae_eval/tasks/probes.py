@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 VIEWS = ("static", "dynamic")
 MAX_ITER = 200
-BOOTSTRAP_REPS = 1000
 PROBE_DESCRIPTION = (
     f"multinomial logistic regression (L-BFGS, C=1, max_iter={MAX_ITER}) on standardised features"
 )
@@ -72,23 +71,14 @@ def probe_correct(
         return model.predict(eval_x) == eval_y
 
 
-def probe_accuracy(
-    train_x: np.ndarray, train_y: np.ndarray, eval_x: np.ndarray, eval_y: np.ndarray, seed: int = 0
-) -> float:
-    return float(probe_correct(train_x, train_y, eval_x, eval_y, seed).mean())
+def resampling_unit(codes: CodeSet) -> tuple[np.ndarray, str]:
+    """Per-row identities to resample for a CI, and the unit's name for the protocol.
 
-
-def bootstrap_ci(
-    correct: np.ndarray, seed: int, reps: int = BOOTSTRAP_REPS, level: float = 0.95
-) -> tuple[float, float]:
-    """Percentile interval of the accuracy, resampling eval rows with replacement (seeded)."""
-    correct = np.asarray(correct, dtype=np.int32)
-    rng = np.random.default_rng(seed)
-    index = rng.integers(0, len(correct), size=(reps, len(correct)))
-    means = correct[index].mean(axis=1)
-    tail = (1.0 - level) / 2.0 * 100.0
-    low, high = np.percentile(means, [tail, 100.0 - tail])
-    return float(low), float(high)
+    Codes without an ``identity`` field fall back to rows, and the name says that the interval is
+    then too narrow wherever rows of one identity are correlated."""
+    if codes.identity is not None:
+        return codes.identity, str(codes.meta.get("identity", "identity"))
+    return np.arange(len(codes)), "row (the codes carry no 'identity' field; too narrow if rows of one identity correlate)"
 
 
 def majority_rate(labels: np.ndarray) -> float:

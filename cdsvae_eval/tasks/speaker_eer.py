@@ -11,6 +11,7 @@ import numpy as np
 from cdsvae_eval.codes import CodeSet
 from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.tasks.base import MetricSpec, MetricValue, Task, TaskInputs, TaskResult
+from cdsvae_eval.tasks.bootstrap import ci_description
 from cdsvae_eval.tasks.verification import (
     Trials,
     all_pairs_trials,
@@ -92,9 +93,10 @@ class SpeakerEER(Task):
                 utt_ids=utterances.ids,
                 max_trials=options.max_trials,
             )
-            for metric, scale in (("eer", 100.0), ("min_dcf_0.01", 1.0), ("min_dcf_0.05", 1.0)):
+            for metric, scale, chance in (("eer", 100.0, 50.0), ("min_dcf_0.01", 1.0, 1.0), ("min_dcf_0.05", 1.0, 1.0)):
                 name = f"{metric}_{code}"
                 metrics[name] = _scaled(summary[metric], scale, higher_is_better[name])
+                metrics[name].chance = chance
         protocol = {
             "name": trials.protocol,
             "trials_checksum": summary["trials_checksum"],
@@ -106,7 +108,9 @@ class SpeakerEER(Task):
             "speaker_factor": options.speaker_factor,
             "scoring": "cosine",
             "eer_unit": "percent",
-            "ci": f"95% percentile, speaker bootstrap, {options.n_boot} replicates" if options.n_boot else None,
+            "ci": {**ci_description("speaker", options.n_boot), "trials": "rebuilt from the drawn speakers"}
+            if options.n_boot else None,
+            "chance": "EER 50% and normalised minDCF 1.0: a system that ignores its input",
             "max_trials": options.max_trials,
         }
         artifacts = self._write_artifacts(out_dir, trials, utterances) if out_dir is not None else []

@@ -3,7 +3,11 @@
 On datasets that hold every identity in every motion, decoding (s of clip A, z_1:T of clip B) should
 give A's identity doing B's motion, and that clip exists. The scoring lives in
 :mod:`cdsvae_eval.models.swap_oracle` (shared with the trainer's validation report); this task runs it
-on a whole split with a seeded set of pairs and adds 95% intervals that resample pairs.
+on a whole split with a seeded set of pairs and adds 95% intervals that resample identities: a pair
+involves two (A's static code, B's dynamics), so each replicate draws identities with replacement and
+rebuilds the pairs from them (a pair counts with the product of its two identities' draw counts).
+Chance: 1 / motions for the motion accuracy (the nearest of A's clips), 1 / identities for the
+identity accuracy (the nearest of the clips with B's motion).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import numpy as np
 from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.models.swap_oracle import score_swaps
 from cdsvae_eval.tasks.base import MetricSpec, MetricValue, Task, TaskInputs, TaskResult
-from cdsvae_eval.tasks.probes import BOOTSTRAP_REPS, bootstrap_ci
+from cdsvae_eval.tasks.bootstrap import ci_description, identity_bootstrap_ci
 from cdsvae_eval.tasks.registry import register_task
 
 MOTION_FACTOR = "motion"
@@ -56,10 +60,14 @@ class SwapOracle(Task):
                                 pairs=options.pairs, seed=seed)
         except DataError as error:
             raise DataError(f"task swap-oracle on {dataset.name!r} split {options.split!r}: {error}") from None
+        identities = int(len(np.unique(part.identity)))
+        motions = int(len(np.unique(part.labels[MOTION_FACTOR])))
         metrics: dict[str, MetricValue] = {}
-        for name, correct in (("swap_motion_acc", score.motion_correct), ("swap_identity_acc", score.identity_correct)):
-            low, high = bootstrap_ci(correct, seed)
-            metrics[name] = MetricValue(float(correct.mean()), higher_is_better=True, ci_low=low, ci_high=high)
+        for name, correct, chance in (("swap_motion_acc", score.motion_correct, 1.0 / motions),
+                                      ("swap_identity_acc", score.identity_correct, 1.0 / identities)):
+            low, high = identity_bootstrap_ci(correct, score.pair_identities, seed)
+            metrics[name] = MetricValue(float(correct.mean()), higher_is_better=True, ci_low=low, ci_high=high,
+                                        chance=chance)
         metrics["swap_rel_error"] = MetricValue(score.relative_swap_error, higher_is_better=False)
         metrics["swap_motion_chance"] = MetricValue(score.motion_chance, higher_is_better=False)
         metrics["swap_identity_chance"] = MetricValue(score.identity_chance, higher_is_better=False)
@@ -69,10 +77,12 @@ class SwapOracle(Task):
             "dataset_fingerprint": dataset.fingerprint(),
             "split": options.split,
             "pairs": score.pairs,
-            "identities": int(len(np.unique(part.identity))),
-            "motions": int(len(np.unique(part.labels[MOTION_FACTOR]))),
+            "identities": identities,
+            "motions": motions,
             "pair_sampling": "seeded (A, motion of A, B != A, motion of B != motion of A), with replacement",
             "codes": "posterior means",
-            "ci": f"95% percentile bootstrap over pairs, {BOOTSTRAP_REPS} replicates (accuracies only)",
+            "ci": {**ci_description(f"{dataset.identity_name} (both of a pair's, pairs rebuilt)"),
+                   "metrics": "accuracies only"},
+            "chance": "1 / motions (motion), 1 / identities (identity)",
         }
         return TaskResult(metrics=metrics, protocol=protocol)

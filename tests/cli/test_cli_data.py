@@ -145,3 +145,14 @@ def test_flare_sprites_info_and_show(run_cli, tmp_path: Path) -> None:
         assert image.size[1] == 3 * 32 + 4 * SEPARATOR_PX
     code, _, err = run_cli("data", "info", "flare-sprites", "--data-root", tmp_path)
     assert code == 2 and "data-root" in err.replace("_", "-") and err.count("\n") == 1
+
+
+def test_timit_info_on_a_corpus_without_dev_speakers_reports_zero(run_cli, tmp_path: Path) -> None:
+    from cdsvae_eval.data.formant_synth import write_formant_timit
+
+    root = write_formant_timit(tmp_path / "timit", speakers_per_split={"TRAIN": 4, "TEST": 4}, sentences=1)
+    code, out, err = run_cli("data", "info", "timit", "--data-root", root, "--json")
+    assert code == 0, err
+    splits = json.loads(out)["splits"]
+    assert splits["dev"] == {"sequences": 0, "identities": 0, "groups": 0}
+    assert splits["train"]["identities"] == 4 and splits["test"]["identities"] == 4

@@ -116,6 +116,18 @@ def test_codes_info_describes_the_file(run_cli, codes_file: Path) -> None:
         assert text in out
 
 
+def test_codes_info_counts_identities(run_cli, codes_file: Path, tmp_path: Path) -> None:
+    from cdsvae_eval.codes import load_codes, save_codes
+
+    codes = load_codes(codes_file)
+    codes.identity = (np.arange(len(codes)) % 30).astype(str)
+    codes.meta["identity"] = "character"
+    save_codes(codes, tmp_path / "with_identity.npz")
+    code, out, err = run_cli("codes", "info", tmp_path / "with_identity.npz")
+    assert code == 0, err
+    assert "identity" in out and "30 identities (character)" in out
+
+
 def test_codes_info_on_a_file_missing_static_is_exit_2(run_cli, tmp_path: Path) -> None:
     np.savez(tmp_path / "bad.npz", dynamic=np.zeros((2, 3, 4), np.float32), meta=np.array("{}"))
     code, _, err = run_cli("codes", "info", tmp_path / "bad.npz")
@@ -146,6 +158,22 @@ def test_probe_a_trained_run_with_its_random_baseline(run_cli, tmp_path: Path) -
     assert record["dataset_fingerprint"] == record["codes"]["meta"]["dataset_fingerprint"]
     assert any(name.startswith("baseline_acc_") for name in record["metrics"])
     assert record["protocol"]["baseline_codes"] is True
+    training = record["training"]
+    assert (training["preset"], training["seed"], training["checkpoint_file"]) == ("smoke", 1, "best.pt")
+    assert training["checkpoint_epoch"] == 1 and training["selection_split"] == "val"
+    assert training["selection_rule"].startswith("highest mean of swap_motion_acc and swap_identity_acc on 'val'")
+    assert training["config"] == json.loads((tmp_path / "run" / "config.json").read_text())["config"]
+    assert training["config_path"] == str((tmp_path / "run" / "config.json").resolve())
+    assert len(training["config_sha256"]) == 64 and "selection_warning" not in record["protocol"]
+
+    code, out, err = run_cli(
+        "probe", "--task", "classify", "--checkpoint", tmp_path / "run", "--option", "eval_split=val",
+        "--out", tmp_path / "on-val", "--device", "cpu",
+    )
+    assert code == 0, err
+    assert "warning: scored on split 'val', the split whose identities chose this checkpoint" in " ".join(out.split())
+    record = json.loads((tmp_path / "on-val" / "classify.json").read_text())
+    assert record["protocol"]["selection_warning"].startswith("scored on split 'val'")
 
 
 def test_probe_all_skips_decoder_tasks_when_given_only_codes(run_cli, codes_file: Path, tmp_path: Path, monkeypatch) -> None:
@@ -168,3 +196,30 @@ def test_probe_all_skips_decoder_tasks_when_given_only_codes(run_cli, codes_file
     assert not (tmp_path / "needs-decoder-cli.json").exists() and (tmp_path / "classify.json").is_file()
     code, _, err = run_cli("probe", "--task", "needs-decoder-cli", "--codes", codes_file, "--out", tmp_path)
     assert code == 2 and "needs a decoder" in err
+
+
+@pytest.mark.slow
+def test_train_seeds_then_probe_the_seed_set_summarises_over_seeds(run_cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    code, out, err = run_cli("train", "--preset", "smoke", "--seeds", "1,2", "--epochs", "1", "--out", tmp_path / "runs",
+                             "--set", "swap_eval_every=1000", "--device", "cpu", "--no-progress")
+    assert code == 0, err
+    configs = [json.loads((tmp_path / "runs" / f"seed-{seed}" / "config.json").read_text()) for seed in (1, 2)]
+    assert [config["seed"] for config in configs] == [1, 2]
+    assert {k: v for k, v in configs[0]["config"].items() if k != "seed"} == {
+        k: v for k, v in configs[1]["config"].items() if k != "seed"}
+    code, out, err = run_cli("probe", "--task", "classify", "--checkpoint", tmp_path / "runs", "--out", tmp_path / "res",
+                             "--device", "cpu")
+    assert code == 0, err
+    records = [json.loads((tmp_path / "res" / f"seed-{seed}" / "classify.json").read_text()) for seed in (1, 2)]
+    assert [record["training"]["seed"] for record in records] == [1, 2]
+    assert "over training seeds (95% t-interval over training seeds)" in out
+    value = records[1]["metrics"]["acc_motion_from_dynamic"]["value"]
+    assert f"2: {value:.3f}" in out
+
+
+@pytest.mark.parametrize("seeds", ["1,x", "1,1", ""])
+def test_bad_seed_lists_are_one_line_errors(run_cli, tmp_path: Path, seeds: str) -> None:
+    code, _, err = run_cli("train", "--preset", "smoke", "--seeds", seeds, "--out", tmp_path / "runs")
+    assert code == 2 and "--seeds expects" in err and "Traceback" not in err
+    assert not (tmp_path / "runs").exists()

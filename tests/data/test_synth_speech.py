@@ -145,6 +145,7 @@ def test_tts_timit_dataset_splits_by_role():
     speakers = {name: set(part.identity) for name, part in splits.items()}
     assert all(speakers[name] for name in ("train", "dev", "test"))
     assert speakers["train"].isdisjoint(speakers["dev"]) and speakers["train"].isdisjoint(speakers["test"])
+    assert speakers["dev"].isdisjoint(speakers["test"])
     assert splits["train"].x.shape[1:] == (20, 80)
     roles = dataset.roles
     names = dataset.factor("speaker").classes

@@ -40,7 +40,7 @@ def test_core_and_dev_speakers_and_sa(tmp_path):
     corpus = TimitCorpus(root)
     assert corpus.split_speakers("core-test") == sorted(CORE_TEST_SPEAKERS)
     assert corpus.split_speakers("dev") == sorted(DEV_SPEAKERS[:2])
-    assert len(corpus.split_speakers("test")) == 26
+    assert corpus.split_speakers("test") == sorted(CORE_TEST_SPEAKERS)
     assert not any(u.kind == "SA" for u in corpus.utterances)
     with_sa = TimitCorpus(root, keep_sa=True)
     assert sum(u.kind == "SA" for u in with_sa.utterances) == 2 * (2 + 26)
@@ -113,3 +113,52 @@ def test_registered_dataset_labels(tmp_path):
     assert dataset.factor("phone").num_classes == 39
     train_ids = set(dataset.split("train").identity)
     assert train_ids.isdisjoint(set(core.identity))
+
+
+def test_test_split_holds_every_test_speaker_except_the_dev_speakers(tmp_path):
+    root = write_formant_timit(tmp_path / "t", speakers_per_split={"TRAIN": 1, "TEST": 3}, sentences=1, core=True)
+    corpus = TimitCorpus(root)
+    dev, test = set(corpus.split_speakers("dev")), set(corpus.split_speakers("test"))
+    assert dev == set(DEV_SPEAKERS[:3])
+    assert dev.isdisjoint(test)
+    assert dev | test == set(corpus.speakers("TEST"))
+    assert set(corpus.split_speakers("core-test")) <= test
+    assert {u.speaker for u in corpus.split("test")}.isdisjoint(dev)
+
+
+def test_split_counts_come_from_headers_and_match_the_loaded_splits(tmp_path, monkeypatch):
+    root = write_formant_timit(tmp_path / "t", speakers_per_split={"TRAIN": 2, "TEST": 2}, sentences=2, core=True)
+    low_rate = TimitCorpus(root).split("train")[0]
+    audio16, _ = soundfile.read(str(low_rate.wav), dtype="int16")
+    soundfile.write(str(low_rate.wav), audio16[::2], 8000, format="NIST", subtype="PCM_16")
+    phn_8k = [(int(a) // 2, int(b) // 2, p) for a, b, p in (l.split() for l in low_rate.phn.read_text().splitlines())]
+    low_rate.phn.write_text("".join(f"{a} {b} {p}\n" for a, b, p in phn_8k))
+    dataset = TimitSegments(root)
+    with monkeypatch.context() as patched:
+        patched.setattr(TimitCorpus, "read_audio", lambda *args: pytest.fail("data info decoded audio"))
+        counts = {name: dataset.split_counts(name) for name in dataset.split_names}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name in dataset.split_names:
+            part = dataset.split(name)
+            loaded = {"sequences": len(part), "identities": len(np.unique(part.identity)),
+                      "groups": len(np.unique(part.groups))}
+            assert counts[name] == loaded, name
+
+
+def test_an_empty_dev_split_counts_zero_and_fails_only_when_loaded(tmp_path):
+    root = write_formant_timit(tmp_path / "t", speakers_per_split={"TRAIN": 2, "TEST": 2}, sentences=1)
+    dataset = TimitSegments(root)
+    info = dataset.info()
+    assert info["splits"]["dev"] == {"sequences": 0, "identities": 0, "groups": 0}
+    assert info["splits"]["test"]["identities"] == 2
+    with pytest.raises(DataError, match=r"split 'dev' has no speakers; it is the standard 50-speaker TIMIT dev list"):
+        dataset.split("dev")
+
+
+def test_training_that_selects_on_a_missing_dev_split_names_it_and_how_to_provide_it(tmp_path, run_cli):
+    root = write_formant_timit(tmp_path / "t", speakers_per_split={"TRAIN": 3, "TEST": 2}, sentences=2)
+    code, _, err = run_cli("train", "--dataset", "timit", "--data-root", root, "--preset", "smoke",
+                           "--out", tmp_path / "run", "--device", "cpu", "--no-progress")
+    assert code == 2 and "Traceback" not in err
+    assert "split 'dev' has no speakers; it is the standard 50-speaker TIMIT dev list" in " ".join(err.split())

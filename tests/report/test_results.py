@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -89,3 +90,21 @@ def test_load_result_round_trips_and_rejects_other_files(written: tuple[Path, Pa
     broken.write_text("{")
     with pytest.raises(DataError, match="not readable JSON"):
         load_result(broken)
+
+
+def test_scoring_the_split_that_chose_the_checkpoint_warns_and_is_recorded(tmp_path: Path) -> None:
+    from cdsvae_eval.training.provenance import SelectionWarning
+
+    codes = labelled_codes()
+    codes.split = np.where(np.arange(90) < 60, "train", np.where(np.arange(90) < 75, "val", "test"))
+    codes.meta["training"] = {"preset": "smoke", "seed": 4, "selection_split": "dev",
+                              "selection_rule": "lowest validation loss on 'dev'"}
+    with pytest.warns(SelectionWarning, match="scored on split 'val', the split whose identities chose this checkpoint"):
+        result, path = run_task("classify", TaskInputs(codes=codes), {"eval_split": "val"}, out_dir=tmp_path / "val")
+    record = json.loads(path.read_text())
+    assert record["protocol"]["selection_warning"] == result.protocol["selection_warning"]
+    assert record["training"]["seed"] == 4 and "training" not in record["codes"]["meta"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SelectionWarning)
+        result, _ = run_task("classify", TaskInputs(codes=codes), {"eval_split": "test"})
+    assert "selection_warning" not in result.protocol

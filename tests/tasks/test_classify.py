@@ -9,7 +9,7 @@ from cdsvae_eval.codes import CodeSet, FactorMeta
 from cdsvae_eval.errors import DataError
 from cdsvae_eval.tasks import TaskInputs
 from cdsvae_eval.tasks.classify import Classify, ClassifyOptions
-from cdsvae_eval.tasks.probes import bootstrap_ci, feature_view
+from cdsvae_eval.tasks.probes import feature_view
 from cdsvae_eval.report.runner import run_task
 
 
@@ -43,13 +43,23 @@ def test_every_accuracy_has_a_seeded_interval_around_it(disentangled_codes) -> N
     assert first["acc_skin_from_dynamic"].ci_high - first["acc_skin_from_dynamic"].ci_low > 0.05
 
 
-def test_bootstrap_interval_matches_the_binomial_width() -> None:
-    correct = np.arange(400) % 2 == 0
-    low, high = bootstrap_ci(correct, seed=0)
-    expected_half_width = 1.96 * np.sqrt(0.25 / 400)
-    assert low < 0.5 < high
-    assert (high - low) / 2 == pytest.approx(expected_half_width, rel=0.15)
-    assert bootstrap_ci(np.ones(50, dtype=bool), seed=0) == (1.0, 1.0)
+def test_intervals_resample_identities_and_say_so(disentangled_codes) -> None:
+    """Every test row of an identity is right or wrong together: resampling identities must widen the CI."""
+    codes = disentangled_codes()
+    test_rows = np.flatnonzero(codes.split == "test")
+    identity = np.arange(len(codes)).astype(str)
+    identity[test_rows] = (np.arange(len(test_rows)) % 12).astype(str)
+    clustered = CodeSet(codes.static, codes.dynamic, codes.labels, codes.factors, split=codes.split,
+                        meta={"identity": "character"}, identity=identity)
+    rows = run_task("classify", TaskInputs(codes=codes))[0]
+    by_identity = run_task("classify", TaskInputs(codes=clustered))[0]
+    assert by_identity.protocol["ci"]["resampled_unit"] == "character"
+    assert by_identity.protocol["ci"]["replicates"] == 1000
+    assert by_identity.protocol["eval_identities"] == 12
+    assert rows.protocol["ci"]["resampled_unit"].startswith("row (the codes carry no 'identity' field")
+    name = "acc_skin_from_dynamic"
+    assert by_identity.metrics[name].value == rows.metrics[name].value
+    assert by_identity.metrics[name].chance == pytest.approx(0.25)
 
 
 def test_dynamic_view_keeps_temporal_order() -> None:

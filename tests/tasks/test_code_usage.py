@@ -11,7 +11,6 @@ from cdsvae_eval.codes import CodeSet, FactorMeta, load_codes, save_codes
 from cdsvae_eval.models.code_stats import active_units, signal_to_noise
 from cdsvae_eval.report.runner import run_task
 from cdsvae_eval.tasks import TaskInputs
-from cdsvae_eval.tasks.code_usage import identity_bootstrap_ci, row_identities
 
 
 def planted_codes(signal: float, logvar: float, seed: int = 0) -> CodeSet:
@@ -29,13 +28,17 @@ def planted_codes(signal: float, logvar: float, seed: int = 0) -> CodeSet:
         labels={"skin": skin, "action": action},
         factors={"skin": FactorMeta("static", list("abcd")), "action": FactorMeta("dynamic", ["walk", "run", "jump"])},
         split=np.array(["train"] * n_train + ["test"] * n_test),
+        identity=np.array([f"c{i % 60}" for i in range(n)]),
         static_logvar=np.full((n, 4), logvar, dtype=np.float32),
         dynamic_logvar=np.full((n, 5, 3), logvar, dtype=np.float32),
     )
 
 
 def test_informative_means_under_unit_noise_score_as_undecodable() -> None:
-    metrics = run_task("code-usage", TaskInputs(codes=planted_codes(signal=0.03, logvar=0.0)))[0].metrics
+    result = run_task("code-usage", TaskInputs(codes=planted_codes(signal=0.03, logvar=0.0)))[0]
+    metrics = result.metrics
+    assert result.protocol["ci"]["resampled_unit"] == "identity" and result.protocol["eval_identities"] == 60
+    assert metrics["sample_acc_skin_from_static"].chance == pytest.approx(metrics["chance_skin"].value)
     assert metrics["mean_acc_skin_from_static"].value > 0.95
     assert metrics["mean_acc_action_from_dynamic"].value > 0.95
     assert metrics["sample_acc_skin_from_static"].value < 0.25 + 0.12
@@ -75,21 +78,12 @@ def test_a_dimension_that_only_tells_the_time_is_silent() -> None:
     assert signal_to_noise(clock, np.zeros_like(clock))[0] == pytest.approx(0.0)
 
 
-def test_identity_bootstrap_is_wider_than_rows_when_identities_cluster() -> None:
-    rng = np.random.default_rng(0)
-    identities = np.repeat(np.arange(40), 10)
-    clustered = np.repeat(rng.random(40) < 0.5, 10).astype(float)
-    low, high = identity_bootstrap_ci(clustered, identities, seed=0)
-    row_low, row_high = identity_bootstrap_ci(clustered, np.arange(len(clustered)), seed=0)
-    assert high - low > 2.0 * (row_high - row_low)
-
-
 def test_variances_round_trip_through_the_code_file(tmp_path) -> None:
     codes = planted_codes(signal=1.0, logvar=-2.0)
     save_codes(codes, tmp_path / "codes.npz")
     again = load_codes(tmp_path / "codes.npz")
     np.testing.assert_array_equal(again.dynamic_logvar, codes.dynamic_logvar)
-    np.testing.assert_array_equal(row_identities(again), row_identities(codes))
+    np.testing.assert_array_equal(again.static_logvar, codes.static_logvar)
 
 
 def test_variances_of_the_wrong_shape_are_a_one_line_error() -> None:

@@ -95,6 +95,12 @@ def test_end_to_end_writes_json_grid_and_seeded_metrics(setup, tmp_path):
     assert record["protocol"]["judge"]["sha256"] == sha256_file(judge_path)
     assert record["protocol"]["clips"] == len(dataset.split("test")) and record["protocol"]["seeds"] == [5, 6, 7]
     assert record["artifacts"] == ["swap_grid.png"]
+    assert record["protocol"]["ci"]["resampled_unit"] == "character"
+    for name in ("motion_acc", *(f"static_acc_{f}" for f in static_names)):
+        assert metrics[name].ci_low <= metrics[name].value <= metrics[name].ci_high
+    assert metrics["motion_acc"].chance == pytest.approx(1 / 9)
+    assert metrics["static_acc_head"].chance == pytest.approx(1 / len(dataset.factor("head").classes))
+    assert metrics["inception_score"].ci_low is None and metrics["inception_score"].chance is None
     with Image.open(tmp_path / "swap_grid.png") as image:
         assert image.width > 6 * 8 * 16 * 4 and image.height > 6 * 16 * 4
 

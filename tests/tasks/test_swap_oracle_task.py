@@ -47,6 +47,11 @@ def test_metrics_match_the_oracle_with_intervals_and_write_json(smoke, tmp_path)
     assert not result.metrics["swap_rel_error"].higher_is_better
     assert result.protocol["pairs"] == 200 and result.protocol["split"] == "test"
     assert result.protocol["identities"] == len(np.unique(test.identity)) == 5
+    assert result.protocol["ci"]["resampled_unit"].startswith("character")
+    assert result.metrics["swap_motion_acc"].chance == pytest.approx(1 / result.protocol["motions"])
+    assert result.metrics["swap_identity_acc"].chance == pytest.approx(1 / 5)
+    assert direct.pair_identities.shape == (200, 2)
+    assert (direct.pair_identities[:, 0] != direct.pair_identities[:, 1]).all()
     record = json.loads(path.read_text())
     assert record["task"] == {"name": "swap-oracle", "version": "1.0"}
     assert record["metrics"]["swap_motion_acc"]["ci_high"] == result.metrics["swap_motion_acc"].ci_high

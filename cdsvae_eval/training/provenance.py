@@ -1,0 +1,92 @@
+"""How a scored checkpoint was trained and chosen: what every results file records about its model.
+
+Also the guard that a checkpoint is not scored on the identities that chose it: the checkpoint is
+selected on the dataset's validation split (``val``, or TIMIT's ``dev``), and a task that evaluates
+that same split gets a warning in one line and a note in its results file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from cdsvae_eval.config import TrainConfig
+from cdsvae_eval.data.base import SequenceDataset
+
+MOTION_FACTOR = "motion"
+# Dataset split names as code files spell them (``dev`` rows are ``val`` in a code file).
+_CODE_SPLIT = {"dev": "val"}
+
+
+def config_sha256(config: dict[str, Any]) -> str:
+    """SHA-256 of a config's canonical JSON (sorted keys): equal configs give equal hashes."""
+    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def selection_split(dataset: SequenceDataset) -> str:
+    """The split training chooses ``best.pt`` on (the trainer's validation split)."""
+    from cdsvae_eval.training.trainer import validation_split_name
+
+    return validation_split_name(dataset)
+
+
+def selection_rule(config: TrainConfig, dataset: SequenceDataset) -> str:
+    split = selection_split(dataset)
+    can_swap = any(f.name == MOTION_FACTOR for f in dataset.dynamic_factors)
+    if config.select_by == "swap" and can_swap:
+        return (f"highest mean of swap_motion_acc and swap_identity_acc on {split!r} "
+                f"(every {config.swap_eval_every} epochs and at the last)")
+    return f"lowest validation loss on {split!r}"
+
+
+def training_provenance(state: dict[str, Any], dataset: SequenceDataset) -> dict[str, Any]:
+    """Preset, seed, checkpoint epoch, selection split and rule, and the full config with its hash.
+
+    ``state`` is a loaded checkpoint (:func:`~cdsvae_eval.training.checkpoint.load_checkpoint`)."""
+    config = TrainConfig.from_dict(state["config"])
+    path = Path(state["path"])
+    config_json = path.parent / "config.json"
+    chosen = path.name == "best.pt"
+    return {
+        "preset": config.preset,
+        "seed": config.seed,
+        "dataset": config.dataset,
+        "checkpoint_file": path.name,
+        "checkpoint_epoch": state.get("epoch"),
+        "epochs": config.epochs,
+        "selection_split": selection_split(dataset) if chosen else None,
+        "selection_rule": selection_rule(config, dataset) if chosen else "none: the last epoch's checkpoint",
+        "selection_score": state.get("best_score") if chosen else None,
+        "config_sha256": config_sha256(state["config"]),
+        "config_path": str(config_json.resolve()) if config_json.is_file() else None,
+        "config": state["config"],
+    }
+
+
+def checkpoint_provenance(run: str | Path, dataset: SequenceDataset | None = None) -> dict[str, Any]:
+    """:func:`training_provenance` of a run folder or checkpoint file (its dataset built when not given)."""
+    from cdsvae_eval.data.registry import get_dataset
+    from cdsvae_eval.training.checkpoint import load_checkpoint
+
+    state = load_checkpoint(run)
+    if dataset is None:
+        config = TrainConfig.from_dict(state["config"])
+        dataset = get_dataset(config.dataset, **config.dataset_options)
+    return training_provenance(state, dataset)
+
+
+class SelectionWarning(UserWarning):
+    """A checkpoint is being scored on the split (the identities) that chose it."""
+
+
+def selection_overlap(training: dict[str, Any] | None, eval_split: str | None) -> str | None:
+    """A one-line warning when ``eval_split`` is the split that chose the checkpoint, else None."""
+    if not training or eval_split is None:
+        return None
+    chosen_on = training.get("selection_split")
+    if chosen_on is None or _CODE_SPLIT.get(eval_split, eval_split) != _CODE_SPLIT.get(chosen_on, chosen_on):
+        return None
+    return (f"scored on split {eval_split!r}, the split whose identities chose this checkpoint "
+            f"({training.get('selection_rule')}): the figures are biased upwards; score 'test' for a claim")
