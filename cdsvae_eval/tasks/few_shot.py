@@ -54,7 +54,7 @@ class FewShotOptions:
     factors: tuple[str, ...] | None = None
     ks: tuple[int | str, ...] | None = None
     seeds: int = 5
-    code: str = "matching"
+    code: str = "both"
     train_split: str = "train"
     eval_split: str = "test"
 
@@ -107,7 +107,9 @@ class FewShot(Task):
             chance = majority_rate(test.labels[factor])
             for view in views:
                 points = _curve(train, test, features[view], factor, shots, options.seeds, seed)
-                curves[f"{factor} from {view}"] = points
+                for point in points:
+                    point["chance"] = chance
+                curves[f"{factor} from {view}" + ("" if view == kind else " (leakage)")] = points
                 metrics.update(_curve_metrics(factor, view, points, higher_is_better=view == kind, chance=chance))
         figures = {PLOT_NAME: Figure("curves", curves)} if curves else {}
         protocol = {

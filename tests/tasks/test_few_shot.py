@@ -33,6 +33,12 @@ def test_matching_codes_get_every_default_k(default_run) -> None:
             assert value.std == pytest.approx(np.std(value.per_seed, ddof=1))
             assert value.higher_is_better
         assert len(metrics[f"acc_{factor}_{code}_kall"].per_seed) == 1
+    assert not metrics["acc_skin_dynamic_k10"].higher_is_better and not metrics["acc_action_static_k10"].higher_is_better
+    assert "skin from dynamic (leakage)" in default_run.figures["few_shot.png"].data
+
+
+def test_code_matching_leaves_out_the_leakage_directions(weak_codes) -> None:
+    metrics = run_task("few-shot", TaskInputs(codes=weak_codes()), options={"code": "matching", "seeds": 2})[0].metrics
     assert not any("skin_dynamic" in name or "action_static" in name for name in metrics)
 
 
