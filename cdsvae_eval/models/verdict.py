@@ -18,6 +18,7 @@ MOTION_SWAP_THRESHOLD = 0.80
 IDENTITY_SWAP_THRESHOLD = 0.30
 MIN_CODE_KL = 1.0
 PARTLY_TIMES_CHANCE = 3.0
+SELECTION_DESCRIPTION = ("highest min over the motion and identity swaps of (accuracy - chance) / (1 - chance)")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 from cdsvae_eval.config import TrainConfig
 from cdsvae_eval.data.base import SequenceDataset
+from cdsvae_eval.models.verdict import SELECTION_DESCRIPTION
 
 MOTION_FACTOR = "motion"
 # Dataset split names as code files spell them (``dev`` rows are ``val`` in a code file).
@@ -36,8 +37,7 @@ def selection_rule(config: TrainConfig, dataset: SequenceDataset) -> str:
     split = selection_split(dataset)
     can_swap = any(f.name == MOTION_FACTOR for f in dataset.dynamic_factors)
     if config.select_by == "swap" and can_swap:
-        return (f"highest mean of swap_motion_acc and swap_identity_acc on {split!r} "
-                f"(every {config.swap_eval_every} epochs and at the last)")
+        return f"{SELECTION_DESCRIPTION} on {split!r} (every {config.swap_eval_every} epochs and at the last)"
     return f"lowest validation loss on {split!r}"
 
 

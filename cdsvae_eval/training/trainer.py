@@ -27,7 +27,7 @@ from cdsvae_eval.errors import CheckpointError, ConfigError
 from cdsvae_eval.models.code_stats import decodability_summary
 from cdsvae_eval.models.factory import build_model
 from cdsvae_eval.models.swap_oracle import score_swaps
-from cdsvae_eval.models.verdict import Verdict, judge, selection_score
+from cdsvae_eval.models.verdict import SELECTION_DESCRIPTION, Verdict, judge, selection_score
 from cdsvae_eval.provenance import provenance
 from cdsvae_eval.training.checkpoint import load_checkpoint, save_checkpoint
 from cdsvae_eval.training.cpu_memory import reuse_freed_memory_on
@@ -36,8 +36,7 @@ from cdsvae_eval.training.objective import TERMS, check_loss_config, contrastive
 from cdsvae_eval.training.views import IdentityPartners
 
 MOTION_FACTOR = "motion"
-SELECTION_RULE = ("best.pt maximises, on the validation split, min over the motion and identity swaps of "
-                  "(accuracy - chance) / (1 - chance)")
+SELECTION_RULE = f"best.pt: {SELECTION_DESCRIPTION} on the validation split"
 
 
 class TrainingDiverged(CheckpointError):

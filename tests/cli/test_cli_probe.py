@@ -161,7 +161,8 @@ def test_probe_a_trained_run_with_its_random_baseline(run_cli, tmp_path: Path) -
     training = record["training"]
     assert (training["preset"], training["seed"], training["checkpoint_file"]) == ("smoke", 1, "best.pt")
     assert training["checkpoint_epoch"] == 1 and training["selection_split"] == "val"
-    assert training["selection_rule"].startswith("highest mean of swap_motion_acc and swap_identity_acc on 'val'")
+    assert training["selection_rule"].startswith("highest min over the motion and identity swaps of (accuracy - chance)")
+    assert "on 'val'" in training["selection_rule"]
     assert training["config"] == json.loads((tmp_path / "run" / "config.json").read_text())["config"]
     assert training["config_path"] == str((tmp_path / "run" / "config.json").resolve())
     assert len(training["config_sha256"]) == 64 and "selection_warning" not in record["protocol"]
