@@ -57,6 +57,12 @@ def probe(
 
     A --checkpoint folder of seed runs (seed-<n>/, from `train --seeds`) scores each run into
     <out>/seed-<n>/ and prints every metric over the training seeds (mean, t-interval, per seed)."""
+    if codes_path is None and checkpoint is None:
+        dataset, run = ("tts-timit", "runs/tts") if task_name == "speaker-eer" else ("flare-sprites", "runs/demo")
+        raise ConfigError(
+            f"probe --task {task_name} needs --codes FILE or --checkpoint RUN; make a run with `cdsvae-eval train "
+            f"--dataset {dataset} --out {run}`, then `cdsvae-eval probe --task {task_name} --checkpoint {run}`"
+        )
     if (codes_path is None) == (checkpoint is None):
         raise ConfigError("probe needs exactly one of --codes FILE or --checkpoint RUN")
     options = parse_key_values(option_pairs, option="--option")

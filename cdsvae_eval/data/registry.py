@@ -13,12 +13,14 @@ DatasetFactory = Callable[..., SequenceDataset]
 _BUILTIN: dict[str, str] = {
     "flare-sprites": "cdsvae_eval.data.flare_sprites:FlareSprites",
     "sprites": "cdsvae_eval.data.sprites:Sprites",
+    "mug": "cdsvae_eval.data.mug:Mug",
     "timit": "cdsvae_eval.data.timit:TimitSegments",
     "tts-timit": "cdsvae_eval.data.tts_timit:TtsTimit",
 }
 _DESCRIPTIONS: dict[str, str] = {
     "flare-sprites": "Sprites-like animated characters composited from the Debian flare-game art (embedded)",
     "sprites": "the Sprites benchmark, read from --data-root (npy/ folder or C-DSVAE data.pkl)",
+    "mug": "the MUG Facial Expression Database, read from --data-root: 15-frame takes, 6 expressions, by subject",
     "timit": "LDC TIMIT read from --data-root: 200 ms log-mel segments with speaker and phone labels",
     "tts-timit": "a TIMIT-layout corpus synthesised locally from real recorded voices (mbrola/flite)",
 }

@@ -10,6 +10,7 @@ import numpy as np
 
 from cdsvae_eval.codes import CodeSet
 from cdsvae_eval.errors import ConfigError, DataError
+from cdsvae_eval.tasks import mfcc_baseline
 from cdsvae_eval.tasks.base import MetricSpec, MetricValue, Task, TaskInputs, TaskResult
 from cdsvae_eval.tasks.bootstrap import ci_description
 from cdsvae_eval.tasks.verification import (
@@ -22,7 +23,7 @@ from cdsvae_eval.tasks.verification import (
 )
 
 PROTOCOLS = ("all-pairs", "core-allpairs")
-CODE_KINDS = ("static", "dynamic")
+BASELINES = ("none", "mfcc")
 
 
 @dataclass
@@ -32,6 +33,7 @@ class SpeakerEEROptions:
     speaker_factor: str = "speaker"
     max_trials: int = 2_000_000
     n_boot: int = 1000
+    baseline: Literal["none", "mfcc"] = "none"
 
 
 @dataclass
@@ -59,6 +61,10 @@ class SpeakerEER(Task):
     id ends in SA1/SA2 are dropped. EERs are reported in PERCENT, minDCF normalised (c_miss = c_fa = 1).
     CIs are 95% speaker-bootstrap percentile intervals; the static and dynamic codes share the same
     resampled speakers (the same seed).
+
+    ``baseline=mfcc`` also scores an MFCC-20 mean+std embedding of each utterance's audio on the SAME
+    trials and resampled speakers (metrics ``*_mfcc``); the audio comes from the dataset the codes were
+    extracted from (``inputs.dataset``, else the codes' run or dataset, checked by fingerprint).
     """
 
     name: ClassVar[str] = "speaker-eer"
@@ -72,6 +78,9 @@ class SpeakerEER(Task):
         MetricSpec("min_dcf_0.05_static", False, "normalised minDCF, p_target 0.05, static code"),
         MetricSpec("min_dcf_0.01_dynamic", True, "normalised minDCF, p_target 0.01, dynamic code"),
         MetricSpec("min_dcf_0.05_dynamic", True, "normalised minDCF, p_target 0.05, dynamic code"),
+        MetricSpec("eer_mfcc", False, "EER (%) of the MFCC baseline on the same trials (baseline=mfcc)"),
+        MetricSpec("min_dcf_0.01_mfcc", False, "normalised minDCF, p_target 0.01, MFCC baseline (baseline=mfcc)"),
+        MetricSpec("min_dcf_0.05_mfcc", False, "normalised minDCF, p_target 0.05, MFCC baseline (baseline=mfcc)"),
     )
     Options: ClassVar[type] = SpeakerEEROptions
 
@@ -81,11 +90,14 @@ class SpeakerEER(Task):
             raise DataError(f"task {self.name} needs codes")
         utterances = utterance_embeddings(inputs.codes, options.speaker_factor, options.split)
         trials = self._trials(inputs.codes, utterances, options, seed)
+        embeddings = {"static": utterances.static, "dynamic": utterances.dynamic}
+        if options.baseline == "mfcc":
+            embeddings["mfcc"] = _mfcc_embeddings(inputs, utterances, options.speaker_factor)
         higher_is_better = {spec.name: spec.higher_is_better for spec in self.metric_specs}
         metrics: dict[str, MetricValue] = {}
-        for code in CODE_KINDS:
+        for code, embedding in embeddings.items():
             summary = evaluate_verification(
-                getattr(utterances, code),
+                embedding,
                 utterances.speakers,
                 trials,
                 n_boot=options.n_boot,
@@ -112,8 +124,9 @@ class SpeakerEER(Task):
             if options.n_boot else None,
             "chance": "EER 50% and normalised minDCF 1.0: a system that ignores its input",
             "max_trials": options.max_trials,
+            "baseline": mfcc_baseline.DESCRIPTION if options.baseline == "mfcc" else None,
         }
-        artifacts = self._write_artifacts(out_dir, trials, utterances) if out_dir is not None else []
+        artifacts = self._write_artifacts(out_dir, trials, utterances.ids, embeddings) if out_dir is not None else []
         return TaskResult(metrics=metrics, protocol=protocol, artifacts=artifacts)
 
     def _trials(self, codes: CodeSet, utterances: Utterances, options: SpeakerEEROptions, seed: int) -> Trials:
@@ -130,12 +143,14 @@ class SpeakerEER(Task):
         names = [name.replace("\\", "/").rsplit("/", 1)[-1] for name in classes[utterances.speakers].tolist()]
         return core_allpairs_trials(utterances.ids, names)
 
-    def _write_artifacts(self, out_dir: Path, trials: Trials, utterances: Utterances) -> list[str]:
+    def _write_artifacts(
+        self, out_dir: Path, trials: Trials, ids: np.ndarray, embeddings: dict[str, np.ndarray]
+    ) -> list[str]:
         paths = [Path(out_dir) / "trials.txt"]
-        trials.write(paths[0], utterances.ids)
-        for code in CODE_KINDS:
+        trials.write(paths[0], ids)
+        for code, embedding in embeddings.items():
             paths.append(Path(out_dir) / f"scores_{code}.txt")
-            write_scores(paths[-1], trials, utterances.ids, cosine_scores(getattr(utterances, code), trials))
+            write_scores(paths[-1], trials, ids, cosine_scores(embedding, trials))
         return [str(path) for path in paths]
 
 
@@ -176,7 +191,18 @@ def utterance_embeddings(codes: CodeSet, speaker_factor: str = "speaker", split:
     )
 
 
+def _mfcc_embeddings(inputs: TaskInputs, utterances: Utterances, speaker_factor: str) -> np.ndarray:
+    dataset = mfcc_baseline.dataset_of_codes(inputs.codes, inputs.dataset)
+    classes = inputs.codes.factors[speaker_factor].classes
+    speakers = [classes[index] for index in utterances.speakers.tolist()]
+    return mfcc_baseline.mfcc_utterance_embeddings(dataset, utterances.ids.tolist(), speakers)
+
+
 def _check_options(options: SpeakerEEROptions) -> None:
+    if options.baseline not in BASELINES:
+        raise ConfigError(
+            f"task speaker-eer: option baseline must be one of {', '.join(BASELINES)}, got {options.baseline!r}"
+        )
     if options.protocol not in PROTOCOLS:
         raise ConfigError(
             f"task speaker-eer: option protocol must be one of {', '.join(PROTOCOLS)}, got {options.protocol!r}"

@@ -99,8 +99,20 @@ def test_bad_input_is_one_line_and_exit_2(run_cli, codes_file: Path, tmp_path: P
 
 
 def test_probe_needs_exactly_one_source(run_cli, codes_file: Path, tmp_path: Path) -> None:
-    code, _, err = run_cli("probe", "--task", "classify")
+    code, _, err = run_cli("probe", "--task", "classify", "--codes", codes_file, "--checkpoint", tmp_path)
     assert code == 2 and "exactly one of --codes FILE or --checkpoint RUN" in err
+
+
+@pytest.mark.parametrize(
+    ("task", "train"),
+    [("speaker-eer", "cdsvae-eval train --dataset tts-timit --out runs/tts"),
+     ("classify", "cdsvae-eval train --dataset flare-sprites --out runs/demo")],
+)
+def test_probe_without_a_source_says_how_to_make_one(run_cli, task: str, train: str) -> None:
+    code, _, err = run_cli("probe", "--task", task)
+    assert code == 2 and err.count("\n") == 1
+    assert "needs --codes FILE or --checkpoint RUN" in err and train in err
+    assert f"cdsvae-eval probe --task {task} --checkpoint runs/" in err
 
 
 def test_speaker_eer_on_codes_without_speakers_names_field_and_task(run_cli, codes_file: Path, tmp_path: Path) -> None:

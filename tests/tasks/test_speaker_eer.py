@@ -70,7 +70,7 @@ def test_static_codes_identify_speakers_and_dynamic_codes_do_not(tmp_path):
     assert metrics["min_dcf_0.05_dynamic"].higher_is_better is True
     for value in metrics.values():
         assert value.ci_low is not None and value.ci_low <= value.value <= value.ci_high
-    assert set(metrics) == {spec.name for spec in SpeakerEER.metric_specs}
+    assert set(metrics) == {spec.name for spec in SpeakerEER.metric_specs if not spec.name.endswith("_mfcc")}
 
 
 def test_protocol_counts_and_artifacts(tmp_path):

@@ -1,0 +1,112 @@
+"""The MFCC baseline of ``speaker-eer``: computed from the codes' corpus and scored on the model's own trials."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cdsvae_eval.codes import CodeSet, FactorMeta
+from cdsvae_eval.data import registry
+from cdsvae_eval.data.formant_synth import write_formant_timit
+from cdsvae_eval.data.registry import get_dataset
+from cdsvae_eval.errors import ConfigError, DataError
+from cdsvae_eval.tasks.base import TaskInputs
+from cdsvae_eval.tasks.mfcc_baseline import mfcc_codes, mfcc_embedding
+from cdsvae_eval.tasks.speaker_eer import SpeakerEER, SpeakerEEROptions
+
+
+@pytest.fixture(scope="module")
+def timit(tmp_path_factory: pytest.TempPathFactory):
+    root = write_formant_timit(
+        tmp_path_factory.mktemp("timit") / "t", speakers_per_split={"TRAIN": 2, "TEST": 6}, sentences=4
+    )
+    return get_dataset("timit", data_root=str(root))
+
+
+def model_like_codes(dataset, split: str = "test") -> CodeSet:
+    """Codes shaped like a model's: one noisy row per segment, grouped by utterance, with the dataset's meta."""
+    part = dataset.split(split)
+    rng = np.random.default_rng(0)
+    return CodeSet(
+        static=rng.normal(size=(len(part), 5)).astype(np.float32),
+        dynamic=rng.normal(size=(len(part), 3, 2)).astype(np.float32),
+        labels={"speaker": part.labels["speaker"]},
+        factors={"speaker": FactorMeta("static", list(dataset.factor("speaker").classes))},
+        utt=np.asarray(part.groups).astype(str),
+        split=np.full(len(part), "test"),
+        meta={"dataset": dataset.name, "dataset_fingerprint": dataset.fingerprint()},
+    )
+
+
+def run(codes: CodeSet, dataset=None, out_dir=None, **options):
+    task_options = SpeakerEEROptions(**{"n_boot": 30, **options})
+    return SpeakerEER().run(TaskInputs(codes=codes, dataset=dataset), task_options, seed=0, out_dir=out_dir)
+
+
+def test_the_baseline_is_scored_on_the_same_trials_as_the_codes(timit, tmp_path) -> None:
+    codes = model_like_codes(timit)
+    plain = run(codes, timit)
+    with_mfcc = run(codes, timit, out_dir=tmp_path, baseline="mfcc")
+    assert with_mfcc.protocol["trials_checksum"] == plain.protocol["trials_checksum"]
+    for name in ("eer_static", "eer_dynamic", "min_dcf_0.01_static"):
+        assert with_mfcc.metrics[name] == plain.metrics[name]
+    assert "eer_mfcc" not in plain.metrics and plain.protocol["baseline"] is None
+    assert with_mfcc.protocol["baseline"].startswith("MFCC-20 mean+std")
+    # The same baseline as a code file of its own gives the same EER: same utterances, trials and bootstrap.
+    alone = run(mfcc_codes(timit, "test"))
+    assert alone.protocol["trials_checksum"] == plain.protocol["trials_checksum"]
+    mfcc = with_mfcc.metrics["eer_mfcc"]
+    assert mfcc.value == pytest.approx(alone.metrics["eer_static"].value)
+    assert (mfcc.ci_low, mfcc.ci_high) == pytest.approx((alone.metrics["eer_static"].ci_low, alone.metrics["eer_static"].ci_high))
+    assert mfcc.value < plain.metrics["eer_static"].value  # formant speakers differ in pitch; noise codes do not
+    assert (tmp_path / "scores_mfcc.txt").is_file()
+
+
+def test_the_dataset_is_rebuilt_from_the_codes_meta_when_it_takes_no_options(timit, monkeypatch) -> None:
+    monkeypatch.setitem(registry._REGISTERED, "fixed-corpus", lambda: timit)
+    codes = model_like_codes(timit)
+    codes.meta["dataset"] = "fixed-corpus"
+    assert "eer_mfcc" in run(codes, baseline="mfcc").metrics
+
+
+def test_a_dataset_that_needs_a_root_is_not_guessed(timit) -> None:
+    with pytest.raises(DataError, match="dataset 'timit' of the codes needs data_root"):
+        run(model_like_codes(timit), baseline="mfcc")
+
+
+def test_a_different_dataset_is_refused_by_fingerprint(timit, tmp_path) -> None:
+    other_root = write_formant_timit(tmp_path / "o", speakers_per_split={"TRAIN": 2, "TEST": 6}, sentences=3, seed=1)
+    other = get_dataset("timit", data_root=str(other_root))
+    with pytest.raises(DataError, match="fingerprint"):
+        run(model_like_codes(timit), other, baseline="mfcc")
+
+
+def test_utterances_missing_from_the_corpus_or_of_another_speaker_are_errors(timit) -> None:
+    codes = model_like_codes(timit)
+    codes.meta.pop("dataset_fingerprint")
+    renamed = CodeSet(**{**codes.__dict__, "utt": np.char.add("X", codes.utt)})
+    with pytest.raises(DataError, match="utterance 'X.*' of the codes is not in the corpus"):
+        run(renamed, timit, baseline="mfcc")
+    classes = codes.factors["speaker"].classes
+    shuffled = CodeSet(**{**codes.__dict__, "factors": {"speaker": FactorMeta("static", classes[::-1])}})
+    with pytest.raises(DataError, match="in the codes"):
+        run(shuffled, timit, baseline="mfcc")
+
+
+def test_codes_without_a_source_and_unknown_baselines_are_clear_errors(timit) -> None:
+    codes = model_like_codes(timit)
+    anonymous = CodeSet(**{**codes.__dict__, "meta": {}})
+    with pytest.raises(DataError, match="do not say which dataset"):
+        run(anonymous, baseline="mfcc")
+    with pytest.raises(ConfigError, match="option baseline must be one of none, mfcc"):
+        run(codes, timit, baseline="ivector")
+
+
+def test_mfcc_embedding_is_mean_then_std_of_twenty_coefficients() -> None:
+    rng = np.random.default_rng(0)
+    loud = rng.normal(size=16000)
+    quiet = 0.01 * loud
+    a, b = mfcc_embedding(loud), mfcc_embedding(quiet)
+    assert a.shape == (40,)
+    assert a[0] > b[0]  # c0 follows log energy
+    np.testing.assert_allclose(a[20:], b[20:], atol=1e-3)  # a gain shifts c0 only; spreads stay the same
