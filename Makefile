@@ -39,6 +39,7 @@ demo-video: install
 	$(CLI) train --out $(DEMO_RUN) --force
 	$(CLI) probe --task all --checkpoint $(DEMO_RUN) --out $(DEMO_RUN)/probes --random-baseline --force
 	$(CLI) sample --checkpoint $(DEMO_RUN) --out $(DEMO_RUN)/swaps.png --force
+	$(CLI) verdict $(DEMO_RUN)/probes
 
 # Audio: speaker verification on tts-timit (z_s, mean z_1:T and the MFCC baseline on the same trials).
 # Skipped, with the reason, when the voices are missing and tools/install_voices.sh cannot install them.
@@ -49,3 +50,4 @@ demo-audio: install
 demo-audio-run:
 	$(CLI) train --dataset tts-timit --epochs $(DEMO_AUDIO_EPOCHS) --out $(DEMO_AUDIO_RUN) --force
 	$(CLI) probe --task speaker-eer --checkpoint $(DEMO_AUDIO_RUN) --out $(DEMO_AUDIO_RUN)/probes --option baseline=mfcc --force
+	$(CLI) verdict $(DEMO_AUDIO_RUN)/probes

@@ -8,6 +8,10 @@ Thresholds (stated in every verdict):
 - not disentangled: anything else.
 
 The swap scores are those of :mod:`cdsvae_eval.models.swap_oracle` (nearest true clip).
+
+Audio runs (speaker = static) are judged by speaker verification instead: **disentangled** when the
+EER of z_s is <= 5% and below the MFCC baseline's on the same trials, and the EER of mean z_1:T is
+>= 30% (little speaker left in the dynamics); **partly** when z_s beats the mean of z_1:T by 10 points.
 """
 
 from __future__ import annotations
@@ -67,3 +71,36 @@ def selection_score(motion_swap: float, identity_swap: float, motion_chance: flo
     motion_gain = (motion_swap - motion_chance) / (1.0 - motion_chance)
     identity_gain = (identity_swap - identity_chance) / (1.0 - identity_chance)
     return min(motion_gain, identity_gain)
+
+
+AUDIO_STATIC_EER_MAX = 5.0
+AUDIO_DYNAMIC_EER_MIN = 30.0
+AUDIO_PARTLY_MARGIN = 10.0
+
+
+@dataclass(frozen=True)
+class AudioVerdict:
+    label: str
+    eer_static: float
+    eer_dynamic: float
+    eer_mfcc: float | None
+
+    def lines(self) -> list[str]:
+        mfcc = "" if self.eer_mfcc is None else f", MFCC baseline {self.eer_mfcc:.2f}% on the same trials"
+        return [
+            f"verdict: {self.label.upper()}",
+            f"  EER z_s {self.eer_static:.2f}%, mean z_1:T {self.eer_dynamic:.2f}% (chance 50%){mfcc}",
+            f"  thresholds: disentangled = EER z_s <= {AUDIO_STATIC_EER_MAX:g}% and below MFCC, EER z_1:T >= "
+            f"{AUDIO_DYNAMIC_EER_MIN:g}%; partly = z_s beats z_1:T by {AUDIO_PARTLY_MARGIN:g} points",
+        ]
+
+
+def judge_audio(eer_static: float, eer_dynamic: float, eer_mfcc: float | None = None) -> AudioVerdict:
+    beats_mfcc = eer_mfcc is None or eer_static < eer_mfcc
+    if eer_static <= AUDIO_STATIC_EER_MAX and beats_mfcc and eer_dynamic >= AUDIO_DYNAMIC_EER_MIN:
+        label = "disentangled"
+    elif eer_dynamic - eer_static >= AUDIO_PARTLY_MARGIN:
+        label = "partly disentangled"
+    else:
+        label = "not disentangled"
+    return AudioVerdict(label, eer_static, eer_dynamic, eer_mfcc)

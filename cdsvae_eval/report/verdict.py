@@ -5,16 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from cdsvae_eval.errors import DataError
-from cdsvae_eval.models.verdict import Verdict, judge
+from cdsvae_eval.models.verdict import AudioVerdict, Verdict, judge, judge_audio
 from cdsvae_eval.report.results import load_result
 
 
-def verdict_from_results(results_dir: str | Path) -> tuple[Verdict, list[str]]:
-    """The verdict and its evidence lines (split, pairs, decodability) from a folder of results files."""
+def verdict_from_results(results_dir: str | Path) -> tuple[Verdict | AudioVerdict, list[str]]:
+    """The verdict and its evidence lines from a folder of results files: from ``swap-oracle.json`` (and
+    ``code-usage.json``) for video runs, else from ``speaker-eer.json`` for audio runs."""
     folder = Path(results_dir)
     swap_path = folder / "swap-oracle.json"
+    if not swap_path.is_file() and (folder / "speaker-eer.json").is_file():
+        return _audio_verdict(folder / "speaker-eer.json")
     if not swap_path.is_file():
-        raise DataError(f"{folder} holds no swap-oracle.json: run `cdsvae-eval probe --task swap-oracle` first")
+        raise DataError(f"{folder} holds neither swap-oracle.json nor speaker-eer.json: run `cdsvae-eval probe "
+                        "--task swap-oracle` (video) or `--task speaker-eer` (audio) first")
     swap = load_result(swap_path)
     metrics = swap["metrics"]
     for name in ("swap_motion_acc", "swap_identity_acc", "swap_motion_chance", "swap_identity_chance"):
@@ -35,4 +39,19 @@ def verdict_from_results(results_dir: str | Path) -> tuple[Verdict, list[str]]:
             chance = usage.get(f"chance_{factor}", {}).get("value", float("nan"))
             evidence.append(f"  {factor} from z_{'1:T' if code == 'dynamic' else 's'} samples {value['value']:.3f} "
                             f"(chance {chance:.3f}; {wanted} is good)")
+    return verdict, evidence
+
+
+def _audio_verdict(path: Path) -> tuple[AudioVerdict, list[str]]:
+    record = load_result(path)
+    metrics = record["metrics"]
+    for name in ("eer_static", "eer_dynamic"):
+        if name not in metrics:
+            raise DataError(f"{path} lacks metric {name!r}")
+    mfcc = metrics.get("eer_mfcc", {}).get("value")
+    verdict = judge_audio(metrics["eer_static"]["value"], metrics["eer_dynamic"]["value"], mfcc)
+    protocol = record.get("protocol", {})
+    trials = protocol.get("n_target", 0) + protocol.get("n_nontarget", 0)
+    evidence = [f"  split {protocol.get('split')}, protocol {protocol.get('name')}, {trials} trials, "
+                f"{protocol.get('n_speakers')} speakers"]
     return verdict, evidence

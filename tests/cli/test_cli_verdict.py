@@ -33,3 +33,17 @@ def test_scored_run_gets_decodability_figures_and_a_verdict(run_cli, tmp_path: P
 def test_verdict_without_swap_results_names_the_task_to_run(run_cli, tmp_path: Path) -> None:
     code, _, err = run_cli("verdict", tmp_path)
     assert code == 2 and "swap-oracle" in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_audio_results_folder_is_judged_by_its_speaker_eer(run_cli, tmp_path: Path) -> None:
+    from cdsvae_eval.atomic import write_json
+
+    metrics = {"eer_static": {"value": 4.0, "higher_is_better": False},
+               "eer_dynamic": {"value": 41.0, "higher_is_better": True},
+               "eer_mfcc": {"value": 6.4, "higher_is_better": False}}
+    write_json(tmp_path / "speaker-eer.json", {
+        "schema_version": 1, "task": {"name": "speaker-eer", "version": "1.0"}, "metrics": metrics,
+        "protocol": {"name": "all-pairs", "split": "test", "n_target": 10, "n_nontarget": 90, "n_speakers": 4}})
+    code, out, err = run_cli("verdict", tmp_path)
+    assert code == 0, err
+    assert out.startswith("verdict: DISENTANGLED") and "100 trials, 4 speakers" in out

@@ -23,3 +23,17 @@ def test_verdict_labels_follow_the_stated_thresholds(motion, identity, kl_static
     verdict = judge(motion, identity, 1 / 9, 0.01, kl_static, kl_dynamic)
     assert verdict.label == label
     assert "thresholds" in verdict.lines()[-1] and verdict.lines()[0] == f"verdict: {label.upper()}"
+
+
+@pytest.mark.parametrize("static, dynamic, mfcc, label", [
+    (3.0, 40.0, 6.4, "disentangled"),
+    (6.0, 40.0, 6.4, "partly disentangled"),
+    (3.0, 40.0, 2.0, "partly disentangled"),
+    (10.4, 33.0, 6.4, "partly disentangled"),
+    (30.0, 33.0, 6.4, "not disentangled"),
+])
+def test_audio_verdict_needs_a_speaker_code_better_than_mfcc_and_speaker_free_dynamics(static, dynamic, mfcc, label):
+    from cdsvae_eval.models.verdict import judge_audio
+
+    verdict = judge_audio(static, dynamic, mfcc)
+    assert verdict.label == label and "MFCC baseline" in verdict.lines()[1]
