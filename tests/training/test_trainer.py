@@ -65,7 +65,7 @@ def test_interrupted_run_resumes_to_the_same_result(tmp_path):
     interrupted = InterruptingTrainer(config, tmp_path / "resumed", progress=False)
     interrupted.stop_after = interrupted.steps_per_epoch + 2
     first = interrupted.fit()
-    assert first.interrupted
+    assert first.interrupted and first.stop_signal == signal.SIGINT
     state = load_checkpoint(tmp_path / "resumed" / "last.pt")
     assert (state["epoch"], state["step_in_epoch"]) == (1, 2)
     resumed = train(config, tmp_path / "resumed", resume=True, progress=False)
@@ -125,11 +125,25 @@ class DivergingTrainer(Trainer):
 
 def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path):
     trainer = DivergingTrainer(toy_config(epochs=3), tmp_path / "run", progress=False)
-    with pytest.raises(TrainingDiverged, match="epoch 2"):
+    with pytest.raises(TrainingDiverged, match=r"epoch 2, step 1: stopped; the last good checkpoint .*last\.pt \(end of epoch 1\) is kept"):
         trainer.fit()
     state = load_checkpoint(tmp_path / "run" / "last.pt")
     assert state["epoch"] == 1
     assert all(torch.isfinite(t).all() for t in state["model_state"].values() if t.is_floating_point())
+
+
+class DivergingAtOnceTrainer(Trainer):
+    def train_step(self, x):
+        loss, terms = super().train_step(x)
+        return loss * float("nan"), terms
+
+
+def test_nan_loss_before_any_checkpoint_says_so_and_leaves_nothing_behind(tmp_path):
+    run = tmp_path / "run"
+    trainer = DivergingAtOnceTrainer(toy_config(epochs=1), run, progress=False)
+    with pytest.raises(TrainingDiverged, match="epoch 1, step 1: stopped; no checkpoint existed yet, so nothing was kept"):
+        trainer.fit()
+    assert not run.exists()
 
 
 def test_release_mode_computes_the_same_objective(tmp_path, assert_objective_paths_agree):
