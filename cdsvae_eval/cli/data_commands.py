@@ -14,6 +14,7 @@ from cdsvae_eval.cli.options import fields_as_flags
 from cdsvae_eval.data import registry
 from cdsvae_eval.data.base import Factor, SequenceDataset
 from cdsvae_eval.errors import ConfigError, DataError
+from cdsvae_eval.path_checks import check_output_file
 from cdsvae_eval.report.images import save_sequence_grid, showcase_rows
 
 _MAX_CLASSES_SHOWN = 12
@@ -87,6 +88,7 @@ def info_command(name: str, as_json: bool, **options: Any) -> None:
 @click.option("--seed", default=0, show_default=True, help="Seed for picking sequences.")
 def show_command(name: str, out: Path, split: str, rows: int, seed: int, **options: Any) -> None:
     """Draw sequences of a dataset as a PNG grid: one identity in every motion, then varied identities."""
+    check_output_file(out, "--out")
     dataset = open_dataset(name, **options)
     if dataset.modality != "video":
         raise ConfigError(f"data show draws video datasets; {name!r} is {dataset.modality}")

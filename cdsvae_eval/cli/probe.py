@@ -12,6 +12,7 @@ from cdsvae_eval.cli.console import make_console
 from cdsvae_eval.cli.options import parse_key_values
 from cdsvae_eval.codes import load_codes
 from cdsvae_eval.errors import CdsvaeError, ConfigError
+from cdsvae_eval.path_checks import check_output_dir
 from cdsvae_eval.report.results import load_result
 from cdsvae_eval.report.tables import result_table
 from cdsvae_eval.tasks import TaskInputs, get_task, list_tasks
@@ -58,10 +59,11 @@ def probe(
     _check_options_known(names, options)
     if baseline_codes is not None and random_baseline:
         raise ConfigError("give either --baseline-codes or --random-baseline, not both")
+    out_dir = check_output_dir(
+        out_dir or Path("results") / (codes_path.stem if codes_path is not None else checkpoint.name), "--out")
     inputs = _inputs(
         codes_path, checkpoint, baseline_codes, random_baseline, device, needs_model=_any_needs_model(names)
     )
-    out_dir = out_dir or Path("results") / (codes_path.stem if codes_path is not None else checkpoint.name)
     ran = 0
     for name in names:
         task = get_task(name)

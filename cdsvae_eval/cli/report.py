@@ -8,6 +8,7 @@ import click
 
 from cdsvae_eval.cli.console import make_console
 from cdsvae_eval.errors import ConfigError
+from cdsvae_eval.path_checks import check_output_file
 from cdsvae_eval.report.aggregate import load_rows, run_labels, to_markdown, write_csv
 from cdsvae_eval.report.plots import few_shot_curves, plot_few_shot_curves
 from cdsvae_eval.report.results import load_result
@@ -21,6 +22,9 @@ from cdsvae_eval.report.tables import comparison_table
 @click.option("--plot", "plot_path", type=click.Path(path_type=Path), help="Overlay the few-shot curves of all runs in a PNG.")
 def report(results: tuple[Path, ...], csv_path: Path | None, markdown: bool, plot_path: Path | None) -> None:
     """Compare results files; the first run is the reference, values inside its 95% CI print dim."""
+    for path, flag in ((csv_path, "--csv"), (plot_path, "--plot")):
+        if path is not None:
+            check_output_file(path, flag)
     rows = load_rows(results)
     console = make_console()
     if markdown:

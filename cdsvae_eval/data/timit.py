@@ -158,17 +158,16 @@ class TimitCorpus:
             self._fingerprint = hash_parts("timit-corpus-v1", self.keep_sa, listing)
         return self._fingerprint
 
-    def read_audio(self, utt: Utterance) -> np.ndarray | None:
-        """The waveform as float32 at 16 kHz, or None (with a warning) when it cannot be read or is empty."""
+    def read_audio(self, utt: Utterance, skipped: list[tuple[str, str]] | None = None) -> np.ndarray | None:
+        """The waveform as float32 at 16 kHz, or None when it cannot be read or is empty: then
+        ``(path, reason)`` is appended to ``skipped`` (a caller that summarises many files), or warned."""
         try:
             audio, rate = soundfile.read(str(utt.wav), dtype="float32", always_2d=True)
         except (RuntimeError, soundfile.LibsndfileError) as error:
-            warnings.warn(f"skipping unreadable audio {utt.wav}: {error}", stacklevel=2)
-            return None
+            return _skip(utt.wav, f"unreadable audio ({' '.join(str(error).split())})", skipped)
         audio = audio.mean(axis=1)
         if audio.size == 0:
-            warnings.warn(f"skipping zero-length audio {utt.wav}", stacklevel=2)
-            return None
+            return _skip(utt.wav, "zero-length audio", skipped)
         if rate != SAMPLE_RATE:
             if not self._warned_rate:
                 warnings.warn(
@@ -205,6 +204,13 @@ class TimitCorpus:
         if clipped:
             warnings.warn(f"{utt.phn} runs past the end of its audio ({num_samples} samples): clipped", stacklevel=2)
         return segments
+
+
+def _skip(path: Path, reason: str, skipped: list[tuple[str, str]] | None) -> None:
+    if skipped is None:
+        warnings.warn(f"skipping {reason}: {path}", stacklevel=3)
+    else:
+        skipped.append((str(path), reason))
 
 
 def audio_rate(path: Path) -> int | None:

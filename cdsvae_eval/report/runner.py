@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from cdsvae_eval.errors import CdsvaeError, ConfigError
+from cdsvae_eval.path_checks import check_output_dir
 from cdsvae_eval.tasks.base import Figure, Task, TaskInputs, TaskResult
 from cdsvae_eval.tasks.registry import get_task
 
@@ -43,6 +44,8 @@ def run_task(
     """
     from cdsvae_eval.report.results import result_path, result_record, write_result
 
+    if out_dir is not None:
+        check_output_dir(out_dir, "out_dir")
     task = get_task(name)
     task_options = build_options(task, options)
     missing = missing_needs(task, inputs)
