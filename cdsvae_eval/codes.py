@@ -142,7 +142,9 @@ def load_codes(path: str | Path) -> CodeSet:
     """Read and validate a code file; every problem is a one-line :class:`DataError` naming the file."""
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"code file {path} does not exist")
+        raise DataError(f"code file {path} {'is a folder' if path.is_dir() else 'does not exist'}")
+    if not zipfile.is_zipfile(path):
+        raise DataError(f"code file {path} is not an .npz archive (not a complete zip file)")
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}

@@ -22,7 +22,10 @@ def synth_speech(out_dir: Path, speakers: int, sentences: int, seed: int, force:
 
     from cdsvae_eval.data.synth_speech import synthesize_corpus
 
-    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())) and not force:
+    from cdsvae_eval.path_checks import check_output_dir
+
+    check_output_dir(out_dir, "--out")
+    if out_dir.exists() and any(out_dir.iterdir()) and not force:
         raise ConfigError(f"--out {out_dir} exists and is not empty (pass --force to write into it)")
     report = synthesize_corpus(out_dir, speakers=speakers, sentences=sentences, seed=seed)
     console = Console()

@@ -51,11 +51,12 @@ class InterruptingTrainer(Trainer):
     """Sends itself SIGINT after a number of optimiser steps, as Ctrl-C would."""
 
     stop_after = 5
+    sends = signal.SIGINT
 
     def train_step(self, x):
         self.steps_taken = getattr(self, "steps_taken", 0) + 1
         if self.steps_taken == self.stop_after:
-            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), self.sends)
         return super().train_step(x)
 
 
@@ -75,6 +76,15 @@ def test_interrupted_run_resumes_to_the_same_result(tmp_path):
     again = torch.load(tmp_path / "resumed" / "last.pt", weights_only=False)["model_state"]
     for name, tensor in straight.items():
         torch.testing.assert_close(again[name], tensor, rtol=1e-5, atol=1e-6)
+
+
+def test_sigterm_stops_like_ctrl_c_and_is_recorded(tmp_path):
+    trainer = InterruptingTrainer(toy_config(epochs=1), tmp_path / "run", progress=False)
+    trainer.sends = signal.SIGTERM
+    summary = trainer.fit()
+    assert summary.interrupted and summary.stop_signal == signal.SIGTERM
+    assert load_checkpoint(tmp_path / "run" / "last.pt")["step_in_epoch"] == trainer.stop_after
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
 
 def test_resume_with_a_different_config_is_refused(tmp_path):
