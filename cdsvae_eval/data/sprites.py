@@ -313,6 +313,8 @@ def _check_shape(array: np.ndarray, trailing: tuple[int, ...], source: str, what
 
 def _check_frames(frames: np.ndarray, source: str) -> None:
     _check_shape(frames, (FRAMES, SIZE, SIZE, 3), source, "frames")
+    if len(frames) == 0:
+        raise DataError(f"{source}: holds no sequences (shape {tuple(frames.shape)})")
     if not (np.issubdtype(frames.dtype, np.floating) or frames.dtype == np.uint8):
         raise DataError(f"{source}: expected float frames in [0, 1] or uint8 frames, got dtype {frames.dtype}")
 

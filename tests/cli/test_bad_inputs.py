@@ -57,6 +57,18 @@ def _result(**changes: object) -> dict[str, object]:
     return record
 
 
+def _write_sprites_npy(folder: Path, count: int) -> None:
+    """A complete Sprites npy/ layout with ``count`` all-black sequences per motion and split."""
+    folder.mkdir()
+    attributes = np.zeros((count, 8, 4, 6), np.float32)
+    attributes[..., 0] = 1
+    for split in ("train", "test"):
+        for motion in ("walk_front", "walk_left", "walk_right", "spellcard_front", "spellcard_left",
+                       "spellcard_right", "slash_front", "slash_left", "slash_right"):
+            np.save(folder / f"{motion}_frames_{split}.npy", np.zeros((count, 8, 64, 64, 3), np.uint8))
+            np.save(folder / f"{motion}_attributes_{split}.npy", attributes)
+
+
 def _build_inputs(root: Path) -> None:
     (root / "afile").write_text("a file where a folder is expected\n")
     (root / "empty_dir").mkdir()
@@ -140,6 +152,10 @@ def _build_inputs(root: Path) -> None:
     npy = sprites / "npy"
     npy.mkdir()
     np.save(npy / "walk_front_frames_train.npy", np.zeros((2, 8, 64, 64, 3), np.float32))
+    for name, count in (("npy_empty", 0), ("npy_truncated", 1)):
+        _write_sprites_npy(sprites / name, count)
+    frames_file = sprites / "npy_truncated" / "walk_front_frames_train.npy"
+    frames_file.write_bytes(frames_file.read_bytes()[:5000])
 
     timit = root / "timit"
     (timit / "TRAIN").mkdir(parents=True)
@@ -250,6 +266,10 @@ CASES: list[tuple[str, list[str]]] = [
     ("data info sprites incomplete npy", ["data", "info", "sprites", "--data-root", "{in}/sprites/npy"]),
     *[(f"data info sprites {name}.pkl", ["data", "info", "sprites", "--data-root", f"{{in}}/sprites/{name}.pkl"])
       for name in ("ragged", "objects", "misshapen", "missing_keys", "not_a_dict", "truncated")],
+    ("data info sprites npy without sequences", ["data", "info", "sprites", "--data-root", "{in}/sprites/npy_empty"]),
+    ("data info sprites truncated npy", ["data", "info", "sprites", "--data-root", "{in}/sprites/npy_truncated"]),
+    ("train sprites truncated npy", ["train", "--preset", "paper", "--dataset", "sprites", "--data-root",
+                                     "{in}/sprites/npy_truncated", "--out", "{out}/r", "--no-progress"]),
     ("data info sprites max-per-motion 0", ["data", "info", "sprites", "--data-root", "{in}/sprites/npy",
                                             "--max-per-motion", "0"]),
     ("data info timit only TRAIN", ["data", "info", "timit", "--data-root", "{in}/timit"]),
