@@ -92,9 +92,9 @@ def validate(codes: CodeSet) -> None:
     n = len(codes.static)
     if len(codes.dynamic) != n:
         raise DataError(f"'dynamic' has {len(codes.dynamic)} rows, 'static' has {n}")
-    for name, array, axes in (("static", codes.static, "N, Ds"), ("dynamic", codes.dynamic, "N, T, Dt")):
-        if 0 in array.shape:
-            raise DataError(f"{name!r} has a zero-sized axis: shape {array.shape} ({axes}); every axis needs >= 1 entry")
+    for name, array, axes in (("static", codes.static, "Ds"), ("dynamic", codes.dynamic, "T and Dt")):
+        if 0 in array.shape[1:]:
+            raise DataError(f"{name!r} has shape {array.shape}: {axes} must be >= 1")
     for name, array in (("static", codes.static), ("dynamic", codes.dynamic)):
         if not np.issubdtype(array.dtype, np.floating):
             raise DataError(f"{name!r} must be floating point, got {array.dtype}")
