@@ -205,6 +205,7 @@ class Trainer:
 
     def _prepare_run_dir(self, force: bool) -> None:
         config_path = self.run_dir / "config.json"
+        self.replaces_run = False
         if self.resume:
             if not config_path.is_file():
                 raise CheckpointError(f"--resume: {self.run_dir} holds no config.json to resume from")
@@ -215,14 +216,16 @@ class Trainer:
                 raise CheckpointError(
                     f"--resume: {self.run_dir} was trained with a different config (differs in: {', '.join(changed)})")
             return
-        if self.run_dir.exists() and any(self.run_dir.iterdir()):
-            if not force:
-                raise CheckpointError(f"run folder {self.run_dir} already exists; pass --resume to continue it or --force to replace it")
-            if self.dist.is_main:
-                for name in _RUN_FILES:
-                    (self.run_dir / name).unlink(missing_ok=True)
-                shutil.rmtree(self.run_dir / "checkpoints", ignore_errors=True)
-        barrier(self.dist)
+        self.replaces_run = self.run_dir.exists() and any(self.run_dir.iterdir())
+        if self.replaces_run and not force:
+            raise CheckpointError(f"run folder {self.run_dir} already exists; pass --resume to continue it or --force to replace it")
+
+    def _remove_previous_run(self) -> None:
+        """With --force, the old run's files go only once the new run has its data and model (files of
+        the user's stay)."""
+        for name in _RUN_FILES:
+            (self.run_dir / name).unlink(missing_ok=True)
+        shutil.rmtree(self.run_dir / "checkpoints", ignore_errors=True)
 
     def _check_dataset_fits_model(self) -> None:
         shape = tuple(self.dataset.sequence_shape)
@@ -375,6 +378,8 @@ class Trainer:
     # --- the loop -------------------------------------------------------------------------
     def fit(self) -> TrainSummary:
         if self.dist.is_main:
+            if self.replaces_run:
+                self._remove_previous_run()
             self.run_dir.mkdir(parents=True, exist_ok=True)
             if not self.resume:
                 self._write_config()

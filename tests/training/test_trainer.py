@@ -47,6 +47,17 @@ def test_existing_run_folder_is_not_overwritten(tmp_path):
     assert (run / "last.pt").is_file()
 
 
+def test_force_keeps_the_old_run_until_the_new_one_can_start(tmp_path):
+    run = tmp_path / "run"
+    train(toy_config(epochs=1), run, progress=False)
+    before = {path.name: path.read_bytes() for path in run.iterdir()}
+    config = toy_config()
+    config.dataset_options = {"resolution": 32}
+    with pytest.raises(ConfigError, match="model expects"):
+        Trainer(config, run, force=True, progress=False)
+    assert {path.name: path.read_bytes() for path in run.iterdir()} == before
+
+
 class InterruptingTrainer(Trainer):
     """Sends itself SIGINT after a number of optimiser steps, as Ctrl-C would."""
 
