@@ -12,7 +12,7 @@ from cdsvae_eval.cli.console import make_console
 from cdsvae_eval.cli.options import parse_key_values
 from cdsvae_eval.codes import load_codes
 from cdsvae_eval.errors import CdsvaeError, ConfigError
-from cdsvae_eval.path_checks import check_output_dir
+from cdsvae_eval.path_checks import check_not_inside, check_output_dir
 from cdsvae_eval.report.results import load_result
 from cdsvae_eval.report.tables import result_table
 from cdsvae_eval.tasks import TaskInputs, get_task, list_tasks
@@ -61,6 +61,10 @@ def probe(
         raise ConfigError("give either --baseline-codes or --random-baseline, not both")
     out_dir = check_output_dir(
         out_dir or Path("results") / (codes_path.stem if codes_path is not None else checkpoint.name), "--out")
+    if checkpoint is not None:
+        from cdsvae_eval.training.checkpoint import run_data_root
+
+        check_not_inside(out_dir, run_data_root(checkpoint), "--out")
     inputs = _inputs(
         codes_path, checkpoint, baseline_codes, random_baseline, device, needs_model=_any_needs_model(names)
     )

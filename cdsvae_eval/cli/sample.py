@@ -36,7 +36,8 @@ def sample(run: Path, out: Path, split: str, count: int, seed: int, device: str,
     from cdsvae_eval.codes import load_model_for_tasks
     from cdsvae_eval.errors import ConfigError
     from cdsvae_eval.models.swap_oracle import swap_grid
-    from cdsvae_eval.path_checks import check_output_dir, check_output_file
+    from cdsvae_eval.path_checks import check_not_inside, check_output_dir, check_output_file
+    from cdsvae_eval.training.checkpoint import run_data_root
     from cdsvae_eval.report.images import save_image_grid
     from cdsvae_eval.training.trainer import resolve_device
 
@@ -46,6 +47,7 @@ def sample(run: Path, out: Path, split: str, count: int, seed: int, device: str,
         check_output_dir(out, "--out")
     else:
         check_output_file(out, "--out")
+    check_not_inside(out, run_data_root(run), "--out")
     torch_device = resolve_device(device)
     model, dataset = load_model_for_tasks(run, device=str(torch_device))
     if dataset.modality == "audio":

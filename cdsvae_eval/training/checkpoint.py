@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,16 @@ def resolve_checkpoint(path: str | Path) -> Path:
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path} does not exist")
     return path
+
+
+def run_data_root(path: str | Path) -> str | None:
+    """The data root the run was trained on, from the ``config.json`` beside its checkpoint (None when
+    the dataset needs none or the config cannot be read): outputs of commands on the run stay out of it."""
+    config_path = resolve_checkpoint(path).parent / "config.json"
+    try:
+        return json.loads(config_path.read_text(encoding="utf-8"))["config"]["dataset_options"].get("data_root")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:

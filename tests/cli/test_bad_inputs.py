@@ -76,6 +76,11 @@ def _build_inputs(root: Path) -> None:
     (root / "occupied_run" / "notes.txt").write_text("mine\n")
     (root / "empty.bin").write_bytes(b"")
     (root / "bad.pt").write_bytes(b"not a torch checkpoint")
+    sprites_run = root / "sprites_run"  # a run trained on the Sprites copy below (its checkpoint is never read)
+    sprites_run.mkdir()
+    (sprites_run / "last.pt").write_bytes(b"never read")
+    config = {"config": {"dataset": "sprites", "dataset_options": {"data_root": str(root / "sprites" / "npy")}}}
+    (sprites_run / "config.json").write_text(json.dumps(config))
 
     codes = root / "codes"
     codes.mkdir()
@@ -245,10 +250,14 @@ CASES: list[tuple[str, list[str]]] = [
                                               "--device", "cpu", "--out", "{out}/p"]),
     ("probe corrupt checkpoint", ["probe", "--task", "classify", "--checkpoint", "{in}/bad.pt", "--device", "cpu",
                                   "--out", "{out}/p"]),
+    ("probe out inside the run's data root", ["probe", "--task", "classify", "--checkpoint", "{in}/sprites_run",
+                                              "--out", "{in}/sprites/npy/results"]),
     ("probe seed text", ["probe", "--task", "classify", "--codes", "{in}/codes/good.npz", "--seed", "x"]),
     # codes
     ("codes extract out under a file", ["codes", "extract", "--checkpoint", "{in}/bad.pt", "--out", "{in}/afile/c.npz"]),
     ("codes extract out is a folder", ["codes", "extract", "--checkpoint", "{in}/bad.pt", "--out", "{in}/empty_dir"]),
+    ("codes extract out inside the run's data root", ["codes", "extract", "--checkpoint", "{in}/sprites_run",
+                                                      "--out", "{in}/sprites/npy/codes.npz"]),
     ("codes extract missing checkpoint", ["codes", "extract", "--checkpoint", "{in}/none", "--out", "{out}/c.npz"]),
     ("codes extract corrupt checkpoint", ["codes", "extract", "--checkpoint", "{in}/bad.pt", "--device", "cpu",
                                           "--out", "{out}/c.npz"]),
@@ -293,6 +302,8 @@ CASES: list[tuple[str, list[str]]] = [
     ("sample count -2", ["sample", "--checkpoint", "{in}/bad.pt", "--out", "{out}/s.png", "--count", "-2"]),
     ("sample out under a file", ["sample", "--checkpoint", "{in}/bad.pt", "--out", "{in}/afile/s.png"]),
     ("sample existing out", ["sample", "--checkpoint", "{in}/bad.pt", "--out", "{in}/afile"]),
+    ("sample out inside the run's data root", ["sample", "--checkpoint", "{in}/sprites_run",
+                                               "--out", "{in}/sprites/npy/swaps.png"]),
     ("sample missing checkpoint", ["sample", "--checkpoint", "{in}/none", "--out", "{out}/s.png"]),
     ("sample corrupt checkpoint", ["sample", "--checkpoint", "{in}/bad.pt", "--out", "{out}/s.png", "--device", "cpu"]),
     # judge
