@@ -43,7 +43,8 @@ def one_of(field: str, *choices: str) -> Rule:
     return Rule(field, "one of " + ", ".join(choices), lambda value: value in choices)
 
 
-def _is_device(value: str) -> bool:
+def is_device_name(value: str) -> bool:
+    """``auto``, ``cpu``, ``cuda`` or ``cuda:N``."""
     return value in ("auto", "cpu", "cuda") or re.fullmatch(r"cuda:\d+", value) is not None
 
 
@@ -56,7 +57,7 @@ RULES: tuple[Rule, ...] = (
     int_at_least("batch_size", 2, " (the contrastive terms need other sequences in the batch)"),
     number_above("lr", 0),
     int_at_least("seed", 0),
-    Rule("device", "auto, cpu, cuda or cuda:N", _is_device),
+    Rule("device", "auto, cpu, cuda or cuda:N", is_device_name),
     one_of("precision", "auto", "fp32", "bf16"),
     one_of("mode", "optimized", "release"),
     one_of("select_by", "swap", "loss"),

@@ -85,7 +85,7 @@ def info_command(name: str, as_json: bool, **options: Any) -> None:
 @dataset_options
 @click.option("--split", default="train", show_default=True, help="Which split to draw from.")
 @click.option("--rows", default=12, show_default=True, type=click.IntRange(min=1), help="Sequences to show.")
-@click.option("--seed", default=0, show_default=True, help="Seed for picking sequences.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed for picking sequences.")
 def show_command(name: str, out: Path, split: str, rows: int, seed: int, **options: Any) -> None:
     """Draw sequences of a dataset as a PNG grid: one identity in every motion, then varied identities."""
     check_output_file(out, "--out")

@@ -11,7 +11,8 @@ from rich.markup import escape
 from cdsvae_eval.cli.console import make_console
 from cdsvae_eval.cli.options import parse_key_values
 from cdsvae_eval.codes import load_codes
-from cdsvae_eval.errors import CdsvaeError, ConfigError
+from cdsvae_eval.config_checks import is_device_name
+from cdsvae_eval.errors import CdsvaeError, ConfigError, FieldError
 from cdsvae_eval.path_checks import check_not_inside, check_output_dir
 from cdsvae_eval.report.results import load_result
 from cdsvae_eval.report.tables import result_table
@@ -34,7 +35,7 @@ from cdsvae_eval.report.runner import missing_needs, option_names, run_task
     help="With --checkpoint: also score codes of a randomly initialised model of the same architecture.",
 )
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Results folder [default: results/<codes or run name>].")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--option", "option_pairs", multiple=True, help="A task option as key=value (repeatable).")
 @click.option("--force", is_flag=True, help="Overwrite existing results files.")
 @click.option("--device", default="auto", show_default=True, help="auto | cpu | cuda (for --checkpoint).")
@@ -53,6 +54,8 @@ def probe(
     """Score frozen codes with a task and write <out>/<task>.json."""
     if (codes_path is None) == (checkpoint is None):
         raise ConfigError("probe needs exactly one of --codes FILE or --checkpoint RUN")
+    if not is_device_name(device):
+        raise FieldError("--device", f"must be auto, cpu, cuda or cuda:N, got {device!r}")
     options = parse_key_values(option_pairs, option="--option")
     console = make_console()
     names = _selected_tasks(task_name, console)

@@ -18,7 +18,7 @@ from cdsvae_eval.cli.console import make_console
 @click.option("--split", default="test", show_default=True)
 @click.option("--count", default=5, show_default=True, type=click.IntRange(min=1),
               help="Clips per side of the grid (video runs).")
-@click.option("--seed", default=0, show_default=True)
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
 @click.option("--device", default="auto", show_default=True)
 @click.option("--force", is_flag=True, help="Overwrite an existing --out file (or files in a non-empty --out folder).")
 def sample(run: Path, out: Path, split: str, count: int, seed: int, device: str, force: bool) -> None:

@@ -14,7 +14,7 @@ from cdsvae_eval.errors import ConfigError
               help="Folder to write the corpus into (TRAIN/, TEST/, DOC/).")
 @click.option("--speakers", default=40, show_default=True, help="Number of speakers (train + dev + test).")
 @click.option("--sentences", default=10, show_default=True, help="Sentences per speaker.")
-@click.option("--seed", default=0, show_default=True, help="Seed: the same seed writes byte-identical files.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed: the same seed writes byte-identical files.")
 @click.option("--force", is_flag=True, help="Write into DIR even if it is not empty.")
 def synth_speech(out_dir: Path, speakers: int, sentences: int, seed: int, force: bool) -> None:
     """Synthesise a TIMIT-layout speech corpus (mbrola/flite voices of real people)."""

@@ -252,6 +252,10 @@ CASES: list[tuple[str, list[str]]] = [
                                   "--out", "{out}/p"]),
     ("probe out inside the run's data root", ["probe", "--task", "classify", "--checkpoint", "{in}/sprites_run",
                                               "--out", "{in}/sprites/npy/results"]),
+    ("probe seed -1", ["probe", "--task", "classify", "--codes", "{in}/codes/good.npz", "--seed", "-1",
+                       "--out", "{out}/p"]),
+    ("probe device tpu", ["probe", "--task", "classify", "--codes", "{in}/codes/good.npz", "--device", "tpu",
+                          "--out", "{out}/p"]),
     ("probe seed text", ["probe", "--task", "classify", "--codes", "{in}/codes/good.npz", "--seed", "x"]),
     # codes
     ("codes extract out under a file", ["codes", "extract", "--checkpoint", "{in}/bad.pt", "--out", "{in}/afile/c.npz"]),
@@ -289,6 +293,7 @@ CASES: list[tuple[str, list[str]]] = [
     ("data info flare-sprites max-per-motion", ["data", "info", "flare-sprites", "--max-per-motion", "2"]),
     ("data show out under a file", ["data", "show", "flare-sprites", "--out", "{in}/afile/grid.png"]),
     ("data show out is a folder", ["data", "show", "flare-sprites", "--out", "{in}/empty_dir"]),
+    ("data show seed -1", ["data", "show", "flare-sprites", "--seed", "-1", "--out", "{out}/g.png"]),
     ("data show rows 0", ["data", "show", "flare-sprites", "--rows", "0", "--out", "{out}/g.png"]),
     ("data list extra argument", ["data", "list", "extra"]),
     ("data unknown command", ["data", "shuffle"]),
@@ -304,6 +309,7 @@ CASES: list[tuple[str, list[str]]] = [
     ("sample existing out", ["sample", "--checkpoint", "{in}/bad.pt", "--out", "{in}/afile"]),
     ("sample out inside the run's data root", ["sample", "--checkpoint", "{in}/sprites_run",
                                                "--out", "{in}/sprites/npy/swaps.png"]),
+    ("sample seed -1", ["sample", "--checkpoint", "{in}/bad.pt", "--out", "{out}/s.png", "--seed", "-1"]),
     ("sample missing checkpoint", ["sample", "--checkpoint", "{in}/none", "--out", "{out}/s.png"]),
     ("sample corrupt checkpoint", ["sample", "--checkpoint", "{in}/bad.pt", "--out", "{out}/s.png", "--device", "cpu"]),
     # judge
