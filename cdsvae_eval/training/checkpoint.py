@@ -63,10 +63,15 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
 def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[CDSVAE, TrainConfig, dict[str, Any]]:
     """Rebuild the model of a checkpoint (or run folder) in eval mode on ``device``."""
     state = load_checkpoint(path)
-    config = TrainConfig.from_dict(state["config"])
+    try:
+        config = TrainConfig.from_dict(state["config"])
+        weights = state["model_state"]
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise CheckpointError(f"{state['path']} holds no config and weights this version can read "
+                              f"({type(error).__name__}: {error})") from None
     model = build_model(config.model)
     try:
-        model.load_state_dict(state["model_state"])
-    except RuntimeError as error:
+        model.load_state_dict(weights)
+    except (RuntimeError, TypeError, AttributeError) as error:
         raise CheckpointError(f"{state['path']}: weights do not fit the model in its config ({str(error).splitlines()[0]})") from None
     return model.to(device).eval(), config, state

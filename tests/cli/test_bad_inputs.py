@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 N_ROWS = 20
 META = {"factors": {"hair": {"kind": "static", "classes": ["black", "red"]}}}
@@ -76,6 +77,10 @@ def _build_inputs(root: Path) -> None:
     (root / "occupied_run" / "notes.txt").write_text("mine\n")
     (root / "empty.bin").write_bytes(b"")
     (root / "bad.pt").write_bytes(b"not a torch checkpoint")
+    torch.save({"weights": 1}, root / "foreign.pt")
+    header = {"format": "cdsvae-eval-checkpoint", "format_version": 1}
+    torch.save({**header, "config": {"warp_drive": 1}, "model_state": {}}, root / "unknown_config.pt")
+    torch.save(header, root / "no_config.pt")
     sprites_run = root / "sprites_run"  # a run trained on the Sprites copy below (its checkpoint is never read)
     sprites_run.mkdir()
     (sprites_run / "last.pt").write_bytes(b"never read")
@@ -132,6 +137,7 @@ def _build_inputs(root: Path) -> None:
         "metrics_a_list": _result(metrics=[1, 2]),
         "schema_2": _result(schema_version=2),
         "a_list": [1, 2, 3],
+        "few_shot_bad_tables": _result(task={"name": "few-shot", "version": "1.0"}, tables={"curves": "k=1"}),
     }
     for name, record in records.items():
         (results / name / "classify.json").parent.mkdir()
@@ -265,6 +271,8 @@ CASES: list[tuple[str, list[str]]] = [
     ("codes extract missing checkpoint", ["codes", "extract", "--checkpoint", "{in}/none", "--out", "{out}/c.npz"]),
     ("codes extract corrupt checkpoint", ["codes", "extract", "--checkpoint", "{in}/bad.pt", "--device", "cpu",
                                           "--out", "{out}/c.npz"]),
+    *[(f"codes extract {name} checkpoint", ["codes", "extract", "--checkpoint", f"{{in}}/{name}.pt", "--device", "cpu",
+                                            "--out", "{out}/c.npz"]) for name in ("foreign", "unknown_config", "no_config")],
     ("codes extract unknown split", ["codes", "extract", "--checkpoint", "{in}/bad.pt", "--split", "val",
                                      "--out", "{out}/c.npz"]),
     ("codes info missing", ["codes", "info", "{in}/codes/none.npz"]),
@@ -323,6 +331,8 @@ CASES: list[tuple[str, list[str]]] = [
     ("report not JSON", ["report", "{in}/results/not_json.json"]),
     *[(f"report {name}", ["report", f"{{in}}/results/{name}/classify.json"]) for name in RESULTS_BAD],
     ("report csv under a file", ["report", "{in}/results/good/classify.json", "--csv", "{in}/afile/all.csv"]),
+    ("report plot of a malformed few-shot table", ["report", "{in}/results/few_shot_bad_tables/classify.json",
+                                                   "--plot", "{out}/f.png"]),
     ("report plot without few-shot", ["report", "{in}/results/good/classify.json", "--plot", "{out}/f.png"]),
     ("report without files", ["report"]),
     # tasks and the top level
