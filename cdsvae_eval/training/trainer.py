@@ -36,6 +36,8 @@ from cdsvae_eval.training.objective import TERMS, objective
 
 MOTION_FACTOR = "motion"
 _RUN_FILES = ("config.json", "log.jsonl", "last.pt", "best.pt", "summary.json")
+_RESUME_KEYS = ("model_state", "optimizer_state", "epoch", "step_in_epoch", "epoch_generator_state", "partial_sums",
+                "rng", "best_score", "best_epoch", "history", "dataset")
 
 
 class TrainingDiverged(CheckpointError):
@@ -286,10 +288,17 @@ class Trainer:
         if not last.is_file():
             raise CheckpointError(f"--resume: {self.run_dir} holds no last.pt")
         state = load_checkpoint(last)
+        missing = [key for key in _RESUME_KEYS if key not in state]
+        if missing:
+            raise CheckpointError(f"--resume: {last} lacks {', '.join(missing)}, so it cannot be resumed")
         if state["dataset"]["fingerprint"] != self.dataset.fingerprint():
             raise CheckpointError(f"--resume: the dataset changed since {last} was written (fingerprint differs)")
-        self.model.load_state_dict(state["model_state"])
-        self.optimizer.load_state_dict(state["optimizer_state"])
+        try:
+            self.model.load_state_dict(state["model_state"])
+            self.optimizer.load_state_dict(state["optimizer_state"])
+        except (RuntimeError, ValueError, KeyError) as error:
+            raise CheckpointError(f"--resume: {last} does not fit this run's model "
+                                  f"({str(error).splitlines()[0]})") from None
         self._set_rng_state(state["rng"])
         self.start_epoch = state["epoch"]
         self.start_step = state["step_in_epoch"]

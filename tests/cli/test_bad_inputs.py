@@ -26,6 +26,8 @@ import numpy as np
 import pytest
 import torch
 
+from cdsvae_eval.config import preset_config
+
 N_ROWS = 20
 META = {"factors": {"hair": {"kind": "static", "classes": ["black", "red"]}}}
 
@@ -81,6 +83,10 @@ def _build_inputs(root: Path) -> None:
     header = {"format": "cdsvae-eval-checkpoint", "format_version": 1}
     torch.save({**header, "config": {"warp_drive": 1}, "model_state": {}}, root / "unknown_config.pt")
     torch.save(header, root / "no_config.pt")
+    broken_run = root / "broken_run"  # the smoke preset's config, and a last.pt that holds no training state
+    broken_run.mkdir()
+    (broken_run / "config.json").write_text(json.dumps({"config": preset_config("smoke").to_dict()}))
+    torch.save(header, broken_run / "last.pt")
     sprites_run = root / "sprites_run"  # a run trained on the Sprites copy below (its checkpoint is never read)
     sprites_run.mkdir()
     (sprites_run / "last.pt").write_bytes(b"never read")
@@ -218,6 +224,7 @@ CASES: list[tuple[str, list[str]]] = [
     ("train out inside the data root", ["train", "--dataset", "sprites", "--data-root", "{in}/sprites/npy",
                                         "--out", "{in}/sprites/npy/run"]),
     ("train existing run without force", [*TRAIN, "--out", "{in}/occupied_run"]),
+    ("train resume of a checkpoint without state", [*TRAIN, "--out", "{in}/broken_run", "--resume"]),
     ("train resume without a run", [*TRAIN, "--out", "{in}/empty_dir", "--resume"]),
     ("train set checkpoint_every=0", [*TRAIN, "--set", "checkpoint_every=0", "--out", "{out}/r"]),
     ("train set swap_eval_every=0", [*TRAIN, "--set", "swap_eval_every=0", "--out", "{out}/r"]),
