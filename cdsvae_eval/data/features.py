@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from cdsvae_eval.data.timit import PhoneSegment, TimitCorpus
 
 LOG_FLOOR = 1e-6
-SKIPPED_SHOWN = 3  # skipped files named in the warning; the rest are in the listing file
+SKIPPED_SHOWN = 3  # skipped (or clipped) files named in a warning; the rest are in its listing file
 
 
 @dataclass(frozen=True)
@@ -185,6 +185,8 @@ class SegmentTable:
     skipped: np.ndarray
     # why each ``skipped`` file was skipped (absent from caches written before it was recorded)
     skipped_reasons: np.ndarray = field(default_factory=lambda: np.array([], dtype=str))
+    # .PHN files whose labels ran past the end of their audio and were clipped
+    clipped: np.ndarray = field(default_factory=lambda: np.array([], dtype=str))
 
     def train_statistics(self, train_speakers: set[str]) -> tuple[np.ndarray, np.ndarray]:
         """Per-dimension mean and std over every frame of the train speakers' utterances."""
@@ -205,12 +207,13 @@ def compute_segments(corpus: "TimitCorpus", config: FeatureConfig, device: str =
     columns: dict[str, list] = {k: [] for k in ("x", "phones", "utt", "spk", "part", "sex", "dr")}
     stats: dict[str, list] = {k: [] for k in ("spk", "count", "sum", "sumsq")}
     skipped: list[tuple[str, str]] = []
+    clipped: list[str] = []
     for utt in corpus.utterances:
         audio = corpus.read_audio(utt, skipped)
         if audio is None:
             continue
         features = extractor(audio)
-        phones = corpus.read_phones(utt, len(audio), rate=audio_rate(utt.wav))
+        phones = corpus.read_phones(utt, len(audio), rate=audio_rate(utt.wav), clipped_files=clipped)
         labels = frame_phones(phones, len(features), extractor.hop_length)
         segs = segment(features, config.segment_frames, config.segment_hop)
         seg_labels = segment(labels[:, None], config.segment_frames, config.segment_hop)[..., 0]
@@ -242,17 +245,29 @@ def compute_segments(corpus: "TimitCorpus", config: FeatureConfig, device: str =
         stats_sumsq=np.stack(stats["sumsq"]),
         skipped=np.array([path for path, _ in skipped], dtype=str),
         skipped_reasons=np.array([reason for _, reason in skipped], dtype=str),
+        clipped=np.array(clipped, dtype=str),
     )
 
 
-def _warn_skipped(table: SegmentTable, listing: Path) -> None:
-    """One warning for all skipped files: the count, the first few, and a file listing all with reasons."""
-    reasons = table.skipped_reasons if len(table.skipped_reasons) == len(table.skipped) else ["?"] * len(table.skipped)
-    write_text(listing, "".join(f"{path}\t{reason}\n" for path, reason in zip(table.skipped, reasons)))
-    count = len(table.skipped)
-    shown = ", ".join(table.skipped[:SKIPPED_SHOWN]) + (f" and {count - SKIPPED_SHOWN} more" if count > SKIPPED_SHOWN else "")
-    warnings.warn(f"skipped {count} unreadable or empty audio file(s): {shown}; all of them, with the reason, "
-                  f"are listed in {listing}", stacklevel=3)
+def _warn_about_files(table: SegmentTable, folder: Path) -> None:
+    """One warning for all skipped files and one for all clipped .PHN files: the count, the first few,
+    and a file in ``folder`` that lists them all."""
+    if len(table.skipped):
+        reasons = table.skipped_reasons if len(table.skipped_reasons) == len(table.skipped) else ["?"] * len(table.skipped)
+        listing = folder / "skipped.txt"
+        write_text(listing, "".join(f"{path}\t{reason}\n" for path, reason in zip(table.skipped, reasons)))
+        warnings.warn(f"skipped {len(table.skipped)} unreadable or empty audio file(s): {_first(table.skipped)}; "
+                      f"all of them, with the reason, are listed in {listing}", stacklevel=3)
+    if len(table.clipped):
+        listing = folder / "clipped.txt"
+        write_text(listing, "".join(f"{path}\n" for path in table.clipped))
+        warnings.warn(f"clipped the phone labels of {len(table.clipped)} .PHN file(s) that run past the end of their "
+                      f"audio: {_first(table.clipped)}; all of them are listed in {listing}", stacklevel=3)
+
+
+def _first(paths: np.ndarray) -> str:
+    more = len(paths) - SKIPPED_SHOWN
+    return ", ".join(paths[:SKIPPED_SHOWN]) + (f" and {more} more" if more > 0 else "")
 
 
 def load_segments(
@@ -268,8 +283,7 @@ def load_segments(
         table = compute_segments(corpus, config, device)
         with atomic_path(path) as tmp, open(tmp, "wb") as handle:
             np.savez(handle, **vars(table))
-    if len(table.skipped):
-        _warn_skipped(table, path.parent / "skipped.txt")
+    _warn_about_files(table, path.parent)
     if config.normalise:
         speakers = train_speakers if train_speakers is not None else set(corpus.speakers("TRAIN"))
         mean, std = table.train_statistics(speakers)

@@ -180,8 +180,10 @@ class TimitCorpus:
             audio = librosa.resample(audio, orig_sr=rate, target_sr=SAMPLE_RATE).astype(np.float32)
         return audio
 
-    def read_phones(self, utt: Utterance, num_samples: int, rate: int | None = None) -> list[PhoneSegment]:
-        """The ``.PHN`` segments, clipped (with a warning) to ``num_samples``.
+    def read_phones(self, utt: Utterance, num_samples: int, rate: int | None = None,
+                    clipped_files: list[str] | None = None) -> list[PhoneSegment]:
+        """The ``.PHN`` segments, clipped to ``num_samples``: a clipped file is appended to
+        ``clipped_files`` (a caller that summarises many files), or warned.
 
         ``rate`` is the sample rate the ``.PHN`` sample indices refer to when the audio was resampled."""
         if utt.phn is None:
@@ -201,7 +203,9 @@ class TimitCorpus:
                 end = num_samples
             if start < end:
                 segments.append(PhoneSegment(start, end, fields[2].lower()))
-        if clipped:
+        if clipped and clipped_files is not None:
+            clipped_files.append(str(utt.phn))
+        elif clipped:
             warnings.warn(f"{utt.phn} runs past the end of its audio ({num_samples} samples): clipped", stacklevel=2)
         return segments
 
