@@ -36,7 +36,7 @@ def check_not_inside(path: str | os.PathLike[str], root: str | os.PathLike[str] 
     if root is None:
         return
     resolved, data_root = Path(path).resolve(), Path(root).resolve()
-    data_folder = data_root if data_root.is_dir() else data_root.parent
+    data_folder = data_root.parent if data_root.is_file() else data_root
     if resolved == data_folder or data_folder in resolved.parents:
         raise FieldError(argument, f"{path} is inside the data root {root}; nothing is written there")
 

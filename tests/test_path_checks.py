@@ -44,3 +44,4 @@ def test_outputs_inside_a_data_root_are_refused(tmp_path: Path) -> None:
     check_not_inside(tmp_path / "runs" / "x", data, "run_dir")
     check_not_inside(tmp_path / "sprites-runs", data, "run_dir")
     check_not_inside(data / "runs", None, "run_dir")
+    check_not_inside(tmp_path / "runs" / "x", tmp_path / "missing-root", "run_dir")

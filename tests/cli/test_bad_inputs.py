@@ -237,6 +237,8 @@ CASES: list[tuple[str, list[str]]] = [
     ("train set select_by=best", [*TRAIN, "--set", "select_by=best", "--out", "{out}/r"]),
     ("train set unknown key", [*TRAIN, "--set", "warp_drive=1", "--out", "{out}/r"]),
     ("train set unknown section", [*TRAIN, "--set", "optimiser.beta=1", "--out", "{out}/r"]),
+    ("train set a whole section", [*TRAIN, "--set", "loss=3", "--out", "{out}/r"]),
+    ("train set below a field", [*TRAIN, "--set", "model.frames.x=1", "--out", "{out}/r"]),
     ("train set without =", [*TRAIN, "--set", "epochs", "--out", "{out}/r"]),
     ("train set epochs text", [*TRAIN, "--set", "epochs=lots", "--out", "{out}/r"]),
     ("train set unknown dataset option", [*TRAIN, "--set", "dataset_options.colour=1", "--out", "{out}/r"]),
