@@ -33,6 +33,7 @@ import numpy as np
 
 from cdsvae_eval.atomic import atomic_path
 from cdsvae_eval.errors import DataError
+from cdsvae_eval.path_checks import check_output_file
 
 SPLITS = ("train", "val", "test")
 
@@ -111,6 +112,9 @@ def validate(codes: CodeSet) -> None:
     n = len(codes.static)
     if len(codes.dynamic) != n:
         raise DataError(f"'dynamic' has {len(codes.dynamic)} rows, 'static' has {n}")
+    for name, array, axes in (("static", codes.static, "Ds"), ("dynamic", codes.dynamic, "T and Dt")):
+        if 0 in array.shape[1:]:
+            raise DataError(f"{name!r} has shape {array.shape}: {axes} must be >= 1")
     for name, array in (("static", codes.static), ("dynamic", codes.dynamic)):
         if not np.issubdtype(array.dtype, np.floating):
             raise DataError(f"{name!r} must be floating point, got {array.dtype}")
@@ -145,6 +149,7 @@ def validate(codes: CodeSet) -> None:
 
 def save_codes(codes: CodeSet, path: str | Path) -> None:
     """Write ``codes`` to ``path`` in the exchange format, atomically."""
+    check_output_file(path, "path")
     arrays: dict[str, np.ndarray] = {
         "static": codes.static.astype(np.float32),
         "dynamic": codes.dynamic.astype(np.float32),
@@ -170,12 +175,17 @@ def load_codes(path: str | Path) -> CodeSet:
     """Read and validate a code file; every problem is a one-line :class:`DataError` naming the file."""
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"code file {path} does not exist")
+        raise DataError(f"code file {path} {'is a folder' if path.is_dir() else 'does not exist'}")
+    if not zipfile.is_zipfile(path):
+        raise DataError(f"code file {path} is not an .npz archive (not a complete zip file)")
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
         raise DataError(f"code file {path} is not a readable .npz without pickles ({error})") from None
+    for key, value in arrays.items():
+        if not isinstance(value, np.ndarray):
+            raise DataError(f"code file {path}: member {key!r} is not a .npy array")
     for required in ("static", "dynamic", "meta"):
         if required not in arrays:
             raise DataError(f"code file {path} lacks the required field {required!r}")

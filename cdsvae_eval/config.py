@@ -204,16 +204,21 @@ def apply_overrides(config: TrainConfig, overrides: dict[str, Any]) -> TrainConf
         target: Any = config
         *path, key = dotted.split(".")
         for part in path:
-            if not hasattr(target, part):
+            if not (dataclasses.is_dataclass(target) and hasattr(target, part)):
                 raise ConfigError(f"unknown config section {part!r} in option {dotted!r}")
             target = getattr(target, part)
         if isinstance(target, dict):
             target[key] = parse_literal(value)
             continue
+        if not dataclasses.is_dataclass(target):
+            raise ConfigError(f"unknown config section {path[-1]!r} in option {dotted!r}")
         names = {f.name: f for f in fields(target)}
         if key not in names:
             raise ConfigError(f"unknown config option {dotted!r} (known: {', '.join(names)})")
-        setattr(target, key, parse_value(value, type(getattr(target, key)), dotted))
+        current = getattr(target, key)
+        if dataclasses.is_dataclass(current) or isinstance(current, dict):
+            raise ConfigError(f"config option {dotted!r} is a section: set its fields as {dotted}.<name>")
+        setattr(target, key, parse_value(value, type(current), dotted))
     return config
 
 

@@ -1,12 +1,14 @@
 """The ``cdsvae-eval`` command: a thin shell over the Python API.
 
 Every sub-command lives in its own module and is imported only when used. Errors caused by the
-user's input (:class:`cdsvae_eval.errors.CdsvaeError`) print one line and exit with code 2.
+user's input (:class:`cdsvae_eval.errors.CdsvaeError`) print one line and exit with code 2; warnings print
+as one ``warning: ...`` line each.
 """
 
 from __future__ import annotations
 
 import sys
+import warnings
 
 import click
 
@@ -35,6 +37,7 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> None:
     from cdsvae_eval.errors import CdsvaeError
 
+    warnings.formatwarning = _one_line_warning
     try:
         cli.main(args=argv, prog_name="cdsvae-eval", standalone_mode=False)
     except CdsvaeError as error:
@@ -48,3 +51,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(error.exit_code)
     except click.exceptions.Exit as exit_:
         sys.exit(exit_.exit_code)
+
+
+def _one_line_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                      line: str | None = None) -> str:
+    return f"warning: {' '.join(str(message).split())}\n"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 from pathlib import Path
 from typing import Any, Callable
@@ -11,12 +10,15 @@ import click
 import numpy as np
 
 from cdsvae_eval.cli.console import make_console, print_table
+from cdsvae_eval.cli.options import fields_as_flags
 from cdsvae_eval.data import registry
 from cdsvae_eval.data.base import Factor, SequenceDataset
 from cdsvae_eval.errors import ConfigError, DataError
+from cdsvae_eval.path_checks import check_output_file
 from cdsvae_eval.report.images import save_sequence_grid, showcase_rows
 
 _MAX_CLASSES_SHOWN = 12
+_DATASET_FLAGS = ("data_root", "resolution", "max_characters", "max_per_motion")
 
 
 def dataset_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -33,14 +35,10 @@ def dataset_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def open_dataset(name: str, **options: Any) -> SequenceDataset:
-    """The dataset ``name`` built with the given options; an option it does not take is a ConfigError."""
+    """The dataset ``name`` built with the given options; an option it does not take is an error naming its flag."""
     given = {key: value for key, value in options.items() if value is not None}
-    accepted = _accepted_options(name)
-    if accepted is not None:
-        for key in given:
-            if key not in accepted:
-                takes = ", ".join(f"--{option.replace('_', '-')}" for option in sorted(accepted)) or "no options"
-                raise ConfigError(f"dataset {name!r} does not take --{key.replace('_', '-')} (it takes: {takes})")
+    with fields_as_flags({f"dataset_options.{key}": f"--{key.replace('_', '-')}" for key in _DATASET_FLAGS}):
+        registry.check_dataset_options(name, given)
     return registry.get_dataset(name, **given)
 
 
@@ -87,9 +85,10 @@ def info_command(name: str, as_json: bool, **options: Any) -> None:
 @dataset_options
 @click.option("--split", default="train", show_default=True, help="Which split to draw from.")
 @click.option("--rows", default=12, show_default=True, type=click.IntRange(min=1), help="Sequences to show.")
-@click.option("--seed", default=0, show_default=True, help="Seed for picking sequences.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed for picking sequences.")
 def show_command(name: str, out: Path, split: str, rows: int, seed: int, **options: Any) -> None:
     """Draw sequences of a dataset as a PNG grid: one identity in every motion, then varied identities."""
+    check_output_file(out, "--out")
     dataset = open_dataset(name, **options)
     if dataset.modality != "video":
         raise ConfigError(f"data show draws video datasets; {name!r} is {dataset.modality}")
@@ -107,19 +106,6 @@ def show_command(name: str, out: Path, split: str, rows: int, seed: int, **optio
     ]
     path = save_sequence_grid(part.x[picked], out, row_labels=labels)
     make_console().print(f"wrote {len(picked)} sequences of {name} ({split}) to {path}")
-
-
-def _accepted_options(name: str) -> set[str] | None:
-    """Keyword options the dataset's factory takes; None if it takes any."""
-    factory = registry.dataset_factory(name)
-    parameters = inspect.signature(factory).parameters.values()
-    if any(parameter.kind is inspect.Parameter.VAR_KEYWORD for parameter in parameters):
-        return None
-    return {
-        parameter.name
-        for parameter in parameters
-        if parameter.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    }
 
 
 def _motion_factor(dataset: SequenceDataset) -> Factor | None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from cdsvae_eval.cli.console import make_console, print_table
+from cdsvae_eval.cli.options import fields_as_flags
 
 
 @click.group()
@@ -46,7 +47,9 @@ def train(dataset_name: str, resolution: int | None, max_characters: int | None,
     config = dataclasses.replace(JudgeConfig(), **{k: v for k, v in given.items() if v is not None})
     console = make_console()
     console.print(f"training a judge on [bold]{dataset_name}[/] {options} -> {out_path}")
-    report = train_judge(dataset_name, options, out_path, config, device=device, progress=not no_progress, force=force)
+    with fields_as_flags({"out_path": "--out"}):
+        report = train_judge(dataset_name, options, out_path, config, device=device, progress=not no_progress,
+                             force=force)
     rows = [(name, f"{report.chance[name]:.3f}", f"{report.val_accuracy[name]:.4f}", f"{accuracy:.4f}")
             for name, accuracy in report.test_accuracy.items()]
     print_table(console, ("factor", "chance", f"val (epoch {report.best_epoch})", "test accuracy"), rows)

@@ -1,8 +1,12 @@
-"""Parsing of repeated ``--set key=value`` options shared by commands."""
+"""Option helpers shared by commands: repeated ``--set key=value`` options, and errors about API fields
+re-worded with the flag the value came from."""
 
 from __future__ import annotations
 
-from cdsvae_eval.errors import ConfigError
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+from cdsvae_eval.errors import ConfigError, FieldError
 
 
 def parse_key_values(pairs: tuple[str, ...], option: str = "--set") -> dict[str, str]:
@@ -13,3 +17,16 @@ def parse_key_values(pairs: tuple[str, ...], option: str = "--set") -> dict[str,
             raise ConfigError(f"{option} expects key=value, got {pair!r}")
         parsed[key.strip()] = value.strip()
     return parsed
+
+
+@contextmanager
+def fields_as_flags(flags: Mapping[str, str]) -> Iterator[None]:
+    """Inside the block, a :class:`FieldError` about a field in ``flags`` is re-raised naming its flag
+    (``batch_size must be >= 2`` becomes ``--batch-size must be >= 2``)."""
+    try:
+        yield
+    except FieldError as error:
+        flag = flags.get(error.field)
+        if flag is None:
+            raise
+        raise FieldError(flag, error.problem) from None

@@ -12,7 +12,9 @@ from rich.markup import escape
 from cdsvae_eval.cli.console import make_console
 from cdsvae_eval.cli.options import parse_key_values
 from cdsvae_eval.codes import load_codes
-from cdsvae_eval.errors import CdsvaeError, ConfigError
+from cdsvae_eval.config_checks import is_device_name
+from cdsvae_eval.errors import CdsvaeError, ConfigError, FieldError
+from cdsvae_eval.path_checks import check_not_inside, check_output_dir
 from cdsvae_eval.report.aggregate import load_rows, seed_rows
 from cdsvae_eval.report.results import load_result
 from cdsvae_eval.report.tables import result_table, seed_table
@@ -37,7 +39,7 @@ from cdsvae_eval.training.seeds import seed_runs
     help="With --checkpoint: also score codes of a randomly initialised model of the same architecture.",
 )
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Results folder [default: results/<codes or run name>].")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--option", "option_pairs", multiple=True, help="A task option as key=value (repeatable).")
 @click.option("--force", is_flag=True, help="Overwrite existing results files.")
 @click.option("--device", default="auto", show_default=True, help="auto | cpu | cuda (for --checkpoint).")
@@ -65,13 +67,16 @@ def probe(
         )
     if (codes_path is None) == (checkpoint is None):
         raise ConfigError("probe needs exactly one of --codes FILE or --checkpoint RUN")
+    if not is_device_name(device):
+        raise FieldError("--device", f"must be auto, cpu, cuda or cuda:N, got {device!r}")
     options = parse_key_values(option_pairs, option="--option")
     console = make_console()
     names = _selected_tasks(task_name, console)
     _check_options_known(names, options)
     if baseline_codes is not None and random_baseline:
         raise ConfigError("give either --baseline-codes or --random-baseline, not both")
-    out_dir = out_dir or Path("results") / (codes_path.stem if codes_path is not None else checkpoint.name)
+    out_dir = check_output_dir(
+        out_dir or Path("results") / (codes_path.stem if codes_path is not None else checkpoint.name), "--out")
     runs = seed_runs(checkpoint) if checkpoint is not None else []
     if not runs:
         _probe_run(names, task_name, options, codes_path, checkpoint, baseline_codes, random_baseline, device,
@@ -91,6 +96,10 @@ def _probe_run(names: list[str], task_name: str, options: dict[str, str], codes_
                checkpoint: Path | None, baseline_codes: Path | None, random_baseline: bool, device: str,
                out_dir: Path, seed: int, force: bool, console: Console) -> list[Path]:
     """Run the tasks on one code file or trained run; returns the results files written."""
+    if checkpoint is not None:
+        from cdsvae_eval.training.checkpoint import run_data_root
+
+        check_not_inside(out_dir, run_data_root(checkpoint), "--out")
     inputs = _inputs(
         codes_path, checkpoint, baseline_codes, random_baseline, device, needs_model=_any_needs_model(names)
     )

@@ -8,6 +8,7 @@ import click
 
 from cdsvae_eval.cli.console import make_console
 from cdsvae_eval.errors import ConfigError
+from cdsvae_eval.path_checks import check_output_file
 from cdsvae_eval.report.aggregate import (
     SEED_ROW_FIELDS,
     load_rows,
@@ -33,6 +34,9 @@ def report(results: tuple[Path, ...], csv_path: Path | None, markdown: bool, plo
 
     Runs that differ only in the training seed are also summarised: mean, 95% t-interval over seeds and
     every seed's value."""
+    for path, flag in ((csv_path, "--csv"), (plot_path, "--plot")):
+        if path is not None:
+            check_output_file(path, flag)
     rows = load_rows(results)
     over_seeds = seed_rows(rows)
     console = make_console()

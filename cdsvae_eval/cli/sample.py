@@ -16,8 +16,9 @@ from cdsvae_eval.cli.console import make_console
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="PNG file to write (video runs) or folder to write WAVs into (audio runs).")
 @click.option("--split", default="test", show_default=True)
-@click.option("--count", default=5, show_default=True, help="Clips per side of the grid (video runs).")
-@click.option("--seed", default=0, show_default=True)
+@click.option("--count", default=5, show_default=True, type=click.IntRange(min=1),
+              help="Clips per side of the grid (video runs).")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
 @click.option("--device", default="auto", show_default=True)
 @click.option("--force", is_flag=True, help="Overwrite an existing --out file (or files in a non-empty --out folder).")
 def sample(run: Path, out: Path, split: str, count: int, seed: int, device: str, force: bool) -> None:
@@ -35,11 +36,18 @@ def sample(run: Path, out: Path, split: str, count: int, seed: int, device: str,
     from cdsvae_eval.codes import load_model_for_tasks
     from cdsvae_eval.errors import ConfigError
     from cdsvae_eval.models.swap_oracle import swap_grid
+    from cdsvae_eval.path_checks import check_not_inside, check_output_dir, check_output_file
+    from cdsvae_eval.training.checkpoint import run_data_root
     from cdsvae_eval.report.images import save_image_grid
     from cdsvae_eval.training.trainer import resolve_device
 
     if out.exists() and not force and not _is_empty_folder(out):
         raise ConfigError(f"--out {out} already exists (pass --force to overwrite it)")
+    if out.is_dir():
+        check_output_dir(out, "--out")
+    else:
+        check_output_file(out, "--out")
+    check_not_inside(out, run_data_root(run), "--out")
     torch_device = resolve_device(device)
     model, dataset = load_model_for_tasks(run, device=str(torch_device))
     if dataset.modality == "audio":

@@ -14,7 +14,7 @@ from cdsvae_eval.errors import ConfigError
               help="Folder to write the corpus into (TRAIN/, TEST/, DOC/).")
 @click.option("--speakers", default=40, show_default=True, help="Number of speakers (train + dev + test).")
 @click.option("--sentences", default=10, show_default=True, help="Sentences per speaker.")
-@click.option("--seed", default=0, show_default=True, help="Seed: the same seed writes byte-identical files.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed: the same seed writes byte-identical files.")
 @click.option("--force", is_flag=True, help="Write into DIR even if it is not empty.")
 def synth_speech(out_dir: Path, speakers: int, sentences: int, seed: int, force: bool) -> None:
     """Synthesise a TIMIT-layout speech corpus (mbrola/flite voices of real people)."""
@@ -22,7 +22,10 @@ def synth_speech(out_dir: Path, speakers: int, sentences: int, seed: int, force:
 
     from cdsvae_eval.data.synth_speech import synthesize_corpus
 
-    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())) and not force:
+    from cdsvae_eval.path_checks import check_output_dir
+
+    check_output_dir(out_dir, "--out")
+    if out_dir.exists() and any(out_dir.iterdir()) and not force:
         raise ConfigError(f"--out {out_dir} exists and is not empty (pass --force to write into it)")
     report = synthesize_corpus(out_dir, speakers=speakers, sentences=sentences, seed=seed)
     console = Console()

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import shlex
+import signal
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from cdsvae_eval.cli.console import make_console, print_table
-from cdsvae_eval.cli.options import parse_key_values
+from cdsvae_eval.cli.options import fields_as_flags, parse_key_values
+
+# The config field (or API argument) each flag sets, so an error about the field names the flag.
+_FIELD_FLAGS = {
+    "epochs": "--epochs", "batch_size": "--batch-size", "lr": "--lr", "seed": "--seed", "device": "--device",
+    "precision": "--precision", "mode": "--mode", "compile": "--compile", "dataset": "--dataset",
+    "dataset_options.data_root": "--data-root", "run_dir": "--out",
+}
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -44,6 +54,7 @@ def train(preset: str, dataset: str | None, data_root: Path | None, run_dir: Pat
           no_progress: bool, seed_list: str | None) -> None:
     """Train C-DSVAE. With no arguments: the `quick` preset on flare-sprites (minutes on a CPU)."""
     from cdsvae_eval.config import apply_overrides, preset_config
+    from cdsvae_eval.config_checks import check_train_config
     from cdsvae_eval.data.registry import dataset_modality
     from cdsvae_eval.training.trainer import train as run_training
 
@@ -57,19 +68,25 @@ def train(preset: str, dataset: str | None, data_root: Path | None, run_dir: Pat
     }
     if data_root is not None:
         values["dataset_options.data_root"] = str(data_root)
+    settings = parse_key_values(overrides)
     config = apply_overrides(config, {k: v for k, v in values.items() if v is not None})
-    config = apply_overrides(config, parse_key_values(overrides))
+    config = apply_overrides(config, settings)
     console = make_console()
+    flags = {**_FIELD_FLAGS, **{key: f"--set {key}" for key in settings}}
     if seed_list is not None:
+        with fields_as_flags(flags):
+            check_train_config(config)
         _train_seeds(config, seed_list, seed, run_dir, resume, force, no_progress, console)
         return
     run_dir = run_dir or Path("runs") / f"{config.dataset}-{config.preset}-seed{config.seed}"
-    console.print(f"training [bold]{config.preset}[/] on [bold]{config.dataset}[/] -> {run_dir}")
-    summary = run_training(config, run_dir, resume=resume, force=force, progress=not no_progress)
+    with fields_as_flags(flags):
+        check_train_config(config)
+        console.print(f"training [bold]{config.preset}[/] on [bold]{config.dataset}[/] -> {run_dir}")
+        summary = run_training(config, run_dir, resume=resume, force=force, progress=not no_progress)
     if summary.interrupted:
-        console.print(f"interrupted: state saved to {run_dir / 'last.pt'}; continue with "
-                      f"`cdsvae-eval train --out {run_dir} --resume` and the same options")
-        return
+        console.print(f"interrupted by {signal.Signals(summary.stop_signal).name}: state saved to "
+                      f"{run_dir / 'last.pt'}; continue with: {_resume_command(run_dir)}", soft_wrap=True)
+        sys.exit(128 + summary.stop_signal)
     rows = [(name, f"{value:.4g}") for name, value in {**summary.final_train}.items()]
     rows += [(f"val {name}", f"{value:.4g}") for name, value in summary.final_val.items()]
     print_table(console, ("final (last epoch)", "value"), rows)
@@ -99,7 +116,25 @@ def _train_seeds(config: TrainConfig, seed_list: str, seed: int | None, out: Pat
         if summary.interrupted:
             console.print(f"interrupted: state saved to {run_dir / 'last.pt'}; continue with "
                           f"`cdsvae-eval train --out {out} --seeds {seed_list} --resume` and the same options")
-            return
+            sys.exit(128 + summary.stop_signal)
         console.print(f"seed {seed_config.seed}: best.pt epoch {summary.best_epoch}")
     console.print(f"runs: {out}/seed-*\nnext: cdsvae-eval probe --task all --checkpoint {out} --out {out / 'probes'}"
                   f" && cdsvae-eval report {out}/probes/seed-*/*.json")
+
+
+def _resume_command(run_dir: Path) -> str:
+    """The command line that continues this run: the options given on this one, with --out and --resume."""
+    ctx = click.get_current_context()
+    words = ["cdsvae-eval", "train", "--out", str(run_dir), "--resume"]
+    for param in ctx.command.params:
+        if param.name in ("run_dir", "resume", "force") or not isinstance(param, click.Option):
+            continue
+        if ctx.get_parameter_source(param.name) is not click.core.ParameterSource.COMMANDLINE:
+            continue
+        value = ctx.params[param.name]
+        if param.is_flag:
+            words.append(param.opts[0] if value else param.secondary_opts[0])
+        else:
+            for item in value if param.multiple else (value,):
+                words += [param.opts[0], str(item)]
+    return shlex.join(words)

@@ -11,13 +11,14 @@ Frames are centred (frame t is centred on sample t * hop).
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import torch
 
-from cdsvae_eval.atomic import atomic_path
+from cdsvae_eval.atomic import atomic_path, write_text
 from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.paths import cache_dir
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from cdsvae_eval.data.timit import PhoneSegment, TimitCorpus
 
 LOG_FLOOR = 1e-6
+SKIPPED_SHOWN = 3  # skipped (or clipped) files named in a warning; the rest are in its listing file
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,10 @@ class SegmentTable:
     stats_sum: np.ndarray
     stats_sumsq: np.ndarray
     skipped: np.ndarray
+    # why each ``skipped`` file was skipped (absent from caches written before it was recorded)
+    skipped_reasons: np.ndarray = field(default_factory=lambda: np.array([], dtype=str))
+    # .PHN files whose labels ran past the end of their audio and were clipped
+    clipped: np.ndarray = field(default_factory=lambda: np.array([], dtype=str))
 
     def train_statistics(self, train_speakers: set[str]) -> tuple[np.ndarray, np.ndarray]:
         """Per-dimension mean and std over every frame of the train speakers' utterances."""
@@ -205,14 +211,14 @@ def compute_segments(corpus: "TimitCorpus", config: FeatureConfig, device: str =
     extractor = FeatureExtractor(config.name, device)
     columns: dict[str, list] = {k: [] for k in ("x", "phones", "utt", "spk", "part", "sex", "dr")}
     stats: dict[str, list] = {k: [] for k in ("spk", "count", "sum", "sumsq")}
-    skipped = []
+    skipped: list[tuple[str, str]] = []
+    clipped: list[str] = []
     for utt in corpus.utterances:
-        audio = corpus.read_audio(utt)
+        audio = corpus.read_audio(utt, skipped)
         if audio is None:
-            skipped.append(str(utt.wav))
             continue
         features = extractor(audio)
-        phones = corpus.read_phones(utt, len(audio), rate=audio_rate(utt.wav))
+        phones = corpus.read_phones(utt, len(audio), rate=audio_rate(utt.wav), clipped_files=clipped)
         labels = frame_phones(phones, len(features), extractor.hop_length)
         segs = segment(features, config.segment_frames, config.segment_hop)
         seg_labels = segment(labels[:, None], config.segment_frames, config.segment_hop)[..., 0]
@@ -226,10 +232,9 @@ def compute_segments(corpus: "TimitCorpus", config: FeatureConfig, device: str =
         for key, value in (("utt", utt.id), ("spk", utt.speaker), ("part", utt.part), ("sex", utt.sex),
                            ("dr", utt.dialect)):
             columns[key].append(np.full(n, value))
-    if skipped:
-        warnings.warn(f"skipped {len(skipped)} unreadable or empty audio file(s): {', '.join(skipped)}", stacklevel=2)
     if not columns["x"]:
-        raise DataError(f"{corpus.root}: no readable audio in the corpus")
+        shown = f" (e.g. {skipped[0][0]}: {skipped[0][1]})" if skipped else ""
+        raise DataError(f"{corpus.root}: no readable audio in the corpus{shown}")
     dim = feature_dim(config.name)
     return SegmentTable(
         x=np.concatenate(columns["x"]).astype(np.float32).reshape(-1, config.segment_frames, dim),
@@ -243,8 +248,31 @@ def compute_segments(corpus: "TimitCorpus", config: FeatureConfig, device: str =
         stats_count=np.array(stats["count"], dtype=np.int64),
         stats_sum=np.stack(stats["sum"]),
         stats_sumsq=np.stack(stats["sumsq"]),
-        skipped=np.array(skipped, dtype=str),
+        skipped=np.array([path for path, _ in skipped], dtype=str),
+        skipped_reasons=np.array([reason for _, reason in skipped], dtype=str),
+        clipped=np.array(clipped, dtype=str),
     )
+
+
+def _warn_about_files(table: SegmentTable, folder: Path) -> None:
+    """One warning for all skipped files and one for all clipped .PHN files: the count, the first few,
+    and a file in ``folder`` that lists them all."""
+    if len(table.skipped):
+        reasons = table.skipped_reasons if len(table.skipped_reasons) == len(table.skipped) else ["?"] * len(table.skipped)
+        listing = folder / "skipped.txt"
+        write_text(listing, "".join(f"{path}\t{reason}\n" for path, reason in zip(table.skipped, reasons)))
+        warnings.warn(f"skipped {len(table.skipped)} unreadable or empty audio file(s): {_first(table.skipped)}; "
+                      f"all of them, with the reason, are listed in {listing}", stacklevel=3)
+    if len(table.clipped):
+        listing = folder / "clipped.txt"
+        write_text(listing, "".join(f"{path}\n" for path in table.clipped))
+        warnings.warn(f"clipped the phone labels of {len(table.clipped)} .PHN file(s) that run past the end of their "
+                      f"audio: {_first(table.clipped)}; all of them are listed in {listing}", stacklevel=3)
+
+
+def _first(paths: np.ndarray) -> str:
+    more = len(paths) - SKIPPED_SHOWN
+    return ", ".join(paths[:SKIPPED_SHOWN]) + (f" and {more} more" if more > 0 else "")
 
 
 def load_segments(
@@ -256,15 +284,11 @@ def load_segments(
     if path.exists():
         with np.load(path, allow_pickle=False) as data:
             table = SegmentTable(**{k: data[k] for k in data.files})
-        if len(table.skipped):
-            warnings.warn(
-                f"skipped {len(table.skipped)} unreadable or empty audio file(s): {', '.join(table.skipped)}",
-                stacklevel=2,
-            )
     else:
         table = compute_segments(corpus, config, device)
         with atomic_path(path) as tmp, open(tmp, "wb") as handle:
             np.savez(handle, **vars(table))
+    _warn_about_files(table, path.parent)
     if config.normalise:
         speakers = train_speakers if train_speakers is not None else set(corpus.speakers("TRAIN"))
         mean, std = table.train_statistics(speakers)

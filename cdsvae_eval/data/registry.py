@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 from typing import Any, Callable
 
 from cdsvae_eval.data.base import SequenceDataset
-from cdsvae_eval.errors import DataError
+from cdsvae_eval.errors import DataError, FieldError
 
 DatasetFactory = Callable[..., SequenceDataset]
 
@@ -59,6 +60,32 @@ def dataset_modality(name: str) -> str:
     return getattr(dataset_factory(name), "modality", "video")
 
 
+def dataset_option_names(name: str) -> tuple[set[str], set[str]] | None:
+    """The keyword options the factory of ``name`` takes and, of those, the ones it requires; None if it
+    takes any keyword."""
+    parameters = inspect.signature(dataset_factory(name)).parameters.values()
+    if any(parameter.kind is inspect.Parameter.VAR_KEYWORD for parameter in parameters):
+        return None
+    named = [p for p in parameters if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)]
+    return {p.name for p in named}, {p.name for p in named if p.default is inspect.Parameter.empty}
+
+
+def check_dataset_options(name: str, options: dict[str, Any]) -> None:
+    """A :class:`FieldError` naming ``dataset_options.<key>`` for an option the dataset does not take or
+    a required one that is missing (``data_root`` of datasets you bring yourself)."""
+    accepted = dataset_option_names(name)
+    if accepted is None:
+        return
+    takes, required = accepted
+    given = {key for key, value in options.items() if value is not None}
+    for key in sorted(given - takes):
+        listed = ", ".join(sorted(takes)) or "no options"
+        raise FieldError(f"dataset_options.{key}", f"is not an option of dataset {name!r} (it takes: {listed})")
+    for key in sorted(required - given):
+        raise FieldError(f"dataset_options.{key}", f"is required by dataset {name!r}: {_DESCRIPTIONS.get(name, '')}")
+
+
 def get_dataset(name: str, **options: Any) -> SequenceDataset:
     """Instantiate the dataset ``name`` with its options (``data_root``, ``resolution``, ...)."""
+    check_dataset_options(name, options)
     return dataset_factory(name)(**{k: v for k, v in options.items() if v is not None})

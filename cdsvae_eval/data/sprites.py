@@ -251,8 +251,8 @@ class _PickleSource:
         return {split: [self._part(split, arrays, max_per_motion)] for split in _SOURCE_SPLITS}
 
     def _part(self, split: str, arrays: dict[str, object], max_per_motion: int | None) -> _Part:
-        frames, attributes, motions = (np.asarray(arrays[f"{kind}_{split}"]) for kind in ("X", "A", "D"))
         where = f"{self.path} [{{}}_{split}]"
+        frames, attributes, motions = (_as_array(arrays[f"{kind}_{split}"], where.format(kind)) for kind in "XAD")
         _check_frames(frames, where.format("X"))
         _check_shape(attributes, _ATTRIBUTES_SHAPE, where.format("A"), "one-hot attributes")
         _check_shape(motions, (FRAMES, len(MOTIONS)), where.format("D"), "one-hot motions")
@@ -266,6 +266,17 @@ class _PickleSource:
             rank = np.arange(len(rows)) - np.searchsorted(motion[rows], motion[rows])
             rows = rows[rank < max_per_motion]
         return _Part(source=where.format("X"), frames=frames, rows=rows, attributes=values[rows], motion=motion[rows])
+
+
+def _as_array(value: object, source: str) -> np.ndarray:
+    """A pickled value as one rectangular array: ragged nested lists are refused, not made object arrays."""
+    try:
+        array = np.asarray(value)
+    except ValueError as error:  # numpy refuses ragged sequences
+        raise DataError(f"{source}: not a rectangular array ({_one_line(error)})") from None
+    if array.dtype == object:
+        raise DataError(f"{source}: holds Python objects, expected a numeric array")
+    return array
 
 
 def _locate(root: Path) -> _NpySource | _PickleSource:
@@ -302,6 +313,8 @@ def _check_shape(array: np.ndarray, trailing: tuple[int, ...], source: str, what
 
 def _check_frames(frames: np.ndarray, source: str) -> None:
     _check_shape(frames, (FRAMES, SIZE, SIZE, 3), source, "frames")
+    if len(frames) == 0:
+        raise DataError(f"{source}: holds no sequences (shape {tuple(frames.shape)})")
     if not (np.issubdtype(frames.dtype, np.floating) or frames.dtype == np.uint8):
         raise DataError(f"{source}: expected float frames in [0, 1] or uint8 frames, got dtype {frames.dtype}")
 

@@ -27,6 +27,7 @@ import soundfile
 
 from cdsvae_eval.data.sentences import SENTENCES
 from cdsvae_eval.errors import ConfigError, DataError
+from cdsvae_eval.path_checks import check_output_dir
 
 RATE = 16000
 MBROLA_DIRS = (Path("/usr/share/mbrola"), Path("/usr/share/mbrola/voices"))
@@ -215,11 +216,11 @@ def synthesize_corpus(
     of TIMIT's core test set; ``dev_fraction`` of the TRAIN speakers are marked ``dev`` in VOICES.TXT.
     """
     started = time.perf_counter()
+    out = check_output_dir(out_dir, "out_dir")
     voices = available_voices()
     if not voices:
         raise DataError(INSTALL_HINT)
     plans = plan_corpus(voices, speakers, sentences, seed, test_fraction, dev_fraction)
-    out = Path(out_dir)
     jobs = []
     for speaker_number, plan in enumerate(plans):
         folder = out / plan.part / f"DR{plan.region}" / plan.speaker

@@ -159,17 +159,16 @@ class TimitCorpus:
             self._fingerprint = hash_parts("timit-corpus-v1", self.keep_sa, listing)
         return self._fingerprint
 
-    def read_audio(self, utt: Utterance) -> np.ndarray | None:
-        """The waveform as float32 at 16 kHz, or None (with a warning) when it cannot be read or is empty."""
+    def read_audio(self, utt: Utterance, skipped: list[tuple[str, str]] | None = None) -> np.ndarray | None:
+        """The waveform as float32 at 16 kHz, or None when it cannot be read or is empty: then
+        ``(path, reason)`` is appended to ``skipped`` (a caller that summarises many files), or warned."""
         try:
             audio, rate = soundfile.read(str(utt.wav), dtype="float32", always_2d=True)
         except (RuntimeError, soundfile.LibsndfileError) as error:
-            warnings.warn(f"skipping unreadable audio {utt.wav}: {error}", stacklevel=2)
-            return None
+            return _skip(utt.wav, f"unreadable audio ({' '.join(str(error).split())})", skipped)
         audio = audio.mean(axis=1)
         if audio.size == 0:
-            warnings.warn(f"skipping zero-length audio {utt.wav}", stacklevel=2)
-            return None
+            return _skip(utt.wav, "zero-length audio", skipped)
         if rate != SAMPLE_RATE:
             if not self._warned_rate:
                 warnings.warn(
@@ -182,8 +181,10 @@ class TimitCorpus:
             audio = librosa.resample(audio, orig_sr=rate, target_sr=SAMPLE_RATE).astype(np.float32)
         return audio
 
-    def read_phones(self, utt: Utterance, num_samples: int, rate: int | None = None) -> list[PhoneSegment]:
-        """The ``.PHN`` segments, clipped (with a warning) to ``num_samples``.
+    def read_phones(self, utt: Utterance, num_samples: int, rate: int | None = None,
+                    clipped_files: list[str] | None = None) -> list[PhoneSegment]:
+        """The ``.PHN`` segments, clipped to ``num_samples``: a clipped file is appended to
+        ``clipped_files`` (a caller that summarises many files), or warned.
 
         ``rate`` is the sample rate the ``.PHN`` sample indices refer to when the audio was resampled."""
         if utt.phn is None:
@@ -203,7 +204,9 @@ class TimitCorpus:
                 end = num_samples
             if start < end:
                 segments.append(PhoneSegment(start, end, fields[2].lower()))
-        if clipped:
+        if clipped and clipped_files is not None:
+            clipped_files.append(str(utt.phn))
+        elif clipped:
             warnings.warn(f"{utt.phn} runs past the end of its audio ({num_samples} samples): clipped", stacklevel=2)
         return segments
 
@@ -217,6 +220,13 @@ def header_samples(path: Path) -> int | None:
     if info.samplerate == SAMPLE_RATE:
         return info.frames
     return math.ceil(info.frames * SAMPLE_RATE / info.samplerate)
+
+
+def _skip(path: Path, reason: str, skipped: list[tuple[str, str]] | None) -> None:
+    if skipped is None:
+        warnings.warn(f"skipping {reason}: {path}", stacklevel=3)
+    else:
+        skipped.append((str(path), reason))
 
 
 def audio_rate(path: Path) -> int | None:

@@ -9,6 +9,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from cdsvae_eval.atomic import atomic_path
+from cdsvae_eval.errors import DataError
 
 
 def plot_few_shot_curves(
@@ -68,9 +69,22 @@ def plot_few_shot_curves(
 
 
 def few_shot_curves(records: Iterable[tuple[str, Mapping[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
-    """The few-shot curves in ``(run label, results record)`` pairs, named ``<run>: <curve>``."""
+    """The few-shot curves in ``(run label, results record)`` pairs, named ``<run>: <curve>``; a malformed
+    curve table is a one-line :class:`DataError` naming the run."""
     curves: dict[str, list[dict[str, Any]]] = {}
     for run, record in records:
-        for row in record.get("tables", {}).get("curves", []):
+        tables = record.get("tables") or {}
+        rows = tables.get("curves", []) if isinstance(tables, dict) else None
+        if not isinstance(rows, list) or not all(_is_curve_point(row) for row in rows):
+            raise DataError(f"results of {run}: tables.curves must be a list of points with 'curve', 'k', "
+                            "numeric 'shots' and 'mean'")
+        for row in rows:
             curves.setdefault(f"{run}: {row['curve']}", []).append(row)
     return curves
+
+
+def _is_curve_point(row: object) -> bool:
+    numeric = (int, float)
+    return (isinstance(row, dict) and "curve" in row and "k" in row
+            and all(isinstance(row.get(key), numeric) and not isinstance(row.get(key), bool) for key in ("shots", "mean"))
+            and (row.get("std") is None or isinstance(row.get("std"), numeric)))

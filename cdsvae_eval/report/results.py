@@ -102,7 +102,29 @@ def load_result(path: str | Path) -> dict[str, Any]:
         raise DataError(f"{path} is not a cdsvae-eval results file (needs keys {', '.join(REQUIRED_KEYS)})")
     if record["schema_version"] != SCHEMA_VERSION:
         raise DataError(f"results file {path} has schema_version {record['schema_version']}, expected {SCHEMA_VERSION}")
+    _check_structure(record, path)
     return record
+
+
+def _check_structure(record: dict[str, Any], path: Path) -> None:
+    """The fields every reader of a results file uses have their types (one-line DataError naming the field)."""
+    task = record["task"]
+    if not isinstance(task, dict) or not all(isinstance(task.get(key), str) for key in ("name", "version")):
+        raise DataError(f"results file {path}: 'task' must be an object with string 'name' and 'version'")
+    if not isinstance(record["metrics"], dict):
+        raise DataError(f"results file {path}: 'metrics' must be an object of metric name -> value record")
+    for name, metric in record["metrics"].items():
+        if not (isinstance(metric, dict) and isinstance(metric.get("higher_is_better"), bool)
+                and _is_number(metric.get("value"))):
+            raise DataError(f"results file {path}: metric {name!r} needs a numeric 'value' and a boolean "
+                            "'higher_is_better'")
+        for key in ("ci_low", "ci_high", "std"):
+            if metric.get(key) is not None and not _is_number(metric[key]):
+                raise DataError(f"results file {path}: metric {name!r} has a non-numeric {key!r}")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _codes_section(codes: CodeSet | None, codes_path: str | Path | None) -> dict[str, Any] | None:

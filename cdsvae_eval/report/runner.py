@@ -8,6 +8,7 @@ This is the one entry point the CLI and Python users share::
 from __future__ import annotations
 
 import dataclasses
+import numbers
 import time
 import types
 import typing
@@ -15,7 +16,8 @@ import warnings
 from pathlib import Path
 from typing import Any, Mapping
 
-from cdsvae_eval.errors import CdsvaeError, ConfigError
+from cdsvae_eval.errors import CdsvaeError, ConfigError, FieldError
+from cdsvae_eval.path_checks import check_output_dir
 from cdsvae_eval.tasks.base import Figure, Task, TaskInputs, TaskResult
 from cdsvae_eval.tasks.registry import get_task
 from cdsvae_eval.training.provenance import SelectionWarning, selection_overlap
@@ -47,6 +49,10 @@ def run_task(
     """
     from cdsvae_eval.report.results import result_path, result_record, write_result
 
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise FieldError("seed", f"must be an integer >= 0, got {seed!r}")
+    if out_dir is not None:
+        check_output_dir(out_dir, "out_dir")
     task = get_task(name)
     task_options = build_options(task, options)
     missing = missing_needs(task, inputs)

@@ -7,8 +7,9 @@ Three sources, looked up in this order:
 - the ``cdsvae_eval.tasks`` entry-point group: installed packages declare
   ``my-task = my_package.module:MyTask``; only the names are read until a task is needed.
 
-A target that fails to import is shown by :func:`list_tasks` as unavailable with its error on one
-line; it never hides the other tasks.
+A target that fails to import, whatever its module raises, is shown by :func:`list_tasks` as unavailable
+with its error on one line, and :func:`get_task` raises a one-line :class:`ConfigError` for it; it never
+hides the other tasks.
 """
 
 from __future__ import annotations
@@ -132,7 +133,7 @@ def _describe(name: str, cls: type[Task], source: str) -> TaskEntry:
 def _load_target(name: str, target: str) -> type[Task]:
     try:
         return _import_target(name, target)
-    except (ImportError, AttributeError) as error:
+    except Exception as error:  # a plug-in's module can raise anything at import
         raise ConfigError(f"task {name!r} is unavailable ({target}: {_one_line(error)})") from None
 
 

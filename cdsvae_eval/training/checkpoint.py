@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,16 @@ def resolve_checkpoint(path: str | Path) -> Path:
     return path
 
 
+def run_data_root(path: str | Path) -> str | None:
+    """The data root the run was trained on, from the ``config.json`` beside its checkpoint (None when
+    the dataset needs none or the config cannot be read): outputs of commands on the run stay out of it."""
+    config_path = resolve_checkpoint(path).parent / "config.json"
+    try:
+        return json.loads(config_path.read_text(encoding="utf-8"))["config"]["dataset_options"].get("data_root")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
     path = resolve_checkpoint(path)
     try:
@@ -52,10 +63,15 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
 def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[CDSVAE, TrainConfig, dict[str, Any]]:
     """Rebuild the model of a checkpoint (or run folder) in eval mode on ``device``."""
     state = load_checkpoint(path)
-    config = TrainConfig.from_dict(state["config"])
+    try:
+        config = TrainConfig.from_dict(state["config"])
+        weights = state["model_state"]
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise CheckpointError(f"{state['path']} holds no config and weights this version can read "
+                              f"({type(error).__name__}: {error})") from None
     model = build_model(config.model)
     try:
-        model.load_state_dict(state["model_state"])
-    except RuntimeError as error:
+        model.load_state_dict(weights)
+    except (RuntimeError, TypeError, AttributeError) as error:
         raise CheckpointError(f"{state['path']}: weights do not fit the model in its config ({str(error).splitlines()[0]})") from None
     return model.to(device).eval(), config, state

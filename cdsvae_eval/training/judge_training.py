@@ -19,6 +19,7 @@ from torch import nn
 from cdsvae_eval.data.registry import get_dataset
 from cdsvae_eval.errors import ConfigError
 from cdsvae_eval.models.judge import Judge, JudgeConfig, JudgeInfo, judge_accuracy, judged_factors, save_judge
+from cdsvae_eval.path_checks import check_output_file
 from cdsvae_eval.provenance import provenance, sha256_file
 from cdsvae_eval.training.trainer import as_float, resolve_device, validation_split_name
 
@@ -64,7 +65,7 @@ def train_judge(
     force: bool = False,
 ) -> JudgeReport:
     """Train a judge on ``dataset_name`` and write it to ``out_path`` (refused if it exists, unless ``force``)."""
-    out_path = Path(out_path)
+    out_path = check_output_file(out_path, "out_path")
     if out_path.exists() and not force:
         raise ConfigError(f"judge file {out_path} already exists; pass --force to overwrite it")
     started = time.perf_counter()

@@ -12,7 +12,7 @@ import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 import numpy as np
 import torch
@@ -20,6 +20,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from cdsvae_eval.atomic import write_json
 from cdsvae_eval.config import TrainConfig
+from cdsvae_eval.config_checks import check_train_config
 from cdsvae_eval.data import augment
 from cdsvae_eval.data.base import SequenceDataset, SequenceSplit
 from cdsvae_eval.data.registry import get_dataset
@@ -28,15 +29,19 @@ from cdsvae_eval.models.code_stats import decodability_summary
 from cdsvae_eval.models.factory import build_model
 from cdsvae_eval.models.swap_oracle import score_swaps
 from cdsvae_eval.models.verdict import SELECTION_DESCRIPTION, Verdict, judge, selection_score
+from cdsvae_eval.path_checks import check_not_inside, check_output_dir
 from cdsvae_eval.provenance import provenance
 from cdsvae_eval.training.checkpoint import load_checkpoint, save_checkpoint
 from cdsvae_eval.training.cpu_memory import reuse_freed_memory_on
 from cdsvae_eval.training.distributed import DistInfo, barrier, init_distributed, shutdown
-from cdsvae_eval.training.objective import TERMS, check_loss_config, contrastive_scale, objective
+from cdsvae_eval.training.objective import TERMS, contrastive_scale, objective
 from cdsvae_eval.training.views import IdentityPartners
 
 MOTION_FACTOR = "motion"
 SELECTION_RULE = f"best.pt: {SELECTION_DESCRIPTION} on the validation split"
+_RUN_FILES = ("config.json", "log.jsonl", "last.pt", "best.pt", "summary.json")
+_RESUME_KEYS = ("model_state", "optimizer_state", "epoch", "step_in_epoch", "epoch_generator_state", "partial_sums",
+                "rng", "best_score", "best_epoch", "history", "dataset")
 
 
 class TrainingDiverged(CheckpointError):
@@ -53,6 +58,8 @@ class TrainSummary:
     best_epoch: int | None
     best_score: float | None
     history: list[dict[str, Any]] = field(default_factory=list)
+    # the signal (SIGINT, SIGTERM) that interrupted the run; the CLI exits with 128 + it
+    stop_signal: int | None = None
 
     @property
     def verdict(self) -> Verdict | None:
@@ -112,10 +119,11 @@ def as_float(batch: torch.Tensor) -> torch.Tensor:
 
 
 class _StopFlag:
-    """Turns the first SIGINT/SIGTERM into a flag the loop checks between steps."""
+    """Turns the first SIGINT/SIGTERM into a flag the loop checks between steps, and remembers which."""
 
     def __init__(self) -> None:
         self.raised = False
+        self.signal: int | None = None
         self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> "_StopFlag":
@@ -128,6 +136,7 @@ class _StopFlag:
         if self.raised:
             raise KeyboardInterrupt
         self.raised = True
+        self.signal = signum
 
     def __exit__(self, *exc: Any) -> None:
         for sig, handler in self._previous.items():
@@ -139,11 +148,9 @@ class Trainer:
 
     def __init__(self, config: TrainConfig, run_dir: str | Path, resume: bool = False, force: bool = False,
                  progress: bool = True, on_epoch: Callable[[dict[str, Any]], None] | None = None):
-        if config.mode not in ("optimized", "release"):
-            raise ConfigError(f"mode must be 'optimized' or 'release', got {config.mode!r}")
-        if config.select_by not in ("swap", "loss"):
-            raise ConfigError(f"select_by must be 'swap' or 'loss', got {config.select_by!r}")
-        check_loss_config(config.loss)
+        check_train_config(config)
+        check_output_dir(run_dir, "run_dir")
+        check_not_inside(run_dir, config.dataset_options.get("data_root"), "run_dir")
         self.config = config
         self.run_dir = Path(run_dir)
         self.resume = resume
@@ -219,6 +226,7 @@ class Trainer:
 
     def _prepare_run_dir(self, force: bool) -> None:
         config_path = self.run_dir / "config.json"
+        self.replaces_run = False
         if self.resume:
             if not config_path.is_file():
                 raise CheckpointError(f"--resume: {self.run_dir} holds no config.json to resume from")
@@ -229,14 +237,16 @@ class Trainer:
                 raise CheckpointError(
                     f"--resume: {self.run_dir} was trained with a different config (differs in: {', '.join(changed)})")
             return
-        if self.run_dir.exists() and any(self.run_dir.iterdir()):
-            if not force:
-                raise CheckpointError(f"run folder {self.run_dir} already exists; pass --resume to continue it or --force to replace it")
-            if self.dist.is_main:
-                for name in ("config.json", "log.jsonl", "last.pt", "best.pt", "summary.json"):
-                    (self.run_dir / name).unlink(missing_ok=True)
-                shutil.rmtree(self.run_dir / "checkpoints", ignore_errors=True)
-        barrier(self.dist)
+        self.replaces_run = self.run_dir.exists() and any(self.run_dir.iterdir())
+        if self.replaces_run and not force:
+            raise CheckpointError(f"run folder {self.run_dir} already exists; pass --resume to continue it or --force to replace it")
+
+    def _remove_previous_run(self) -> None:
+        """With --force, the old run's files go only once the new run has its data and model (files of
+        the user's stay)."""
+        for name in _RUN_FILES:
+            (self.run_dir / name).unlink(missing_ok=True)
+        shutil.rmtree(self.run_dir / "checkpoints", ignore_errors=True)
 
     def _check_dataset_fits_model(self) -> None:
         shape = tuple(self.dataset.sequence_shape)
@@ -297,10 +307,17 @@ class Trainer:
         if not last.is_file():
             raise CheckpointError(f"--resume: {self.run_dir} holds no last.pt")
         state = load_checkpoint(last)
+        missing = [key for key in _RESUME_KEYS if key not in state]
+        if missing:
+            raise CheckpointError(f"--resume: {last} lacks {', '.join(missing)}, so it cannot be resumed")
         if state["dataset"]["fingerprint"] != self.dataset.fingerprint():
             raise CheckpointError(f"--resume: the dataset changed since {last} was written (fingerprint differs)")
-        self.model.load_state_dict(state["model_state"])
-        self.optimizer.load_state_dict(state["optimizer_state"])
+        try:
+            self.model.load_state_dict(state["model_state"])
+            self.optimizer.load_state_dict(state["optimizer_state"])
+        except (RuntimeError, ValueError, KeyError) as error:
+            raise CheckpointError(f"--resume: {last} does not fit this run's model "
+                                  f"({str(error).splitlines()[0]})") from None
         self._set_rng_state(state["rng"])
         self.start_epoch = state["epoch"]
         self.start_step = state["step_in_epoch"]
@@ -424,10 +441,12 @@ class Trainer:
     # --- the loop -------------------------------------------------------------------------
     def fit(self) -> TrainSummary:
         if self.dist.is_main:
+            if self.replaces_run:
+                self._remove_previous_run()
             self.run_dir.mkdir(parents=True, exist_ok=True)
             if not self.resume:
                 self._write_config()
-        interrupted = False
+        stop_signal = None
         progress = self._progress_bar()
         try:
             with _StopFlag() as stop, progress:
@@ -437,15 +456,15 @@ class Trainer:
                 for epoch in range(self.start_epoch, self.config.epochs):
                     record = self._run_epoch(epoch, stop, progress, task)
                     if record is None:
-                        interrupted = True
+                        stop_signal = stop.signal
                         break
         finally:
             shutdown(self.dist)
         last = self.history[-1] if self.history else {}
         return TrainSummary(
-            run_dir=self.run_dir, epochs_done=len(self.history), interrupted=interrupted,
+            run_dir=self.run_dir, epochs_done=len(self.history), interrupted=stop_signal is not None,
             final_train=last.get("train", {}), final_val={**last.get("val", {}), **last.get("swap", {})},
-            best_epoch=self.best_epoch, best_score=self.best_score, history=self.history,
+            best_epoch=self.best_epoch, best_score=self.best_score, history=self.history, stop_signal=stop_signal,
         )
 
     def _progress_bar(self) -> Any:
@@ -487,9 +506,7 @@ class Trainer:
             if (step + 1) % log_every == 0 or step + 1 == self.steps_per_epoch:
                 mean = (sums / (step + 1)).tolist()
                 if not all(math.isfinite(v) for v in mean):
-                    raise TrainingDiverged(
-                        f"loss became NaN/inf at epoch {epoch + 1}, step {step + 1}; stopped, the last good checkpoint "
-                        f"{self.run_dir / 'last.pt'} is kept (try a lower --lr or --precision fp32)")
+                    self._stop_diverged(epoch, step)
                 seqs = (step + 1 - first_step) * batch * world / (time.perf_counter() - started)
                 progress.update(task, completed=epoch * self.steps_per_epoch + step + 1, epoch=epoch + 1,
                                 status=f"loss {mean[0]:.1f} recon {mean[1]:.1f} {seqs:.0f} seq/s")
@@ -543,6 +560,25 @@ class Trainer:
             return selection_score(swap["swap_motion_acc"], swap["swap_identity_acc"],
                                    swap["swap_motion_chance"], swap["swap_identity_chance"])
         return -record["val"]["loss"]
+
+    def _stop_diverged(self, epoch: int, step: int) -> NoReturn:
+        """Raise :class:`TrainingDiverged` saying what is kept: the last checkpoint, or (when none was
+        written yet) nothing, after removing the files this run wrote."""
+        where = f"loss became NaN/inf at epoch {epoch + 1}, step {step + 1}: stopped"
+        hint = "try a lower --lr or --precision fp32"
+        last, best = self.run_dir / "last.pt", self.run_dir / "best.pt"
+        if last.is_file():
+            raise TrainingDiverged(f"{where}; the last good checkpoint {last} (end of epoch "
+                                   f"{load_checkpoint(last)['epoch']}) is kept and resumable ({hint})")
+        if best.is_file():
+            raise TrainingDiverged(f"{where}; the checkpoint {best} (end of epoch {load_checkpoint(best)['epoch']}) "
+                                   f"is kept; there is no last.pt to resume from ({hint})")
+        if self.dist.is_main:
+            for name in _RUN_FILES:
+                (self.run_dir / name).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                self.run_dir.rmdir()  # only when empty: files of the user's stay
+        raise TrainingDiverged(f"{where}; no checkpoint existed yet, so nothing was kept ({hint})")
 
     def _save_interrupted(self, epoch: int, step: int, sums: torch.Tensor) -> None:
         if self.dist.is_main:

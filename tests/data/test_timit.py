@@ -1,3 +1,4 @@
+import os
 import warnings
 
 import numpy as np
@@ -73,9 +74,15 @@ def test_bad_files_are_skipped_resampled_or_clipped_with_warnings_and_the_tree_i
         dataset = TimitSegments(root)
         test = dataset.split("test")
     messages = [str(w.message) for w in caught]
-    assert any("zero-length" in m and str(empty.wav) in m for m in messages)
+    skipped = [m for m in messages if m.startswith("skipped")]
+    assert len(skipped) == 1 and str(empty.wav) in skipped[0]
+    listing = skipped[0].rsplit("listed in ", 1)[1]
+    assert listing.startswith(os.environ["CDSVAE_EVAL_CACHE"])
+    assert open(listing).read() == f"{empty.wav}\tzero-length audio\n"
     assert any("8000 Hz" in m and "resampling" in m for m in messages)
-    assert any(str(long_phn.phn) in m and "clipped" in m for m in messages)
+    clipped = [m for m in messages if m.startswith("clipped")]
+    assert len(clipped) == 1 and str(long_phn.phn) in clipped[0]
+    assert open(clipped[0].rsplit("listed in ", 1)[1]).read() == f"{long_phn.phn}\n"
     assert empty.id not in set(test.groups) and low_rate.id in set(test.groups)
     assert tree_digest(root) == before
     corpus = TimitCorpus(root)
@@ -91,11 +98,27 @@ def test_a_split_without_readable_audio_is_an_error(tmp_path):
     for utt in TimitCorpus(root).split("test"):
         utt.wav.write_bytes(b"")
     dataset = TimitSegments(root)
-    with pytest.warns(UserWarning, match=r"skipping unreadable audio .*SX1\.WAV"):
-        with pytest.warns(UserWarning, match="skipped 1 unreadable"):
-            assert len(dataset.split("train")) > 0
+    with pytest.warns(UserWarning, match=r"skipped 1 unreadable or empty audio file\(s\): .*SX1\.WAV; all of them"):
+        assert len(dataset.split("train")) > 0
     with pytest.raises(DataError, match="split 'test' has no readable audio"), pytest.warns(UserWarning):
         dataset.split("test")
+
+
+def test_many_corrupt_files_give_one_warning_with_a_listing_of_all(tmp_path):
+    root = write_formant_timit(tmp_path / "t", speakers_per_split={"TRAIN": 3, "TEST": 2}, sentences=2)
+    corrupt = [utt for utt in TimitCorpus(root).utterances if utt.part == "TEST"]
+    for utt in corrupt:
+        utt.wav.write_bytes(b"not audio at all")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        TimitSegments(root).split("train")
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert message.startswith(f"skipped {len(corrupt)} unreadable") and f"and {len(corrupt) - 3} more" in message
+    assert sum(str(utt.wav) in message for utt in corrupt) == 3
+    listing = open(message.rsplit("listed in ", 1)[1]).read().splitlines()
+    assert sorted(line.split("\t")[0] for line in listing) == sorted(str(utt.wav) for utt in corrupt)
+    assert all(line.split("\t")[1].startswith("unreadable audio (") for line in listing)
 
 
 def test_registered_dataset_labels(tmp_path):

@@ -74,3 +74,17 @@ def test_broken_plugins_show_as_unavailable_without_hiding_others(plugin_site: P
     with pytest.raises(ConfigError, match="'missing-module' is unavailable"):
         get_task("missing-module")
     assert get_task("classify").__module__ == "cdsvae_eval.tasks.classify"
+
+
+def test_a_plugin_whose_module_raises_at_import_is_unavailable_with_its_error_on_one_line(
+    plugin_site: Path, run_cli
+) -> None:
+    (plugin_site / "raising_plugin_for_cdsvae.py").write_text('raise RuntimeError("needs a licence server\\nat import")\n')
+    install_dist_info(plugin_site, "raising-plugin", {"raising": "raising_plugin_for_cdsvae:Task"})
+    entry = next(entry for entry in list_tasks() if entry.name == "raising")
+    assert entry.error == "RuntimeError: needs a licence server at import"
+    with pytest.raises(ConfigError, match=r"^task 'raising' is unavailable \(raising_plugin_for_cdsvae:Task: RuntimeError"):
+        get_task("raising")
+    code, out, err = run_cli("probe", "--task", "raising", "--codes", plugin_site / "none.npz")
+    assert code == 2 and "Traceback" not in out + err and err.count("\n") == 1 and "RuntimeError" in err
+    sys.modules.pop("raising_plugin_for_cdsvae", None)

@@ -47,15 +47,27 @@ def test_existing_run_folder_is_not_overwritten(tmp_path):
     assert (run / "last.pt").is_file()
 
 
+def test_force_keeps_the_old_run_until_the_new_one_can_start(tmp_path):
+    run = tmp_path / "run"
+    train(toy_config(epochs=1), run, progress=False)
+    before = {path.name: path.read_bytes() for path in run.iterdir()}
+    config = toy_config()
+    config.dataset_options = {"resolution": 32}
+    with pytest.raises(ConfigError, match="model expects"):
+        Trainer(config, run, force=True, progress=False)
+    assert {path.name: path.read_bytes() for path in run.iterdir()} == before
+
+
 class InterruptingTrainer(Trainer):
     """Sends itself SIGINT after a number of optimiser steps, as Ctrl-C would."""
 
     stop_after = 5
+    sends = signal.SIGINT
 
     def train_step(self, x, clips=None, epochs_done=None):
         self.steps_taken = getattr(self, "steps_taken", 0) + 1
         if self.steps_taken == self.stop_after:
-            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), self.sends)
         return super().train_step(x, clips, epochs_done)
 
 
@@ -65,7 +77,7 @@ def test_interrupted_run_resumes_to_the_same_result(tmp_path):
     interrupted = InterruptingTrainer(config, tmp_path / "resumed", progress=False)
     interrupted.stop_after = interrupted.steps_per_epoch + 2
     first = interrupted.fit()
-    assert first.interrupted
+    assert first.interrupted and first.stop_signal == signal.SIGINT
     state = load_checkpoint(tmp_path / "resumed" / "last.pt")
     assert (state["epoch"], state["step_in_epoch"]) == (1, 2)
     resumed = train(config, tmp_path / "resumed", resume=True, progress=False)
@@ -75,6 +87,15 @@ def test_interrupted_run_resumes_to_the_same_result(tmp_path):
     again = torch.load(tmp_path / "resumed" / "last.pt", weights_only=False)["model_state"]
     for name, tensor in straight.items():
         torch.testing.assert_close(again[name], tensor, rtol=1e-5, atol=1e-6)
+
+
+def test_sigterm_stops_like_ctrl_c_and_is_recorded(tmp_path):
+    trainer = InterruptingTrainer(toy_config(epochs=1), tmp_path / "run", progress=False)
+    trainer.sends = signal.SIGTERM
+    summary = trainer.fit()
+    assert summary.interrupted and summary.stop_signal == signal.SIGTERM
+    assert load_checkpoint(tmp_path / "run" / "last.pt")["step_in_epoch"] == trainer.stop_after
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
 
 def test_resume_with_a_different_config_is_refused(tmp_path):
@@ -125,11 +146,25 @@ class DivergingTrainer(Trainer):
 
 def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path):
     trainer = DivergingTrainer(toy_config(epochs=3), tmp_path / "run", progress=False)
-    with pytest.raises(TrainingDiverged, match="epoch 2"):
+    with pytest.raises(TrainingDiverged, match=r"epoch 2, step 1: stopped; the last good checkpoint .*last\.pt \(end of epoch 1\) is kept"):
         trainer.fit()
     state = load_checkpoint(tmp_path / "run" / "last.pt")
     assert state["epoch"] == 1
     assert all(torch.isfinite(t).all() for t in state["model_state"].values() if t.is_floating_point())
+
+
+class DivergingAtOnceTrainer(Trainer):
+    def train_step(self, x, clips=None, epochs_done=None):
+        loss, terms = super().train_step(x, clips, epochs_done)
+        return loss * float("nan"), terms
+
+
+def test_nan_loss_before_any_checkpoint_says_so_and_leaves_nothing_behind(tmp_path):
+    run = tmp_path / "run"
+    trainer = DivergingAtOnceTrainer(toy_config(epochs=1), run, progress=False)
+    with pytest.raises(TrainingDiverged, match="epoch 1, step 1: stopped; no checkpoint existed yet, so nothing was kept"):
+        trainer.fit()
+    assert not run.exists()
 
 
 def test_release_mode_computes_the_same_objective(tmp_path, assert_objective_paths_agree):
