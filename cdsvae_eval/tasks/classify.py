@@ -18,17 +18,15 @@ import numpy as np
 
 from cdsvae_eval.codes import CodeSet
 from cdsvae_eval.tasks.base import MetricSpec, MetricValue, Task, TaskInputs, TaskResult
-from cdsvae_eval.tasks.bootstrap import ci_description, identity_bootstrap_ci
+from cdsvae_eval.tasks.bootstrap import ci_description
 from cdsvae_eval.tasks.probes import (
     PROBE_DESCRIPTION,
     VIEW_DESCRIPTIONS,
     VIEWS,
     feature_view,
-    majority_rate,
-    probe_correct,
+    probe_factors,
     resampling_unit,
     train_eval_codes,
-    unscorable_reason,
 )
 from cdsvae_eval.tasks.registry import register_task
 
@@ -95,40 +93,6 @@ class Classify(Task):
 def _probe_all(
     train: CodeSet, test: CodeSet, seed: int, prefix: str
 ) -> tuple[dict[str, MetricValue], list[dict[str, Any]], dict[str, str]]:
-    metrics: dict[str, MetricValue] = {}
-    rows: list[dict[str, Any]] = []
-    skipped: dict[str, str] = {}
     features = {view: (feature_view(train, view), feature_view(test, view)) for view in VIEWS}
-    identities, _ = resampling_unit(test)
-    for factor in sorted(train.labels):
-        train_y, test_y = train.labels[factor], test.labels[factor]
-        kind = train.factors[factor].kind
-        reason = unscorable_reason(train_y, test_y)
-        if reason is not None:
-            skipped[factor] = reason
-            continue
-        chance = majority_rate(test_y)
-        if not prefix:
-            metrics[f"chance_{factor}"] = MetricValue(chance, higher_is_better=False)
-        for view in VIEWS:
-            train_x, test_x = features[view]
-            correct = probe_correct(train_x, train_y, test_x, test_y, seed)
-            low, high = identity_bootstrap_ci(correct, identities, seed)
-            accuracy = float(correct.mean())
-            metrics[f"{prefix}acc_{factor}_from_{view}"] = MetricValue(
-                accuracy, higher_is_better=view == kind, ci_low=low, ci_high=high, chance=chance
-            )
-            rows.append(
-                {
-                    "codes": "baseline" if prefix else "model",
-                    "factor": factor,
-                    "kind": kind,
-                    "code": view,
-                    "accuracy": accuracy,
-                    "ci_low": low,
-                    "ci_high": high,
-                    "chance": chance,
-                    "n_classes": len(train.factors[factor].classes),
-                }
-            )
-    return metrics, rows, skipped
+    return probe_factors(train, test, features, seed, metric_prefix=prefix,
+                         row_fields={"codes": "baseline" if prefix else "model"}, record_chance=not prefix)

@@ -26,9 +26,9 @@ from cdsvae_eval.models.code_stats import (
     ACTIVE_UNIT_THRESHOLD, active_units, kl_to_standard_normal, sample_codes, signal_to_noise,
 )
 from cdsvae_eval.tasks.base import MetricSpec, MetricValue, Task, TaskInputs, TaskResult
-from cdsvae_eval.tasks.bootstrap import ci_description, identity_bootstrap_ci
+from cdsvae_eval.tasks.bootstrap import ci_description
 from cdsvae_eval.tasks.probes import (
-    PROBE_DESCRIPTION, VIEWS, majority_rate, probe_correct, resampling_unit, train_eval_codes, unscorable_reason,
+    PROBE_DESCRIPTION, VIEWS, probe_factors, resampling_unit, train_eval_codes,
 )
 from cdsvae_eval.tasks.registry import register_task
 
@@ -145,33 +145,18 @@ def _dynamic_kl_per_step(model: Any, codes: CodeSet, seed: int, device: str) -> 
 
 def _probes(train: CodeSet, test: CodeSet, seed: int, prefix: str
             ) -> tuple[dict[str, MetricValue], list[dict[str, Any]], dict[str, str]]:
+    """The probes on posterior samples (when the codes have variances) and on the means."""
     metrics: dict[str, MetricValue] = {}
     rows: list[dict[str, Any]] = []
     skipped: dict[str, str] = {}
-    identities, _ = resampling_unit(test)
-    kinds = [("sample", True)] if train.has_variances and test.has_variances else []
-    kinds.append(("mean", False))
-    for which, sampled in kinds:
+    inputs = [("sample", True)] if train.has_variances and test.has_variances else []
+    for which, sampled in [*inputs, ("mean", False)]:
         rng = np.random.default_rng(seed)
         features = {view: (_features(train, view, sampled, rng), _features(test, view, sampled, rng)) for view in VIEWS}
-        for factor in sorted(train.labels):
-            train_y, test_y = train.labels[factor], test.labels[factor]
-            reason = unscorable_reason(train_y, test_y)
-            if reason is not None:
-                skipped[factor] = reason
-                continue
-            kind = train.factors[factor].kind
-            chance = majority_rate(test_y)
-            if not prefix:
-                metrics[f"chance_{factor}"] = MetricValue(chance, higher_is_better=False)
-            for view in VIEWS:
-                train_x, test_x = features[view]
-                correct = probe_correct(train_x, train_y, test_x, test_y, seed)
-                low, high = identity_bootstrap_ci(correct, identities, seed)
-                accuracy = float(correct.mean())
-                metrics[f"{prefix}{which}_acc_{factor}_from_{view}"] = MetricValue(
-                    accuracy, higher_is_better=view == kind, ci_low=low, ci_high=high, chance=chance)
-                rows.append({"codes": "baseline" if prefix else "model", "input": which, "factor": factor,
-                             "kind": kind, "code": view, "accuracy": accuracy, "ci_low": low, "ci_high": high,
-                             "chance": chance})
+        found, found_rows, skipped = probe_factors(
+            train, test, features, seed, metric_prefix=f"{prefix}{which}_",
+            row_fields={"codes": "baseline" if prefix else "model", "input": which},
+            record_chance=not prefix and which == "mean")
+        metrics.update(found)
+        rows += found_rows
     return metrics, rows, skipped

@@ -17,13 +17,15 @@ Feature views of a :class:`CodeSet`:
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 from cdsvae_eval.codes import CodeSet
 from cdsvae_eval.errors import DataError
+from cdsvae_eval.tasks.base import MetricValue
+from cdsvae_eval.tasks.bootstrap import identity_bootstrap_ci
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
@@ -111,3 +113,40 @@ def unscorable_reason(train_labels: np.ndarray, eval_labels: np.ndarray) -> str 
     if not np.isin(eval_labels, train_labels).any():
         return "no eval class occurs in the train split (disjoint identities; use speaker-eer for those)"
     return None
+
+
+def probe_factors(
+    train: CodeSet, test: CodeSet, features: dict[str, tuple[np.ndarray, np.ndarray]], seed: int,
+    metric_prefix: str, row_fields: dict[str, Any], record_chance: bool,
+) -> tuple[dict[str, MetricValue], list[dict[str, Any]], dict[str, str]]:
+    """Probe every labelled factor from each feature view (``static``, ``dynamic``: train and eval rows).
+
+    Metrics are ``<metric_prefix>acc_<factor>_from_<view>`` with identity-bootstrap CIs and the chance
+    level; higher is better when the view matches the factor's kind (else it is leakage). With
+    ``record_chance`` the chance levels are metrics too (``chance_<factor>``). Each table row carries
+    ``row_fields``. Factors a closed-set probe cannot score are returned in ``skipped`` with the reason.
+    """
+    metrics: dict[str, MetricValue] = {}
+    rows: list[dict[str, Any]] = []
+    skipped: dict[str, str] = {}
+    identities, _ = resampling_unit(test)
+    for factor in sorted(train.labels):
+        train_y, test_y = train.labels[factor], test.labels[factor]
+        reason = unscorable_reason(train_y, test_y)
+        if reason is not None:
+            skipped[factor] = reason
+            continue
+        kind = train.factors[factor].kind
+        chance = majority_rate(test_y)
+        if record_chance:
+            metrics[f"chance_{factor}"] = MetricValue(chance, higher_is_better=False)
+        for view, (train_x, test_x) in features.items():
+            correct = probe_correct(train_x, train_y, test_x, test_y, seed)
+            low, high = identity_bootstrap_ci(correct, identities, seed)
+            accuracy = float(correct.mean())
+            metrics[f"{metric_prefix}acc_{factor}_from_{view}"] = MetricValue(
+                accuracy, higher_is_better=view == kind, ci_low=low, ci_high=high, chance=chance)
+            rows.append({**row_fields, "factor": factor, "kind": kind, "code": view, "accuracy": accuracy,
+                         "ci_low": low, "ci_high": high, "chance": chance,
+                         "n_classes": len(train.factors[factor].classes)})
+    return metrics, rows, skipped
