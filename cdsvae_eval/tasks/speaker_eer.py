@@ -151,7 +151,7 @@ class SpeakerEER(Task):
         for code, embedding in embeddings.items():
             paths.append(Path(out_dir) / f"scores_{code}.txt")
             write_scores(paths[-1], trials, ids, cosine_scores(embedding, trials))
-        return [str(path) for path in paths]
+        return [path.name for path in paths]
 
 
 def utterance_embeddings(codes: CodeSet, speaker_factor: str = "speaker", split: str = "test") -> Utterances:

@@ -83,7 +83,8 @@ def test_protocol_counts_and_artifacts(tmp_path):
     assert protocol["name"] == "all-pairs" and protocol["split"] == "test"
     trials_file = tmp_path / "trials.txt"
     expected = ("trials.txt", "scores_static.txt", "scores_dynamic.txt")
-    assert sorted(result.artifacts) == sorted(str(tmp_path / name) for name in expected)
+    assert sorted(result.artifacts) == sorted(expected)  # file names beside the results JSON
+    assert all((tmp_path / name).is_file() for name in expected)
     assert hashlib.sha256(trials_file.read_bytes()).hexdigest() == protocol["trials_checksum"]
     first = trials_file.read_text().splitlines()[0]
     assert first == "1 S0/U0 S0/U1"
