@@ -6,7 +6,7 @@ import shlex
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -82,7 +82,8 @@ def train(preset: str, dataset: str | None, data_root: Path | None, run_dir: Pat
     with fields_as_flags(flags):
         check_train_config(config)
         console.print(f"training [bold]{config.preset}[/] on [bold]{config.dataset}[/] -> {run_dir}")
-        summary = run_training(config, run_dir, resume=resume, force=force, progress=not no_progress)
+        summary = run_training(config, run_dir, resume=resume, force=force, progress=not no_progress,
+                               **_reporters(console, config.epochs))
     if summary.interrupted:
         console.print(f"interrupted by {signal.Signals(summary.stop_signal).name}: state saved to "
                       f"{run_dir / 'last.pt'}; continue with: {_resume_command(run_dir)}", soft_wrap=True)
@@ -99,6 +100,32 @@ def train(preset: str, dataset: str | None, data_root: Path | None, run_dir: Pat
     console.print(f"run folder: {run_dir}\nnext: cdsvae-eval probe --task all --checkpoint {run_dir} --out {run_dir / 'probes'}")
 
 
+def _reporters(console: Console, epochs: int) -> dict[str, Any]:
+    """The start line (device, precision, steps), and one plain line per epoch when stdout is not a
+    terminal (a pipe, a log file, CI), where no progress bar is drawn."""
+
+    def start(trainer: Any) -> None:
+        console.print(f"device {trainer.device}, precision {trainer.precision_name}, {trainer.steps_per_epoch} "
+                      f"steps per epoch, {len(trainer.train_split)} training sequences", soft_wrap=True)
+
+    def epoch_line(record: dict[str, Any]) -> None:
+        console.print(epoch_summary(record, epochs), markup=False, soft_wrap=True)
+
+    return {"on_start": start, "on_epoch": None if console.is_terminal else epoch_line}
+
+
+def epoch_summary(record: dict[str, Any], epochs: int) -> str:
+    """One plain line for an epoch's log record: loss terms, validation swaps when scored, seconds."""
+    train = record["train"]
+    parts = [f"epoch {record['epoch']}/{epochs}: loss {train['loss']:.1f} recon {train['recon']:.1f} "
+             f"KL s {train['kl_static']:.2f} KL z {train['kl_dynamic']:.2f} MI {train['mi']:.2f}"]
+    swap = record.get("swap")
+    if swap is not None:
+        parts.append(f"val swaps motion {swap['swap_motion_acc']:.3f} identity {swap['swap_identity_acc']:.3f}")
+    parts.append(f"{record['seconds'] + record.get('eval_seconds', 0.0):.0f} s")
+    return " | ".join(parts)
+
+
 def _train_seeds(config: TrainConfig, seed_list: str, seed: int | None, out: Path | None, resume: bool, force: bool,
                  no_progress: bool, console: Console) -> None:
     """One run per seed under ``out``; a summary line per seed, then the commands that score them."""
@@ -112,7 +139,8 @@ def _train_seeds(config: TrainConfig, seed_list: str, seed: int | None, out: Pat
     for seed_config in seed_configs(config, parse_seeds(seed_list)):
         run_dir = seed_run_dir(out, seed_config.seed)
         console.print(f"training [bold]{config.preset}[/] on [bold]{config.dataset}[/], seed {seed_config.seed} -> {run_dir}")
-        summary = run_training(seed_config, run_dir, resume=resume, force=force, progress=not no_progress)
+        summary = run_training(seed_config, run_dir, resume=resume, force=force, progress=not no_progress,
+                               **_reporters(console, seed_config.epochs))
         if summary.interrupted:
             console.print(f"interrupted: state saved to {run_dir / 'last.pt'}; continue with "
                           f"`cdsvae-eval train --out {out} --seeds {seed_list} --resume` and the same options")

@@ -214,6 +214,11 @@ class Trainer:
         if resume:
             self._load_resume_state()
 
+    @property
+    def precision_name(self) -> str:
+        """``bf16`` when training under bf16 autocast, else ``fp32``."""
+        return "fp32" if self.autocast_dtype is None else "bf16"
+
     # --- set-up ---------------------------------------------------------------------------
     @staticmethod
     def _saved_config(config_path: Path) -> dict[str, Any]:
@@ -337,7 +342,7 @@ class Trainer:
                 "sequences": {name: len(self.dataset.split(name)) for name in ("train", validation_split_name(self.dataset))},
             },
             "device": str(self.device),
-            "precision": "fp32" if self.autocast_dtype is None else "bf16",
+            "precision": self.precision_name,
             "world_size": self.dist.world_size,
             "provenance": provenance(),
         })
@@ -586,9 +591,16 @@ class Trainer:
 
 
 def train(config: TrainConfig, run_dir: str | Path, resume: bool = False, force: bool = False,
-          progress: bool = True) -> TrainSummary:
-    """Train ``config`` into ``run_dir`` and return the summary (the Python API of ``cdsvae-eval train``)."""
-    summary = Trainer(config, run_dir, resume=resume, force=force, progress=progress).fit()
+          progress: bool = True, on_start: Callable[[Trainer], None] | None = None,
+          on_epoch: Callable[[dict[str, Any]], None] | None = None) -> TrainSummary:
+    """Train ``config`` into ``run_dir`` and return the summary (the Python API of ``cdsvae-eval train``).
+
+    ``on_start`` gets the trainer once it is set up (device and precision resolved, data loaded);
+    ``on_epoch`` gets each epoch's log record."""
+    trainer = Trainer(config, run_dir, resume=resume, force=force, progress=progress, on_epoch=on_epoch)
+    if on_start is not None:
+        on_start(trainer)
+    summary = trainer.fit()
     if not summary.interrupted and Path(run_dir).is_dir():
         write_json(Path(run_dir) / "summary.json", {
             "epochs_done": summary.epochs_done, "final_train": summary.final_train, "final_val": summary.final_val,

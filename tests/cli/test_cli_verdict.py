@@ -47,3 +47,13 @@ def test_an_audio_results_folder_is_judged_by_its_speaker_eer(run_cli, tmp_path:
     code, out, err = run_cli("verdict", tmp_path)
     assert code == 0, err
     assert out.startswith("verdict: DISENTANGLED") and "100 trials, 4 speakers" in out
+
+
+def test_train_through_a_pipe_prints_device_precision_and_one_plain_line_per_epoch(run_cli, tmp_path: Path) -> None:
+    code, out, err = run_cli("train", "--preset", "smoke", "--epochs", "2", "--out", tmp_path / "run",
+                             "--precision", "fp32", "--no-progress")
+    assert code == 0, err
+    assert "device cpu, precision fp32," in out and "steps per epoch" in out
+    lines = [line for line in out.splitlines() if line.startswith("epoch ")]
+    assert [line.split(":")[0] for line in lines] == ["epoch 1/2", "epoch 2/2"]
+    assert all("KL s" in line and "val swaps motion" in line and line.endswith(" s") for line in lines)
