@@ -75,18 +75,15 @@ RULES: tuple[Rule, ...] = (
     number_above("loss.temperature", 0),
     one_of("loss.contrastive_codes", "mean", "sample"),
     number_at_least("loss.free_bits_dynamic", 0),
-    one_of("loss.static_similarity", "cosine", "overlap"),
-    one_of("loss.dynamic_similarity", "cosine", "overlap"),
-    one_of("loss.content_view", "shuffle", "identity"),
-    one_of("loss.decode_static_from", "self", "content"),
-    number_at_least("loss.contrastive_warmup_epochs", 0),
 )
 
-# Fields whose type check is all they need (labels, flags) or whose values are checked by the dataset
-# registry (the dataset's name and options).
+# Fields whose type check is all they need (labels, flags), whose values are checked by the dataset
+# registry (the dataset's name and options), or by the objective's check_loss_config (the recipe options,
+# also checked there for direct calls of the objective).
 CHECKED_ELSEWHERE: frozenset[str] = frozenset({
     "preset", "dataset", "dataset_options", "compile", "cpu_reuse_freed_memory", "model.static_head_leaky_relu",
-    "loss.mi_parity",
+    "loss.mi_parity", "loss.static_similarity", "loss.dynamic_similarity", "loss.content_view",
+    "loss.decode_static_from", "loss.contrastive_warmup_epochs",
 })
 
 
