@@ -63,14 +63,15 @@ class TrainSummary:
 
     @property
     def verdict(self) -> Verdict | None:
-        """The verdict of the best epoch's validation swaps and KLs (None when no swaps were scored)."""
-        scored = [record for record in self.history if "swap" in record]
+        """The verdict of the best epoch's validation swaps and KLs (None when no swaps with their chance
+        levels were scored: records written by older versions lack them)."""
+        scored = [record for record in self.history if "swap_motion_chance" in record.get("swap", {})]
         if not scored:
             return None
         record = next((r for r in scored if r["epoch"] == self.best_epoch), scored[-1])
         swap, val = record["swap"], record["val"]
-        return judge(swap["swap_motion_acc"], swap["swap_identity_acc"], swap.get("swap_motion_chance", 0.0),
-                     swap.get("swap_identity_chance", 0.0), val.get("kl_static"), val.get("kl_dynamic"))
+        return judge(swap["swap_motion_acc"], swap["swap_identity_acc"], swap["swap_motion_chance"],
+                     swap["swap_identity_chance"], val.get("kl_static"), val.get("kl_dynamic"))
 
 
 def resolve_device(name: str) -> torch.device:
