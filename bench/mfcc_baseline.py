@@ -13,7 +13,7 @@ import argparse
 import json
 
 from cdsvae_eval.data.registry import get_dataset
-from cdsvae_eval.report.runner import run_task
+from cdsvae_eval.evaluate import run_task
 from cdsvae_eval.tasks.base import TaskInputs
 from cdsvae_eval.tasks.mfcc_baseline import mfcc_codes
 

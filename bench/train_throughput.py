@@ -38,7 +38,8 @@ from cdsvae_eval.data.base import Factor, SequenceDataset, SequenceSplit, hash_p
 from cdsvae_eval.data.registry import register_dataset
 from cdsvae_eval.errors import ConfigError
 from cdsvae_eval.provenance import provenance
-from cdsvae_eval.training.trainer import Trainer, as_float, resolve_device
+from cdsvae_eval.device import as_float, resolve_device
+from cdsvae_eval.training.trainer import Trainer
 
 RANDOM_CLIPS = "bench-random-clips"
 MODES = ("release", "optimized")

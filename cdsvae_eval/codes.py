@@ -32,7 +32,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from cdsvae_eval.atomic import atomic_path
-from cdsvae_eval.errors import DataError
+from cdsvae_eval.errors import DataError, FieldError
 from cdsvae_eval.path_checks import check_output_file
 
 SPLITS = ("train", "val", "test")
@@ -230,7 +230,7 @@ def extract_codes(encoder: SequentialEncoder, dataset: Any, splits: tuple[str, .
     """
     import torch
 
-    from cdsvae_eval.training.cpu_memory import reuse_freed_memory_on
+    from cdsvae_eval.device import as_float, reuse_freed_memory_on
 
     reuse_freed_memory_on(device)  # 2x faster extraction of the paper model on a CPU (bench/RESULTS.md)
     statics, dynamics, utts, split_column, identities = [], [], [], [], []
@@ -241,8 +241,7 @@ def extract_codes(encoder: SequentialEncoder, dataset: Any, splits: tuple[str, .
     for name in splits:
         part = dataset.split(name)
         for start in range(0, len(part), batch_size):
-            batch = torch.as_tensor(np.ascontiguousarray(part.x[start:start + batch_size])).to(device)
-            batch = batch.float() / 255.0 if batch.dtype == torch.uint8 else batch.float()
+            batch = as_float(torch.as_tensor(np.ascontiguousarray(part.x[start:start + batch_size])).to(device))
             with torch.no_grad():
                 if with_variances:
                     z_s, s_logvar, z_t, z_logvar = encoder.encode_posterior(batch)
@@ -277,27 +276,17 @@ def _checkpoint_splits(dataset: Any, which: str) -> tuple[str, ...]:
     if which == "test":
         return ("test",)
     if which != "all":
-        raise DataError(f"--split must be 'test' or 'all', got {which!r}")
+        raise FieldError("split", f"must be 'test' or 'all', got {which!r}")
     return tuple(name for name in dataset.split_names if name in _SPLIT_ALIASES)
 
 
-def load_model_for_tasks(run: str | Path, device: str = "cpu") -> tuple[Any, Any]:
-    """The trained model of a run (or checkpoint) in eval mode, and its dataset."""
-    from cdsvae_eval.data.registry import get_dataset
-    from cdsvae_eval.training.checkpoint import load_model
-    from cdsvae_eval.training.cpu_memory import reuse_freed_memory_on
-
-    model, config, _ = load_model(run, device=device)
-    reuse_freed_memory_on(device)  # decoding swaps allocates like training does
-    return model, get_dataset(config.dataset, **config.dataset_options)
-
-
 def codes_for_checkpoint(run: str | Path, split: str = "all", device: str = "cpu", random_init: bool = False,
-                         batch_size: int = 256) -> CodeSet:
+                         batch_size: int = 256, random_init_seed: int = 0) -> CodeSet:
     """Frozen codes of a trained run, cached by (checkpoint hash, dataset fingerprint, splits, extraction).
 
-    ``random_init=True`` gives the codes of a freshly initialised model of the same architecture
-    (seeded): the baseline that shows what training bought.
+    ``random_init=True`` gives the codes of a freshly initialised model of the same architecture,
+    its weights drawn with ``random_init_seed`` (recorded in the codes' meta): the baseline that shows
+    what training bought.
     """
     import torch
 
@@ -305,9 +294,9 @@ def codes_for_checkpoint(run: str | Path, split: str = "all", device: str = "cpu
     from cdsvae_eval.data.registry import get_dataset
     from cdsvae_eval.models.factory import build_model
     from cdsvae_eval.paths import cache_dir
+    from cdsvae_eval.models.checkpoint import load_model, resolve_checkpoint
+    from cdsvae_eval.models.checkpoint_provenance import training_provenance
     from cdsvae_eval.provenance import sha256_file
-    from cdsvae_eval.training.checkpoint import load_model, resolve_checkpoint
-    from cdsvae_eval.training.provenance import training_provenance
 
     path = resolve_checkpoint(run)
     model, config, state = load_model(path, device=device)
@@ -315,18 +304,20 @@ def codes_for_checkpoint(run: str | Path, split: str = "all", device: str = "cpu
     training = training_provenance(state, dataset)
     splits = _checkpoint_splits(dataset, split)
     checkpoint_hash = sha256_file(path)
-    key_parts = (checkpoint_hash, dataset.fingerprint(), splits, EXTRACTION_VERSION, random_init)
+    init_seed = random_init_seed if random_init else None
+    key_parts = (checkpoint_hash, dataset.fingerprint(), splits, EXTRACTION_VERSION, random_init, init_seed)
     cache_key = hash_parts(*key_parts)
     cached = cache_dir("codes") / f"{cache_key}.npz"
     if cached.is_file():
         codes = load_codes(cached)
         codes.meta["training"] = training
         return codes
+    meta = {"checkpoint": str(path), "checkpoint_sha256": checkpoint_hash, "random_init": random_init}
     if random_init:
-        torch.manual_seed(0)
+        torch.manual_seed(random_init_seed)
         model = build_model(config.model).to(device).eval()
+        meta["random_init_seed"] = random_init_seed
     codes = extract_codes(model, dataset, splits, batch_size=batch_size, device=device,
-                          meta={"checkpoint": str(path), "checkpoint_sha256": checkpoint_hash,
-                                "random_init": random_init, "cache_key": cache_key, "training": training})
+                          meta={**meta, "cache_key": cache_key, "training": training})
     save_codes(codes, cached)
     return codes

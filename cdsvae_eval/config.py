@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from cdsvae_eval.errors import ConfigError
+from cdsvae_eval.text_values import parse_text
 
 
 @dataclass
@@ -241,17 +242,10 @@ def parse_literal(value: Any) -> Any:
 
 
 def parse_value(value: Any, kind: type, name: str) -> Any:
-    """Parse a command-line string into the type of the current value."""
+    """Parse a command-line string into the type of the current value (a tuple field holds ints)."""
     if not isinstance(value, str) or kind is str:
         return value
     try:
-        if kind is bool:
-            lowered = value.lower()
-            if lowered not in ("true", "false", "1", "0", "yes", "no"):
-                raise ValueError(value)
-            return lowered in ("true", "1", "yes")
-        if kind is tuple:
-            return tuple(int(v) for v in value.split(","))
-        return kind(value)
-    except ValueError:
+        return parse_text(value, tuple[int, ...] if kind is tuple else kind)
+    except (ValueError, TypeError):
         raise ConfigError(f"option {name!r}: cannot read {value!r} as {kind.__name__}") from None

@@ -170,7 +170,7 @@ def trained_smoke_run(tmp_path_factory: pytest.TempPathFactory) -> Callable[[], 
 
     The model is trained once per session; each call loads its own copy, so modules share no state.
     """
-    from cdsvae_eval.codes import load_model_for_tasks
+    from cdsvae_eval.models.checkpoint import model_and_dataset
     from cdsvae_eval.config import preset_config
     from cdsvae_eval.training.trainer import train
 
@@ -185,7 +185,7 @@ def trained_smoke_run(tmp_path_factory: pytest.TempPathFactory) -> Callable[[], 
             if not trained:
                 train(preset_config("smoke"), run, progress=False)
                 trained = True
-            model, dataset = load_model_for_tasks(run)
+            model, dataset = model_and_dataset(run)
             for name in dataset.split_names:
                 dataset.split(name)
         return model, dataset

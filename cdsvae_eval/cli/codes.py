@@ -26,12 +26,12 @@ def extract_command(checkpoint: Path, split: str, out_path: Path, device: str, r
     """Encode a run's dataset with its trained model and write the codes in the exchange format."""
     from cdsvae_eval.codes import codes_for_checkpoint
     from cdsvae_eval.path_checks import check_not_inside, check_output_file
-    from cdsvae_eval.training.checkpoint import run_data_root
-    from cdsvae_eval.training.trainer import resolve_device
+    from cdsvae_eval.models.checkpoint import run_data_root
+    from cdsvae_eval.device import resolve_device
 
     check_output_file(out_path, "--out")
     check_not_inside(out_path, run_data_root(checkpoint), "--out")
-    code_set = codes_for_checkpoint(checkpoint, split=split, device=str(resolve_device(device)), random_init=random_init)
+    code_set = codes_for_checkpoint(checkpoint, split=split, device=str(resolve_device(device, field="--device")), random_init=random_init)
     save_codes(code_set, out_path)
     make_console().print(f"wrote {out_path} ({len(code_set)} rows)")
 

@@ -15,7 +15,7 @@ from cdsvae_eval.data import registry
 from cdsvae_eval.data.base import Factor, SequenceDataset
 from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.path_checks import check_output_file
-from cdsvae_eval.report.images import save_sequence_grid, showcase_rows
+from cdsvae_eval.draw.images import save_sequence_grid, showcase_rows
 
 _MAX_CLASSES_SHOWN = 12
 _DATASET_FLAGS = ("data_root", "resolution", "max_characters", "max_per_motion")
@@ -45,7 +45,8 @@ def open_dataset(name: str, **options: Any) -> SequenceDataset:
 @click.command("list")
 def list_command() -> None:
     """List the datasets by name."""
-    print_table(make_console(), ["dataset", "description"], registry.list_datasets().items())
+    rows = [(name, description, registry.dataset_source(name)) for name, description in registry.list_datasets().items()]
+    print_table(make_console(), ["dataset", "description", "source"], rows)
 
 
 @click.command("info")

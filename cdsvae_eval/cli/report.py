@@ -18,8 +18,8 @@ from cdsvae_eval.report.aggregate import (
     to_markdown,
     write_csv,
 )
-from cdsvae_eval.report.plots import few_shot_curves, plot_few_shot_curves
-from cdsvae_eval.report.results import load_result
+from cdsvae_eval.draw.plots import few_shot_curves, plot_few_shot_curves
+from cdsvae_eval.evaluate.results import load_result
 from cdsvae_eval.report.tables import comparison_table, seed_table
 
 

@@ -33,13 +33,13 @@ def sample(run: Path, out: Path, split: str, count: int, seed: int, device: str,
     """
     import numpy as np
 
-    from cdsvae_eval.codes import load_model_for_tasks
+    from cdsvae_eval.models.checkpoint import model_and_dataset
     from cdsvae_eval.errors import ConfigError
     from cdsvae_eval.models.swap_oracle import swap_grid
     from cdsvae_eval.path_checks import check_not_inside, check_output_dir, check_output_file
-    from cdsvae_eval.training.checkpoint import run_data_root
-    from cdsvae_eval.report.images import save_image_grid
-    from cdsvae_eval.training.trainer import resolve_device
+    from cdsvae_eval.models.checkpoint import run_data_root
+    from cdsvae_eval.draw.images import save_image_grid
+    from cdsvae_eval.device import resolve_device
 
     if out.exists() and not force and not _is_empty_folder(out):
         raise ConfigError(f"--out {out} already exists (pass --force to overwrite it)")
@@ -48,8 +48,8 @@ def sample(run: Path, out: Path, split: str, count: int, seed: int, device: str,
     else:
         check_output_file(out, "--out")
     check_not_inside(out, run_data_root(run), "--out")
-    torch_device = resolve_device(device)
-    model, dataset = load_model_for_tasks(run, device=str(torch_device))
+    torch_device = resolve_device(device, field="--device")
+    model, dataset = model_and_dataset(run, device=str(torch_device))
     if dataset.modality == "audio":
         _audio_sample(model, dataset, run, out, split, seed)
         return

@@ -103,6 +103,14 @@ class SequenceDataset(ABC):
             self._splits[name] = self._load_split(name)
         return self._splits[name]
 
+    @property
+    def validation_split(self) -> str:
+        """The split that chooses checkpoints and hyper-parameters (``val``, or TIMIT's ``dev``)."""
+        for name in ("val", "dev"):
+            if name in self.split_names:
+                return name
+        raise DataError(f"dataset {self.name!r} has no validation split (val or dev)")
+
     def factor(self, name: str) -> Factor:
         for factor in self.factors:
             if factor.name == name:

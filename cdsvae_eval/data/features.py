@@ -13,7 +13,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import Any, Protocol, Sequence
 
 import numpy as np
 import torch
@@ -22,8 +22,27 @@ from cdsvae_eval.atomic import atomic_path, write_text
 from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.paths import cache_dir
 
-if TYPE_CHECKING:
-    from cdsvae_eval.data.timit import PhoneSegment, TimitCorpus
+
+
+class PhoneSpan(Protocol):
+    """A phone label over samples ``start`` to ``end`` (:class:`~cdsvae_eval.data.timit.PhoneSegment`)."""
+
+    start: int
+    end: int
+    label: str
+
+
+class UtteranceCorpus(Protocol):
+    """What feature extraction reads from a corpus (:class:`~cdsvae_eval.data.timit.TimitCorpus` is one)."""
+
+    utterances: list[Any]
+
+    def read_audio(self, utt: Any, skipped: list[tuple[str, str]] | None = None) -> np.ndarray | None: ...
+
+    def audio_rate(self, utt: Any) -> int | None: ...
+
+    def read_phones(self, utt: Any, num_samples: int, rate: int | None = None,
+                    clipped_files: list[str] | None = None) -> Sequence[PhoneSpan]: ...
 
 LOG_FLOOR = 1e-6
 SKIPPED_SHOWN = 3  # skipped (or clipped) files named in a warning; the rest are in its listing file
@@ -154,7 +173,7 @@ def fold_phone(label: str) -> str:
     return folded
 
 
-def frame_phones(phones: Sequence["PhoneSegment"], n_frames: int, hop_length: int) -> np.ndarray:
+def frame_phones(phones: Sequence[PhoneSpan], n_frames: int, hop_length: int) -> np.ndarray:
     """The folded phone index at the centre sample of each frame (silence where no phone covers it)."""
     labels = np.full(n_frames, PHONE_INDEX["sil"], dtype=np.int16)
     centres = np.arange(n_frames) * hop_length
@@ -167,7 +186,7 @@ def frame_phones(phones: Sequence["PhoneSegment"], n_frames: int, hop_length: in
     return labels
 
 
-def phone_at_frame(phones: Sequence["PhoneSegment"], frame: int, hop_length: int) -> str:
+def phone_at_frame(phones: Sequence[PhoneSpan], frame: int, hop_length: int) -> str:
     """The folded phone at the centre of ``frame``."""
     return PHONES_39[int(frame_phones(phones, frame + 1, hop_length)[frame])]
 
@@ -204,10 +223,8 @@ class SegmentTable:
         return mean.astype(np.float32), np.sqrt(var + 1e-8).astype(np.float32)
 
 
-def compute_segments(corpus: "TimitCorpus", config: FeatureConfig, device: str = "cpu") -> SegmentTable:
+def compute_segments(corpus: UtteranceCorpus, config: FeatureConfig, device: str = "cpu") -> SegmentTable:
     """Features of every readable utterance, cut into segments (unnormalised)."""
-    from cdsvae_eval.data.timit import audio_rate
-
     extractor = FeatureExtractor(config.name, device)
     columns: dict[str, list] = {k: [] for k in ("x", "phones", "utt", "spk", "part", "sex", "dr")}
     stats: dict[str, list] = {k: [] for k in ("spk", "count", "sum", "sumsq")}
@@ -218,7 +235,7 @@ def compute_segments(corpus: "TimitCorpus", config: FeatureConfig, device: str =
         if audio is None:
             continue
         features = extractor(audio)
-        phones = corpus.read_phones(utt, len(audio), rate=audio_rate(utt.wav), clipped_files=clipped)
+        phones = corpus.read_phones(utt, len(audio), rate=corpus.audio_rate(utt), clipped_files=clipped)
         labels = frame_phones(phones, len(features), extractor.hop_length)
         segs = segment(features, config.segment_frames, config.segment_hop)
         seg_labels = segment(labels[:, None], config.segment_frames, config.segment_hop)[..., 0]
@@ -276,7 +293,7 @@ def _first(paths: np.ndarray) -> str:
 
 
 def load_segments(
-    corpus: "TimitCorpus", config: FeatureConfig, device: str = "cpu", train_speakers: set[str] | None = None
+    corpus: UtteranceCorpus, config: FeatureConfig, device: str = "cpu", train_speakers: set[str] | None = None
 ) -> SegmentTable:
     """Segments from the cache (built on first use), normalised with the train speakers' statistics."""
     raw_key = FeatureConfig(config.name, config.segment_frames, config.segment_hop, normalise=False).key()

@@ -1,15 +1,19 @@
-"""Datasets by name. Built-in datasets register lazily (``module:attr``) so nothing heavy loads early."""
+"""Datasets by name: built-ins (lazy ``module:attr``, nothing heavy loads early), factories registered in
+code, and third-party datasets published through the ``cdsvae_eval.datasets`` entry-point group
+(``my-data = my_package.module:MyDataset``, a :class:`SequenceDataset` subclass or a factory returning one;
+its first docstring line is its description in ``data list``)."""
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from typing import Any, Callable
 
 from cdsvae_eval.data.base import SequenceDataset
 from cdsvae_eval.errors import DataError, FieldError
+from cdsvae_eval.registry import LazyRegistry
 
 DatasetFactory = Callable[..., SequenceDataset]
+ENTRY_POINT_GROUP = "cdsvae_eval.datasets"
 
 _BUILTIN: dict[str, str] = {
     "flare-sprites": "cdsvae_eval.data.flare_sprites:FlareSprites",
@@ -25,35 +29,54 @@ _DESCRIPTIONS: dict[str, str] = {
     "timit": "LDC TIMIT read from --data-root: 200 ms log-mel segments with speaker and phone labels",
     "tts-timit": "a TIMIT-layout corpus synthesised locally from real recorded voices (mbrola/flite)",
 }
-_REGISTERED: dict[str, DatasetFactory] = {}
+
+
+def _check_factory(name: str, factory: Any, where: str) -> None:
+    if not callable(factory):
+        raise DataError(f"dataset {name!r}: {where} is not a dataset class or factory")
+
+
+DATASETS = LazyRegistry(kind="dataset", builtins=_BUILTIN, entry_point_group=ENTRY_POINT_GROUP,
+                        check=_check_factory, error=DataError)
 
 
 def register_dataset(name: str, description: str = "") -> Callable[[DatasetFactory], DatasetFactory]:
-    """Register a dataset factory under ``name`` (used by plug-ins and tests)."""
+    """Register a dataset factory under ``name`` (notebooks and tests; packages use the entry point)."""
 
     def decorator(factory: DatasetFactory) -> DatasetFactory:
-        _REGISTERED[name] = factory
-        doc_lines = (factory.__doc__ or "").strip().splitlines()
-        _DESCRIPTIONS[name] = description or (doc_lines[0] if doc_lines else "")
+        DATASETS.registered[name] = factory
+        if description:
+            _DESCRIPTIONS[name] = description
         return factory
 
     return decorator
 
 
 def list_datasets() -> dict[str, str]:
-    """Names of all datasets with a one-line description."""
-    names = sorted(set(_BUILTIN) | set(_REGISTERED))
-    return {name: _DESCRIPTIONS.get(name, "") for name in names}
+    """Names of all datasets with a one-line description (a plug-in's is read from its docstring, so
+    listing imports plug-ins but no built-in)."""
+    return {name: _description(name) for name in DATASETS.names()}
+
+
+def dataset_source(name: str) -> str:
+    """``builtin``, ``registered in <module>`` or ``entry point <distribution>``."""
+    return DATASETS.source(name)
+
+
+def _description(name: str) -> str:
+    if name in _DESCRIPTIONS:
+        return _DESCRIPTIONS[name]
+    try:
+        factory = DATASETS.get(name)
+    except DataError as error:
+        return f"unavailable: {error}"
+    doc_lines = (factory.__doc__ or "").strip().splitlines()
+    return doc_lines[0] if doc_lines else ""
 
 
 def dataset_factory(name: str) -> DatasetFactory:
     """The class (or factory) registered under ``name``, imported on first use."""
-    if name in _REGISTERED:
-        return _REGISTERED[name]
-    if name in _BUILTIN:
-        module_name, attr = _BUILTIN[name].split(":")
-        return getattr(importlib.import_module(module_name), attr)
-    raise DataError(f"unknown dataset {name!r} (known: {', '.join(list_datasets())})")
+    return DATASETS.get(name)
 
 
 def dataset_modality(name: str) -> str:
@@ -82,7 +105,7 @@ def check_dataset_options(name: str, options: dict[str, Any]) -> None:
         listed = ", ".join(sorted(takes)) or "no options"
         raise FieldError(f"dataset_options.{key}", f"is not an option of dataset {name!r} (it takes: {listed})")
     for key in sorted(required - given):
-        raise FieldError(f"dataset_options.{key}", f"is required by dataset {name!r}: {_DESCRIPTIONS.get(name, '')}")
+        raise FieldError(f"dataset_options.{key}", f"is required by dataset {name!r}: {_description(name)}")
 
 
 def get_dataset(name: str, **options: Any) -> SequenceDataset:

@@ -181,6 +181,10 @@ class TimitCorpus:
             audio = librosa.resample(audio, orig_sr=rate, target_sr=SAMPLE_RATE).astype(np.float32)
         return audio
 
+    def audio_rate(self, utt: Utterance) -> int | None:
+        """The sample rate in the utterance's audio header (None when unreadable)."""
+        return audio_rate(utt.wav)
+
     def read_phones(self, utt: Utterance, num_samples: int, rate: int | None = None,
                     clipped_files: list[str] | None = None) -> list[PhoneSegment]:
         """The ``.PHN`` segments, clipped to ``num_samples``: a clipped file is appended to

@@ -20,7 +20,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from cdsvae_eval.atomic import write_text
-from cdsvae_eval.report.results import load_result
+from cdsvae_eval.evaluate.results import load_result
 
 ROW_FIELDS = (
     "run",
@@ -124,7 +124,7 @@ def _seed_group(record: dict[str, Any], training: dict[str, Any]) -> dict[str, s
     the origin of the codes is unknown."""
     if not training.get("config"):
         return {"seed_group": None, "model_group": None}
-    from cdsvae_eval.training.provenance import config_sha256
+    from cdsvae_eval.models.checkpoint_provenance import config_sha256
 
     config = {key: value for key, value in training["config"].items() if key != "seed"}
     return {

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from cdsvae_eval.errors import DataError
 from cdsvae_eval.models.verdict import AudioVerdict, Verdict, judge, judge_audio
-from cdsvae_eval.report.results import load_result
+from cdsvae_eval.evaluate.results import load_result
 
 
 def verdict_from_results(results_dir: str | Path) -> tuple[Verdict | AudioVerdict, list[str]]:

@@ -1,6 +1,6 @@
 """Tasks that score frozen codes. Import-light: no task module (sklearn, torch) loads until used.
 
-Run a task with :func:`cdsvae_eval.report.runner.run_task`; write your own by subclassing
+Run a task with :func:`cdsvae_eval.evaluate.run_task`; write your own by subclassing
 :class:`Task` and decorating it with :func:`register_task`, or publish it through the
 ``cdsvae_eval.tasks`` entry-point group.
 """

@@ -2,7 +2,7 @@
 
 A task declares what it needs (``codes``, ``decoder``, ``dataset``), its options as a dataclass with
 defaults, and for each metric whether higher is better. ``run`` returns a :class:`TaskResult`; the
-report layer turns it into the results JSON.
+evaluation API (:mod:`cdsvae_eval.evaluate`) turns it into the results JSON.
 """
 
 from __future__ import annotations
@@ -45,11 +45,12 @@ class MetricValue:
 @dataclass
 class TaskInputs:
     """Everything a task may read. ``codes`` holds all rows with a ``split`` column where known;
-    ``baseline_codes`` are codes of a randomly initialised model of the same architecture."""
+    ``baseline_codes`` are codes of a randomly initialised model of the same architecture; ``decoder``
+    is the trained model (encode, decode, swap: what the ``decoder`` need asks for)."""
 
     codes: CodeSet | None = None
     baseline_codes: CodeSet | None = None
-    model: Any | None = None
+    decoder: Any | None = None
     dataset: Any | None = None
     device: str = "cpu"
 

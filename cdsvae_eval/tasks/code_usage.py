@@ -78,7 +78,7 @@ class CodeUsage(Task):
             metrics[f"active_units_{code}"] = MetricValue(float(active_units(mean)), higher_is_better=True)
         if test.has_variances:
             metrics.update(_noise_figures(test))
-            kl_steps = _dynamic_kl_per_step(inputs.model, test, seed, inputs.device)
+            kl_steps = _dynamic_kl_per_step(inputs.decoder, test, seed, inputs.device)
             if kl_steps is None:
                 notes.append("kl_dynamic_per_step needs the model's learned prior: score a run with --checkpoint")
             else:

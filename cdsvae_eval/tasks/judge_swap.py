@@ -83,7 +83,7 @@ class JudgeSwap(Task):
 
     def run(self, inputs: TaskInputs, options: JudgeSwapOptions, seed: int, out_dir: Path | None) -> TaskResult:
         _check_options(options)
-        dataset, model, device = inputs.dataset, inputs.model, torch.device(inputs.device)
+        dataset, model, device = inputs.dataset, inputs.decoder, torch.device(inputs.device)
         loaded = _checked_judge(options, dataset, device)
         judge = loaded.judge
         part = dataset.split(options.split)

@@ -104,12 +104,12 @@ def dataset_of_codes(codes: CodeSet, dataset: Any | None = None) -> Any:
 
 
 def _rebuild_dataset(meta: dict[str, Any]) -> Any:
-    from cdsvae_eval.codes import load_model_for_tasks
+    from cdsvae_eval.models.checkpoint import model_and_dataset
     from cdsvae_eval.data.registry import dataset_factory, get_dataset
 
     checkpoint = meta.get("checkpoint")
     if checkpoint is not None:
-        return load_model_for_tasks(checkpoint)[1]
+        return model_and_dataset(checkpoint)[1]
     name = meta.get("dataset")
     if name is None:
         raise DataError(

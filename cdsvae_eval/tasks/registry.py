@@ -1,6 +1,6 @@
 """Tasks by name: built-ins, tasks registered in code, and third-party plug-ins.
 
-Three sources, looked up in this order:
+Three sources (:class:`~cdsvae_eval.registry.LazyRegistry`), looked up in this order:
 
 - built-ins: lazy ``"module:attr"`` targets, imported only when the task is used or listed;
 - ``@register_task``: classes registered by importing a module (tests, notebooks);
@@ -14,12 +14,11 @@ hides the other tasks.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Callable, TypeVar
 
 from cdsvae_eval.errors import ConfigError
+from cdsvae_eval.registry import LazyRegistry, distribution_name, one_line, qualified
 from cdsvae_eval.tasks.base import MetricSpec, Task
 
 ENTRY_POINT_GROUP = "cdsvae_eval.tasks"
@@ -32,8 +31,29 @@ _BUILTIN: dict[str, str] = {
     "swap-oracle": "cdsvae_eval.tasks.swap_oracle:SwapOracle",
     "judge-swap": "cdsvae_eval.tasks.judge_swap:JudgeSwap",
 }
-_ALIASES: dict[str, str] = {"speaker_eer": "speaker-eer", "few_shot": "few-shot"}
-_REGISTERED: dict[str, type[Task]] = {}
+
+
+def _check_task_attributes(cls: object, where: str) -> None:
+    if not (isinstance(cls, type) and issubclass(cls, Task)):
+        raise ConfigError(f"{where} is not a subclass of cdsvae_eval.tasks.Task")
+    missing = [attr for attr in ("name", "version", "description") if not isinstance(getattr(cls, attr, None), str)]
+    if missing:
+        raise ConfigError(f"task class {where} lacks the string attribute(s) {', '.join(missing)}")
+
+
+def _check_task_class(name: str, cls: object, where: str) -> None:
+    _check_task_attributes(cls, where)
+    if cls.name != name:
+        raise ConfigError(f"task {name!r} points to {where}, whose name is {cls.name!r}")
+
+
+TASKS = LazyRegistry(
+    kind="task",
+    builtins=_BUILTIN,
+    entry_point_group=ENTRY_POINT_GROUP,
+    aliases={"speaker_eer": "speaker-eer", "few_shot": "few-shot"},
+    check=_check_task_class,
+)
 
 TaskClass = TypeVar("TaskClass", bound=type[Task])
 
@@ -62,18 +82,11 @@ def register_task(
     """Class decorator: ``@register_task`` or ``@register_task(aliases=("short",))``."""
 
     def decorator(task_cls: TaskClass) -> TaskClass:
-        _check_task_class(task_cls, where=f"{task_cls.__module__}.{task_cls.__qualname__}")
-        name = task_cls.name
-        if not _is_builtin_target(name, task_cls):
-            known = _REGISTERED.get(name)
-            if name in _BUILTIN or (known is not None and _qualified(known) != _qualified(task_cls)):
-                raise ConfigError(f"task name {name!r} is already taken; {_qualified(task_cls)} needs another name")
-            _REGISTERED[name] = task_cls
-        for alias in aliases:
-            owner = _ALIASES.get(alias)
-            if owner is not None and owner != name:
-                raise ConfigError(f"task alias {alias!r} already points to {owner!r}")
-            _ALIASES[alias] = name
+        _check_task_attributes(task_cls, qualified(task_cls))
+        if _BUILTIN.get(task_cls.name) == f"{task_cls.__module__}:{task_cls.__qualname__}":
+            TASKS.add_aliases(task_cls.name, aliases)
+        else:
+            TASKS.register(task_cls.name, task_cls, aliases)
         return task_cls
 
     return decorator(cls) if cls is not None else decorator
@@ -81,44 +94,33 @@ def register_task(
 
 def get_task(name: str) -> type[Task]:
     """The task class called ``name`` (or one of its aliases); a :class:`ConfigError` if unknown."""
-    name = _ALIASES.get(name, name)
-    if name in _BUILTIN:
-        return _load_target(name, _BUILTIN[name])
-    if name in _REGISTERED:
-        return _REGISTERED[name]
-    entry_point = _entry_points().get(name)
-    if entry_point is None:
-        raise ConfigError(f"unknown task {name!r} (known: {', '.join(task_names())})")
-    return _load_target(name, entry_point.value)
+    return TASKS.get(name)
 
 
 def task_names() -> list[str]:
     """Every known task name, without importing any task."""
-    return sorted(set(_BUILTIN) | set(_REGISTERED) | set(_entry_points()))
+    return TASKS.names()
 
 
 def list_tasks() -> list[TaskEntry]:
-    """Every task with its version, needs and metrics; imports each task to read them."""
-    entries = [_entry(name, _BUILTIN[name], "builtin") for name in sorted(_BUILTIN)]
-    entries += [_describe(name, cls, f"registered in {cls.__module__}") for name, cls in sorted(_REGISTERED.items())]
-    for name, entry_point in sorted(_entry_points().items()):
-        source = f"entry point {_dist_name(entry_point)}"
-        if name in _BUILTIN or name in _REGISTERED:
+    """Every task with its version, needs and metrics (built-ins, registered, then plug-ins, each sorted);
+    imports each task to read them."""
+    entries = [_entry(name, "builtin") for name in sorted(TASKS.builtins)]
+    entries += [_entry(name, TASKS.source(name)) for name in sorted(TASKS.registered)]
+    for name, point in sorted(TASKS.entry_points().items()):
+        source = f"entry point {distribution_name(point)}"
+        if TASKS.is_shadowed_entry_point(name):
             entries.append(TaskEntry(name=name, source=source, error="name already taken by another task"))
         else:
-            entries.append(_entry(name, entry_point.value, source))
+            entries.append(_entry(name, source))
     return entries
 
 
-def _entry(name: str, target: str, source: str) -> TaskEntry:
+def _entry(name: str, source: str) -> TaskEntry:
     try:
-        cls = _import_target(name, target)
+        cls = TASKS.registered[name] if name in TASKS.registered else TASKS.import_checked(name, _target(name))
     except Exception as error:  # a broken plug-in must never hide the other tasks
-        return TaskEntry(name=name, source=source, error=_one_line(error))
-    return _describe(name, cls, source)
-
-
-def _describe(name: str, cls: type[Task], source: str) -> TaskEntry:
+        return TaskEntry(name=name, source=source, error=one_line(error))
     return TaskEntry(
         name=name,
         source=source,
@@ -126,51 +128,9 @@ def _describe(name: str, cls: type[Task], source: str) -> TaskEntry:
         description=cls.description,
         needs=tuple(sorted(cls.needs)),
         metrics=tuple(cls.metric_specs),
-        aliases=tuple(sorted(alias for alias, owner in _ALIASES.items() if owner == name)),
+        aliases=TASKS.aliases_of(name),
     )
 
 
-def _load_target(name: str, target: str) -> type[Task]:
-    try:
-        return _import_target(name, target)
-    except Exception as error:  # a plug-in's module can raise anything at import
-        raise ConfigError(f"task {name!r} is unavailable ({target}: {_one_line(error)})") from None
-
-
-def _import_target(name: str, target: str) -> type[Task]:
-    module_name, _, attr = target.partition(":")
-    cls = getattr(importlib.import_module(module_name), attr)
-    _check_task_class(cls, where=target)
-    if cls.name != name:
-        raise ConfigError(f"task {name!r} points to {target}, whose name is {cls.name!r}")
-    return cls
-
-
-def _check_task_class(cls: object, where: str) -> None:
-    if not (isinstance(cls, type) and issubclass(cls, Task)):
-        raise ConfigError(f"{where} is not a subclass of cdsvae_eval.tasks.Task")
-    missing = [attr for attr in ("name", "version", "description") if not isinstance(getattr(cls, attr, None), str)]
-    if missing:
-        raise ConfigError(f"task class {where} lacks the string attribute(s) {', '.join(missing)}")
-
-
-def _entry_points() -> dict[str, metadata.EntryPoint]:
-    return {entry_point.name: entry_point for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP)}
-
-
-def _dist_name(entry_point: metadata.EntryPoint) -> str:
-    dist = getattr(entry_point, "dist", None)
-    return dist.name if dist is not None else "(unknown distribution)"
-
-
-def _is_builtin_target(name: str, cls: type) -> bool:
-    return _BUILTIN.get(name) == f"{cls.__module__}:{cls.__qualname__}"
-
-
-def _qualified(cls: type) -> str:
-    return f"{cls.__module__}.{cls.__qualname__}"
-
-
-def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split())
-    return f"{type(error).__name__}: {text}" if not isinstance(error, ConfigError) else text
+def _target(name: str) -> str:
+    return TASKS.builtins.get(name) or TASKS.entry_points()[name].value

@@ -56,7 +56,7 @@ class SwapOracle(Task):
         if MOTION_FACTOR not in part.labels:
             raise DataError(f"task swap-oracle needs a {MOTION_FACTOR!r} factor; dataset {dataset.name!r} has none")
         try:
-            score = score_swaps(inputs.model, part.x, part.identity, part.labels[MOTION_FACTOR],
+            score = score_swaps(inputs.decoder, part.x, part.identity, part.labels[MOTION_FACTOR],
                                 pairs=options.pairs, seed=seed)
         except DataError as error:
             raise DataError(f"task swap-oracle on {dataset.name!r} split {options.split!r}: {error}") from None

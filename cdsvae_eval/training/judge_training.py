@@ -21,7 +21,7 @@ from cdsvae_eval.errors import ConfigError
 from cdsvae_eval.models.judge import Judge, JudgeConfig, JudgeInfo, judge_accuracy, judged_factors, save_judge
 from cdsvae_eval.path_checks import check_output_file
 from cdsvae_eval.provenance import provenance, sha256_file
-from cdsvae_eval.training.trainer import as_float, resolve_device, validation_split_name
+from cdsvae_eval.device import as_float, resolve_device
 
 # Datasets rendered at several sizes get the judge's default size unless one is asked for.
 DEFAULT_DATASET_OPTIONS: dict[str, dict[str, Any]] = {"flare-sprites": {"resolution": 32}}
@@ -81,7 +81,7 @@ def train_judge(
     judge = Judge(config, factors).to(torch_device)
     optimizer = torch.optim.Adam(judge.parameters(), lr=config.lr)
     train = dataset.split("train")
-    val = dataset.split(validation_split_name(dataset))
+    val = dataset.split(dataset.validation_split)
     names = judge.factor_names
     train_x = torch.as_tensor(np.ascontiguousarray(train.x)).to(torch_device)
     train_y = torch.as_tensor(np.stack([train.labels[name] for name in names], axis=1)).long().to(torch_device)

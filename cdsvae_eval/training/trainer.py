@@ -24,6 +24,7 @@ from cdsvae_eval.config_checks import check_train_config
 from cdsvae_eval.data import augment
 from cdsvae_eval.data.base import SequenceDataset, SequenceSplit
 from cdsvae_eval.data.registry import get_dataset
+from cdsvae_eval.device import as_float, resolve_device, resolve_precision, reuse_freed_memory_on
 from cdsvae_eval.errors import CheckpointError, ConfigError
 from cdsvae_eval.models.code_stats import decodability_summary
 from cdsvae_eval.models.factory import build_model
@@ -31,8 +32,7 @@ from cdsvae_eval.models.swap_oracle import score_swaps
 from cdsvae_eval.models.verdict import SELECTION_DESCRIPTION, Verdict, judge, selection_score
 from cdsvae_eval.path_checks import check_not_inside, check_output_dir
 from cdsvae_eval.provenance import provenance
-from cdsvae_eval.training.checkpoint import load_checkpoint, save_checkpoint
-from cdsvae_eval.training.cpu_memory import reuse_freed_memory_on
+from cdsvae_eval.models.checkpoint import load_checkpoint, save_checkpoint
 from cdsvae_eval.training.distributed import DistInfo, barrier, init_distributed, shutdown
 from cdsvae_eval.training.objective import TERMS, contrastive_scale, objective
 from cdsvae_eval.training.views import IdentityPartners
@@ -74,49 +74,8 @@ class TrainSummary:
                      swap["swap_identity_chance"], val.get("kl_static"), val.get("kl_dynamic"))
 
 
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name not in ("cpu", "cuda") and not name.startswith("cuda:"):
-        raise ConfigError(f"--device must be auto, cpu or cuda, got {name!r}")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError("--device cuda was asked for, but no CUDA device is available")
-    return torch.device(name)
-
-
-def has_native_bf16(device: torch.device) -> bool:
-    """Whether ``device`` computes bf16 in hardware: a CUDA GPU of compute capability 8.0 or later
-    (Ampere on; older ones only emulate it), or a CPU with AVX512-BF16 or AMX tiles (there oneDNN runs
-    bf16 convolutions about twice as fast as fp32)."""
-    if device.type == "cuda":
-        return torch.cuda.get_device_capability(device)[0] >= 8
-    probes = (getattr(torch.cpu, "_is_avx512_bf16_supported", None), getattr(torch.cpu, "_is_amx_tile_supported", None))
-    return any(probe is not None and probe() for probe in probes)
-
-
-def resolve_precision(name: str, device: torch.device, mode: str) -> torch.dtype | None:
-    """The autocast dtype, or None for plain fp32. The release mode is always fp32; ``auto`` is bf16
-    where the device has native bf16 arithmetic and fp32 elsewhere."""
-    if name not in ("auto", "fp32", "bf16"):
-        raise ConfigError(f"--precision must be auto, fp32 or bf16, got {name!r}")
-    if mode == "release" or name == "fp32" or (name == "auto" and not has_native_bf16(device)):
-        return None
-    return torch.bfloat16
-
-
-def validation_split_name(dataset: SequenceDataset) -> str:
-    for name in ("val", "dev"):
-        if name in dataset.split_names:
-            return name
-    raise ConfigError(f"dataset {dataset.name!r} has no validation split (val or dev)")
-
-
 def split_to_device(split: SequenceSplit, device: torch.device) -> torch.Tensor:
     return torch.as_tensor(np.ascontiguousarray(split.x)).to(device)
-
-
-def as_float(batch: torch.Tensor) -> torch.Tensor:
-    return batch.float().div_(255.0) if batch.dtype == torch.uint8 else batch.float()
 
 
 class _StopFlag:
@@ -169,7 +128,7 @@ class Trainer:
         self.dataset = get_dataset(config.dataset, **config.dataset_options)
         self._check_dataset_fits_model()
         self.train_split = self.dataset.split("train")
-        self.val_split = self.dataset.split(validation_split_name(self.dataset))
+        self.val_split = self.dataset.split(self.dataset.validation_split)
         self.train_x = split_to_device(self.train_split, self.device)
         self.val_x = split_to_device(self.val_split, self.device)
         self.partners: dict[str, IdentityPartners] = {}
@@ -340,7 +299,7 @@ class Trainer:
             "dataset": {
                 "name": self.dataset.name,
                 "fingerprint": self.dataset.fingerprint(),
-                "sequences": {name: len(self.dataset.split(name)) for name in ("train", validation_split_name(self.dataset))},
+                "sequences": {name: len(self.dataset.split(name)) for name in ("train", self.dataset.validation_split)},
             },
             "device": str(self.device),
             "precision": self.precision_name,

@@ -13,7 +13,7 @@ from PIL import Image
 
 import cdsvae_eval
 from cdsvae_eval.data import list_datasets
-from cdsvae_eval.report.images import SEPARATOR_PX
+from cdsvae_eval.draw.images import SEPARATOR_PX
 
 FLARE_MODULE = Path(cdsvae_eval.__file__).parent / "data" / "flare_sprites.py"
 

@@ -201,7 +201,7 @@ def test_probe_all_skips_decoder_tasks_when_given_only_codes(run_cli, codes_file
         def run(self, inputs, options, seed, out_dir):
             raise AssertionError("must not run without a decoder")
 
-    monkeypatch.setattr(registry, "_REGISTERED", {})
+    monkeypatch.setattr(registry.TASKS, "registered", {})
     registry.register_task(NeedsDecoder)
     code, out, err = run_cli("probe", "--task", "all", "--codes", codes_file, "--out", tmp_path, "--option", "seeds=1")
     assert code == 0, err

@@ -11,7 +11,7 @@ import pytest
 from rich.console import Console
 
 from cdsvae_eval.report.aggregate import format_value, load_rows, run_labels, seed_rows, to_markdown, write_csv
-from cdsvae_eval.report.results import result_record, write_result
+from cdsvae_eval.evaluate.results import result_record, write_result
 from cdsvae_eval.report.tables import comparison_table, result_table
 from cdsvae_eval.tasks import MetricValue, NoOptions, Task, TaskInputs, TaskResult
 
@@ -80,7 +80,7 @@ def test_comparison_dims_values_inside_the_reference_interval(tmp_path: Path) ->
 
 
 def test_single_result_table_shows_interval_and_direction(two_runs: list[Path]) -> None:
-    from cdsvae_eval.report.results import load_result
+    from cdsvae_eval.evaluate.results import load_result
 
     console = Console(record=True, width=200)
     console.print(result_table(load_result(two_runs[0])))
@@ -97,7 +97,7 @@ def test_format_value(value: float, text: str) -> None:
 
 def write_trained(out_dir: Path, train_seed: int, accuracy: float, lr: float = 1e-3, eval_seed: int = 0) -> Path:
     from cdsvae_eval.config import apply_overrides, preset_config
-    from cdsvae_eval.training.provenance import config_sha256
+    from cdsvae_eval.models.checkpoint_provenance import config_sha256
 
     config = apply_overrides(preset_config("smoke"), {"seed": train_seed, "lr": lr}).to_dict()
     training = {"preset": "smoke", "seed": train_seed, "checkpoint_epoch": 2, "selection_split": "val",

@@ -10,7 +10,7 @@ from cdsvae_eval.errors import DataError
 from cdsvae_eval.tasks import TaskInputs
 from cdsvae_eval.tasks.classify import Classify, ClassifyOptions
 from cdsvae_eval.tasks.probes import feature_view
-from cdsvae_eval.report.runner import run_task
+from cdsvae_eval.evaluate import run_task
 
 
 def test_matching_codes_predict_their_factor_and_cross_codes_sit_near_chance(disentangled_codes) -> None:

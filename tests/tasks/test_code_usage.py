@@ -9,7 +9,7 @@ import pytest
 
 from cdsvae_eval.codes import CodeSet, FactorMeta, load_codes, save_codes
 from cdsvae_eval.models.code_stats import active_units, signal_to_noise
-from cdsvae_eval.report.runner import run_task
+from cdsvae_eval.evaluate import run_task
 from cdsvae_eval.tasks import TaskInputs
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.tasks import TaskInputs
-from cdsvae_eval.report.runner import run_task
+from cdsvae_eval.evaluate import run_task
 
 
 @pytest.fixture(scope="module")

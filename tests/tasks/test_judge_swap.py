@@ -16,7 +16,7 @@ from cdsvae_eval.provenance import sha256_file
 from cdsvae_eval.tasks import TaskInputs
 from cdsvae_eval.models.swap_oracle import swap_grid
 from cdsvae_eval.tasks.judge_swap import generation_scores
-from cdsvae_eval.report.runner import run_task
+from cdsvae_eval.evaluate import run_task
 from cdsvae_eval.training.judge_training import train_judge
 
 SMOKE_DATA = {"resolution": 16, "max_characters": 24}
@@ -75,7 +75,7 @@ def test_rows_that_are_not_distributions_are_refused():
 def test_end_to_end_writes_json_grid_and_seeded_metrics(setup, tmp_path):
     model, dataset, judge_path = setup
     options = {"judge": str(judge_path), "min_judge_accuracy": "0.2", "seeds": "3"}
-    result, path = run_task("judge-swap", TaskInputs(model=model, dataset=dataset), options, seed=5, out_dir=tmp_path)
+    result, path = run_task("judge-swap", TaskInputs(decoder=model, dataset=dataset), options, seed=5, out_dir=tmp_path)
     record = json.loads(path.read_text())
     assert record["task"] == {"name": "judge-swap", "version": "1.0"}
     static_names = ("head", "chest", "legs", "hands_feet")
@@ -104,14 +104,14 @@ def test_end_to_end_writes_json_grid_and_seeded_metrics(setup, tmp_path):
     with Image.open(tmp_path / "swap_grid.png") as image:
         assert image.width > 6 * 8 * 16 * 4 and image.height > 6 * 16 * 4
 
-    again, _ = run_task("judge-swap", TaskInputs(model=model, dataset=dataset), options, seed=5)
+    again, _ = run_task("judge-swap", TaskInputs(decoder=model, dataset=dataset), options, seed=5)
     assert {k: v.to_json() for k, v in again.metrics.items()} == {k: v.to_json() for k, v in metrics.items()}
 
 
 def test_samples_and_seeds_options(setup):
     model, dataset, judge_path = setup
     options = {"judge": str(judge_path), "min_judge_accuracy": 0.2, "seeds": 1, "samples": 10}
-    result, _ = run_task("judge-swap", TaskInputs(model=model, dataset=dataset), options, seed=0)
+    result, _ = run_task("judge-swap", TaskInputs(decoder=model, dataset=dataset), options, seed=0)
     assert result.protocol["clips"] == 10
     assert result.metrics["motion_acc"].per_seed is not None and len(result.metrics["motion_acc"].per_seed) == 1
     assert result.metrics["motion_acc"].std == 0.0
@@ -129,7 +129,7 @@ def code_sensitive_model():
 
 def test_each_seed_draws_its_own_codes_and_a_seed_repeats(setup):
     _, dataset, judge_path = setup
-    inputs = TaskInputs(model=code_sensitive_model(), dataset=dataset)
+    inputs = TaskInputs(decoder=code_sensitive_model(), dataset=dataset)
     options = {"judge": str(judge_path), "min_judge_accuracy": 0.2, "seeds": 2}
     first = run_task("judge-swap", inputs, options, seed=0)[0].metrics
     shifted = run_task("judge-swap", inputs, {**options, "seeds": 1}, seed=1)[0].metrics
@@ -161,7 +161,7 @@ def test_the_swap_grid_shows_sources_and_every_swap(setup):
 def test_a_missing_judge_option_is_a_one_line_config_error(setup):
     model, dataset, _ = setup
     with pytest.raises(ConfigError) as error:
-        run_task("judge-swap", TaskInputs(model=model, dataset=dataset))
+        run_task("judge-swap", TaskInputs(decoder=model, dataset=dataset))
     assert str(error.value) == (
         "task judge-swap needs --option judge=PATH (train one with cdsvae-eval judge train)"
     )
@@ -176,7 +176,7 @@ def test_a_judge_below_the_bar_is_refused(setup, tmp_path):
     path = tmp_path / "weak.pt"
     save_judge(path, untrained, _info(dataset, accuracy))
     with pytest.raises(ConfigError, match=r"test motion accuracy 0\.\d+, below min_judge_accuracy=0\.9") as error:
-        run_task("judge-swap", TaskInputs(model=model, dataset=dataset), {"judge": str(path)})
+        run_task("judge-swap", TaskInputs(decoder=model, dataset=dataset), {"judge": str(path)})
     assert "\n" not in str(error.value)
 
 
@@ -189,14 +189,14 @@ def test_a_judge_of_another_dataset_is_refused(setup, tmp_path):
     path = tmp_path / "other.pt"
     save_judge(path, loaded.judge, info)
     with pytest.raises(DataError, match="fingerprint.*train a judge on the model's dataset") as error:
-        run_task("judge-swap", TaskInputs(model=model, dataset=dataset), {"judge": str(path), "min_judge_accuracy": 0})
+        run_task("judge-swap", TaskInputs(decoder=model, dataset=dataset), {"judge": str(path), "min_judge_accuracy": 0})
     assert "\n" not in str(error.value)
 
 
 def test_a_missing_judge_file_is_refused(setup, tmp_path):
     model, dataset, _ = setup
     with pytest.raises(CheckpointError, match="does not exist"):
-        run_task("judge-swap", TaskInputs(model=model, dataset=dataset), {"judge": str(tmp_path / "nope.pt")})
+        run_task("judge-swap", TaskInputs(decoder=model, dataset=dataset), {"judge": str(tmp_path / "nope.pt")})
 
 
 def _info(dataset, accuracy):

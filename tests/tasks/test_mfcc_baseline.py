@@ -63,7 +63,7 @@ def test_the_baseline_is_scored_on_the_same_trials_as_the_codes(timit, tmp_path)
 
 
 def test_the_dataset_is_rebuilt_from_the_codes_meta_when_it_takes_no_options(timit, monkeypatch) -> None:
-    monkeypatch.setitem(registry._REGISTERED, "fixed-corpus", lambda: timit)
+    monkeypatch.setitem(registry.DATASETS.registered, "fixed-corpus", lambda: timit)
     codes = model_like_codes(timit)
     codes.meta["dataset"] = "fixed-corpus"
     assert "eer_mfcc" in run(codes, baseline="mfcc").metrics

@@ -15,7 +15,7 @@ import pytest
 from cdsvae_eval.codes import CodeSet
 from cdsvae_eval.errors import ConfigError
 from cdsvae_eval.tasks import TaskInputs, get_task, list_tasks
-from cdsvae_eval.report.runner import run_task
+from cdsvae_eval.evaluate import run_task
 
 EXAMPLE_SOURCE = Path(__file__).resolve().parents[2] / "examples" / "plugin_task" / "src"
 

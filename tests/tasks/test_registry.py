@@ -13,13 +13,13 @@ import pytest
 from cdsvae_eval.codes import CodeSet
 from cdsvae_eval.errors import ConfigError
 from cdsvae_eval.tasks import MetricValue, Task, TaskInputs, TaskResult, get_task, list_tasks, register_task, registry
-from cdsvae_eval.report.runner import build_options, run_task
+from cdsvae_eval.evaluate import build_options, run_task
 
 
 @pytest.fixture
 def clean_registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registry, "_REGISTERED", {})
-    monkeypatch.setattr(registry, "_ALIASES", dict(registry._ALIASES))
+    monkeypatch.setattr(registry.TASKS, "registered", {})
+    monkeypatch.setattr(registry.TASKS, "aliases", dict(registry.TASKS.aliases))
 
 
 def tiny_codes() -> CodeSet:

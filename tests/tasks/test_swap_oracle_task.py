@@ -9,7 +9,7 @@ from cdsvae_eval.errors import DataError
 from cdsvae_eval.models.factory import build_model
 from cdsvae_eval.models.swap_oracle import score_swaps
 from cdsvae_eval.tasks import TaskInputs
-from cdsvae_eval.report.runner import run_task
+from cdsvae_eval.evaluate import run_task
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ class DatasetView:
 
 def test_metrics_match_the_oracle_with_intervals_and_write_json(smoke, tmp_path):
     model, dataset = smoke
-    result, path = run_task("swap-oracle", TaskInputs(model=model, dataset=dataset), {"pairs": "200"},
+    result, path = run_task("swap-oracle", TaskInputs(decoder=model, dataset=dataset), {"pairs": "200"},
                             seed=4, out_dir=tmp_path)
     test = dataset.split("test")
     direct = score_swaps(model, test.x, test.identity, test.labels["motion"], pairs=200, seed=4)
@@ -59,7 +59,7 @@ def test_metrics_match_the_oracle_with_intervals_and_write_json(smoke, tmp_path)
 
 def test_a_seed_fixes_the_pairs_and_the_intervals(smoke):
     model, dataset = smoke
-    inputs = TaskInputs(model=model, dataset=dataset)
+    inputs = TaskInputs(decoder=model, dataset=dataset)
     first = run_task("swap-oracle", inputs, {"pairs": 120}, seed=7)[0]
     again = run_task("swap-oracle", inputs, {"pairs": 120}, seed=7)[0]
     assert {k: v.to_json() for k, v in first.metrics.items()} == {k: v.to_json() for k, v in again.metrics.items()}
@@ -76,7 +76,7 @@ def test_another_seed_draws_other_pairs(smoke):
     with torch.no_grad():
         for weight in (p for p in model.parameters() if p.dim() > 1):
             weight.normal_(0.0, 0.3)
-    inputs = TaskInputs(model=model.eval(), dataset=dataset)
+    inputs = TaskInputs(decoder=model.eval(), dataset=dataset)
     errors = {seed: run_task("swap-oracle", inputs, {"pairs": 60}, seed=seed)[0].metrics["swap_rel_error"].value
               for seed in (1, 2)}
     assert errors[1] != errors[2]
@@ -88,7 +88,7 @@ def test_a_missing_identity_motion_clip_is_a_one_line_data_error(smoke):
     test = dataset.split("test")
     holed = DatasetView(dataset, test.subset(np.arange(1, len(test))))
     with pytest.raises(DataError, match="swap-oracle.*every identity in every motion") as error:
-        run_task("swap-oracle", TaskInputs(model=model, dataset=holed), {"pairs": 10})
+        run_task("swap-oracle", TaskInputs(decoder=model, dataset=holed), {"pairs": 10})
     assert "\n" not in str(error.value)
 
 
@@ -98,4 +98,4 @@ def test_a_dataset_without_motion_is_refused(smoke):
     no_motion = test.subset(np.arange(len(test)))
     del no_motion.labels["motion"]
     with pytest.raises(DataError, match="swap-oracle needs a 'motion' factor"):
-        run_task("swap-oracle", TaskInputs(model=model, dataset=DatasetView(dataset, no_motion)), {"pairs": 10})
+        run_task("swap-oracle", TaskInputs(decoder=model, dataset=DatasetView(dataset, no_motion)), {"pairs": 10})

@@ -10,7 +10,8 @@ import torch
 from cdsvae_eval.codes import extract_codes
 from cdsvae_eval.config import apply_overrides, preset_config
 from cdsvae_eval.models.factory import build_model
-from cdsvae_eval.training.trainer import Trainer, as_float, train
+from cdsvae_eval.device import as_float
+from cdsvae_eval.training.trainer import Trainer, train
 from toy_video import ToyVideo  # also registers the toy-video dataset
 
 pytestmark = pytest.mark.cuda

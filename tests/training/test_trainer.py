@@ -9,8 +9,9 @@ import torch
 import toy_video  # noqa: F401  (registers the toy-video dataset)
 from cdsvae_eval.config import apply_overrides, preset_config
 from cdsvae_eval.errors import CheckpointError, ConfigError
-from cdsvae_eval.training.checkpoint import load_checkpoint, load_model
-from cdsvae_eval.training.trainer import Trainer, TrainingDiverged, resolve_precision, train
+from cdsvae_eval.models.checkpoint import load_checkpoint, load_model
+from cdsvae_eval.device import resolve_precision
+from cdsvae_eval.training.trainer import Trainer, TrainingDiverged, train
 
 
 def toy_config(**overrides):
@@ -198,7 +199,7 @@ def test_auto_precision_is_bf16_exactly_where_the_cpu_has_native_bf16(monkeypatc
 
 
 def test_unknown_precision_is_a_config_error():
-    with pytest.raises(ConfigError, match="--precision must be auto, fp32 or bf16, got 'fp16'"):
+    with pytest.raises(ConfigError, match="precision must be auto, fp32 or bf16, got 'fp16'"):
         resolve_precision("fp16", torch.device("cpu"), "optimized")
 
 

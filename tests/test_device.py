@@ -6,7 +6,7 @@ import pytest
 
 PROBE = """
 import sys, torch
-from cdsvae_eval.training.cpu_memory import reuse_freed_memory
+from cdsvae_eval.device import reuse_freed_memory
 
 def rss_mb():
     for line in open("/proc/self/status"):

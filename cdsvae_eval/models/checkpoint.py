@@ -1,4 +1,6 @@
-"""Checkpoints: atomic writes, format checks, and loading a trained model back."""
+"""Checkpoints: atomic writes, format checks, and loading a trained model (and its dataset) back.
+
+Below the trainer and the evaluation alike: scoring a run needs no part of ``training``."""
 
 from __future__ import annotations
 
@@ -10,6 +12,9 @@ import torch
 
 from cdsvae_eval.atomic import atomic_path
 from cdsvae_eval.config import TrainConfig
+from cdsvae_eval.data.base import SequenceDataset
+from cdsvae_eval.data.registry import get_dataset
+from cdsvae_eval.device import reuse_freed_memory_on
 from cdsvae_eval.errors import CheckpointError
 from cdsvae_eval.models.core import CDSVAE
 from cdsvae_eval.models.factory import build_model
@@ -75,3 +80,10 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[CD
     except (RuntimeError, TypeError, AttributeError) as error:
         raise CheckpointError(f"{state['path']}: weights do not fit the model in its config ({str(error).splitlines()[0]})") from None
     return model.to(device).eval(), config, state
+
+
+def model_and_dataset(run: str | Path, device: str = "cpu") -> tuple[CDSVAE, SequenceDataset]:
+    """The trained model of a run (or checkpoint) in eval mode, and the dataset it was trained on."""
+    model, config, _ = load_model(run, device=device)
+    reuse_freed_memory_on(device)  # decoding swaps allocates like training does
+    return model, get_dataset(config.dataset, **config.dataset_options)

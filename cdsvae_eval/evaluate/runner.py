@@ -1,26 +1,25 @@
-"""Run a task by name: build its options, check its needs, time it, write its results file.
-
-This is the one entry point the CLI and Python users share::
+"""Run one task by name: build its options, check its needs, time it, write its results file.
 
     result, path = run_task("classify", TaskInputs(codes=load_codes("codes.npz")), out_dir="results")
 """
 
 from __future__ import annotations
 
-import dataclasses
 import numbers
 import time
-import types
-import typing
 import warnings
 from pathlib import Path
 from typing import Any, Mapping
 
+from cdsvae_eval.draw.images import save_image_grid
+from cdsvae_eval.draw.plots import plot_few_shot_curves
 from cdsvae_eval.errors import CdsvaeError, ConfigError, FieldError
+from cdsvae_eval.evaluate.options import build_options
+from cdsvae_eval.evaluate.results import result_path, result_record, write_result
+from cdsvae_eval.models.checkpoint_provenance import SelectionWarning, checkpoint_provenance, selection_overlap
 from cdsvae_eval.path_checks import check_output_dir
 from cdsvae_eval.tasks.base import Figure, Task, TaskInputs, TaskResult
 from cdsvae_eval.tasks.registry import get_task
-from cdsvae_eval.training.provenance import SelectionWarning, selection_overlap
 
 _NEED_DESCRIPTIONS = {
     "codes": "codes (a code file or a checkpoint)",
@@ -45,10 +44,8 @@ def run_task(
     ``options`` maps option names to values or to strings parsed by the option's type (as given on
     the command line); ``codes_path`` and ``checkpoint`` are recorded in the results file, with how the
     checkpoint was trained and chosen. Scoring the split that chose the checkpoint warns
-    (:class:`~cdsvae_eval.training.provenance.SelectionWarning`) and the results file says so.
+    (:class:`~cdsvae_eval.models.checkpoint_provenance.SelectionWarning`) and the results file says so.
     """
-    from cdsvae_eval.report.results import result_path, result_record, write_result
-
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise FieldError("seed", f"must be an integer >= 0, got {seed!r}")
     if out_dir is not None:
@@ -98,16 +95,11 @@ def _training(inputs: TaskInputs, checkpoint: str | Path | None) -> dict[str, An
         return inputs.codes.meta["training"]
     if checkpoint is None or not Path(checkpoint).exists():
         return None
-    from cdsvae_eval.training.provenance import checkpoint_provenance
-
     return checkpoint_provenance(checkpoint, inputs.dataset)
 
 
 def draw_figures(figures: Mapping[str, Figure], out_dir: Path) -> list[str]:
     """Draw a task's figures into ``out_dir``; returns their file names."""
-    from cdsvae_eval.report.images import save_image_grid
-    from cdsvae_eval.report.plots import plot_few_shot_curves
-
     for name, figure in figures.items():
         if figure.kind == "curves":
             plot_few_shot_curves(figure.data, out_dir / name, **figure.options)
@@ -120,80 +112,7 @@ def missing_needs(task: type[Task], inputs: TaskInputs) -> list[str]:
     """The needs of ``task`` that ``inputs`` do not satisfy, in a stable order."""
     given = {
         "codes": inputs.codes is not None,
-        "decoder": inputs.model is not None,
+        "decoder": inputs.decoder is not None,
         "dataset": inputs.dataset is not None,
     }
     return sorted(need for need in task.needs if not given.get(need, False))
-
-
-def option_names(task: type[Task]) -> list[str]:
-    return [field.name for field in dataclasses.fields(task.Options)]
-
-
-def build_options(task: type[Task], values: Mapping[str, Any] | None) -> Any:
-    """The task's ``Options`` dataclass from ``values``; strings are parsed by each field's type."""
-    values = dict(values or {})
-    known = option_names(task)
-    unknown = [key for key in values if key not in known]
-    if unknown:
-        listed = ", ".join(known) if known else "none"
-        raise ConfigError(f"task {task.name!r} has no option {unknown[0]!r} (its options: {listed})")
-    hints = typing.get_type_hints(task.Options)
-    parsed = {}
-    for key, value in values.items():
-        if isinstance(value, str):
-            parsed[key] = parse_option_value(value, hints[key], key, task.name)
-        elif isinstance(value, list):
-            parsed[key] = tuple(value)
-        else:
-            parsed[key] = value
-    return task.Options(**parsed)
-
-
-def parse_option_value(text: str, annotation: Any, option: str, task_name: str) -> Any:
-    """Parse ``text`` as ``annotation``: bool, int, float, str, Path, Literal, unions and tuples."""
-    try:
-        return _parse(text.strip(), annotation)
-    except (ValueError, TypeError):
-        raise ConfigError(
-            f"option {option!r} of task {task_name!r} expects {_type_name(annotation)}, got {text!r}"
-        ) from None
-
-
-def _parse(text: str, annotation: Any) -> Any:
-    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
-    if origin in (typing.Union, types.UnionType):
-        if text.lower() in ("none", "null") and type(None) in args:
-            return None
-        for member in (arg for arg in args if arg is not type(None)):
-            try:
-                return _parse(text, member)
-            except (ValueError, TypeError):
-                continue
-        raise ValueError(text)
-    if origin is tuple:
-        items = [item.strip() for item in text.split(",") if item.strip()]
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_parse(item, args[0]) for item in items)
-        if len(items) != len(args):
-            raise ValueError(text)
-        return tuple(_parse(item, arg) for item, arg in zip(items, args))
-    if origin is typing.Literal:
-        for choice in args:
-            if str(choice) == text:
-                return choice
-        raise ValueError(text)
-    if annotation is bool:
-        lowered = text.lower()
-        if lowered not in ("true", "false", "1", "0", "yes", "no"):
-            raise ValueError(text)
-        return lowered in ("true", "1", "yes")
-    if annotation in (int, float, str, Path):
-        return annotation(text)
-    raise TypeError(f"options of type {annotation!r} cannot be given as text")
-
-
-def _type_name(annotation: Any) -> str:
-    if isinstance(annotation, type):
-        return annotation.__name__
-    return str(annotation).replace("typing.", "")

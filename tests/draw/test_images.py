@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cdsvae_eval.report.images import (
+from cdsvae_eval.draw.images import (
     BACKGROUND,
     SEPARATOR_PX,
     save_image_grid,

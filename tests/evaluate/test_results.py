@@ -13,9 +13,9 @@ import pytest
 from cdsvae_eval.codes import CodeSet, FactorMeta, save_codes
 from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.provenance import sha256_file
-from cdsvae_eval.report.results import SCHEMA_VERSION, load_result
+from cdsvae_eval.evaluate.results import SCHEMA_VERSION, load_result
 from cdsvae_eval.tasks import TaskInputs
-from cdsvae_eval.report.runner import run_task
+from cdsvae_eval.evaluate import run_task
 
 
 def labelled_codes() -> CodeSet:
@@ -93,7 +93,7 @@ def test_load_result_round_trips_and_rejects_other_files(written: tuple[Path, Pa
 
 
 def test_scoring_the_split_that_chose_the_checkpoint_warns_and_is_recorded(tmp_path: Path) -> None:
-    from cdsvae_eval.training.provenance import SelectionWarning
+    from cdsvae_eval.models.checkpoint_provenance import SelectionWarning
 
     codes = labelled_codes()
     codes.split = np.where(np.arange(90) < 60, "train", np.where(np.arange(90) < 75, "val", "test"))

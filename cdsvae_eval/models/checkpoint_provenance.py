@@ -27,10 +27,8 @@ def config_sha256(config: dict[str, Any]) -> str:
 
 
 def selection_split(dataset: SequenceDataset) -> str:
-    """The split training chooses ``best.pt`` on (the trainer's validation split)."""
-    from cdsvae_eval.training.trainer import validation_split_name
-
-    return validation_split_name(dataset)
+    """The split training chooses ``best.pt`` on (the dataset's validation split)."""
+    return dataset.validation_split
 
 
 def selection_rule(config: TrainConfig, dataset: SequenceDataset) -> str:
@@ -44,7 +42,7 @@ def selection_rule(config: TrainConfig, dataset: SequenceDataset) -> str:
 def training_provenance(state: dict[str, Any], dataset: SequenceDataset) -> dict[str, Any]:
     """Preset, seed, checkpoint epoch, selection split and rule, and the full config with its hash.
 
-    ``state`` is a loaded checkpoint (:func:`~cdsvae_eval.training.checkpoint.load_checkpoint`)."""
+    ``state`` is a loaded checkpoint (:func:`~cdsvae_eval.models.checkpoint.load_checkpoint`)."""
     config = TrainConfig.from_dict(state["config"])
     path = Path(state["path"])
     config_json = path.parent / "config.json"
@@ -68,7 +66,7 @@ def training_provenance(state: dict[str, Any], dataset: SequenceDataset) -> dict
 def checkpoint_provenance(run: str | Path, dataset: SequenceDataset | None = None) -> dict[str, Any]:
     """:func:`training_provenance` of a run folder or checkpoint file (its dataset built when not given)."""
     from cdsvae_eval.data.registry import get_dataset
-    from cdsvae_eval.training.checkpoint import load_checkpoint
+    from cdsvae_eval.models.checkpoint import load_checkpoint
 
     state = load_checkpoint(run)
     if dataset is None:

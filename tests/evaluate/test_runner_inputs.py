@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from cdsvae_eval.errors import FieldError
-from cdsvae_eval.report.runner import run_task
+from cdsvae_eval.evaluate import run_task
 from cdsvae_eval.tasks import TaskInputs
 
 
