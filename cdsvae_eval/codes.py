@@ -89,11 +89,24 @@ class CodeSet:
             identity=None if self.identity is None else self.identity[mask],
         )
 
+    def select_identities(self, identities: list[str], what: str = "the subset") -> "CodeSet":
+        mask = np.isin(self.identity, np.asarray(identities, dtype=str))
+        if not mask.any():
+            raise DataError(f"the codes hold no rows of {what} (none of its {len(identities)} identities)")
+        return self.select(mask)
+
     @property
     def has_variances(self) -> bool:
         return self.static_logvar is not None and self.dynamic_logvar is not None
 
     def of_split(self, name: str) -> "CodeSet":
+        """The rows of split ``name``, or of a named identity subset of a split (``meta["identity_subsets"]``,
+        e.g. TIMIT's ``core-test``: the core speakers' rows of ``test``)."""
+        subset = self.meta.get("identity_subsets", {}).get(name)
+        if subset is not None:
+            if self.identity is None:
+                raise DataError(f"the codes have no 'identity' field, so subset {name!r} cannot be selected")
+            return self.of_split(subset["split"]).select_identities(subset["identities"], name)
         if self.split is None:
             raise DataError(f"the codes have no 'split' field, so split {name!r} cannot be selected")
         mask = self.split == name
@@ -218,15 +231,16 @@ def load_codes(path: str | Path) -> CodeSet:
 # --- extraction -------------------------------------------------------------------------------
 
 EXTRACTION_VERSION = "posterior-mean-logvar-identity-v3"
-_SPLIT_ALIASES = {"train": "train", "val": "val", "dev": "val", "test": "test"}
 
 
 def extract_codes(encoder: SequentialEncoder, dataset: Any, splits: tuple[str, ...] = ("train", "val", "test"),
                   batch_size: int = 256, device: str = "cpu", meta: dict[str, Any] | None = None) -> CodeSet:
     """Encode the given splits of a :class:`~cdsvae_eval.data.SequenceDataset` in batches.
 
-    Dataset split names are mapped onto the code-file names (``dev`` becomes ``val``); uint8 video is
-    scaled to [0, 1] on the device. Memory grows only with the codes, not with the batches.
+    Dataset split names are mapped onto the code-file names by the dataset (``dev`` becomes ``val``; a
+    split that is a subset of another, such as TIMIT's ``core-test``, is recorded in ``meta["identity_subsets"]``
+    and selected again by :meth:`CodeSet.of_split`); uint8 video is scaled to [0, 1] on the device.
+    Memory grows only with the codes, not with the batches.
     """
     import torch
 
@@ -255,7 +269,7 @@ def extract_codes(encoder: SequentialEncoder, dataset: Any, splits: tuple[str, .
             labels[factor].append(part.labels[factor])
         groups = part.groups if part.groups is not None else np.array([f"{name}/{i}" for i in range(len(part))])
         utts.append(np.asarray(groups).astype(str))
-        split_column.append(np.full(len(part), _SPLIT_ALIASES.get(name, name)))
+        split_column.append(np.full(len(part), dataset.code_split(name)))
         identities.append(np.asarray(part.identity).astype(str))
     return CodeSet(
         static=np.concatenate(statics),
@@ -265,7 +279,8 @@ def extract_codes(encoder: SequentialEncoder, dataset: Any, splits: tuple[str, .
         utt=np.concatenate(utts) if dataset.modality == "audio" else None,
         split=np.concatenate(split_column),
         meta={"dataset": dataset.name, "dataset_fingerprint": dataset.fingerprint(),
-              "extraction": EXTRACTION_VERSION, "identity": dataset.identity_name, **(meta or {})},
+              "extraction": EXTRACTION_VERSION, "identity": dataset.identity_name,
+              **({"identity_subsets": subsets} if (subsets := dataset.identity_subsets()) else {}), **(meta or {})},
         identity=np.concatenate(identities),
         static_logvar=np.concatenate(static_logvars) if with_variances else None,
         dynamic_logvar=np.concatenate(dynamic_logvars) if with_variances else None,
@@ -277,7 +292,7 @@ def _checkpoint_splits(dataset: Any, which: str) -> tuple[str, ...]:
         return ("test",)
     if which != "all":
         raise FieldError("split", f"must be 'test' or 'all', got {which!r}")
-    return tuple(name for name in dataset.split_names if name in _SPLIT_ALIASES)
+    return tuple(name for name in dataset.split_names if dataset.code_split(name) is not None)
 
 
 def codes_for_checkpoint(run: str | Path, split: str = "all", device: str = "cpu", random_init: bool = False,

@@ -35,13 +35,14 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from cdsvae_eval.cli.options import arguments_as_flags
     from cdsvae_eval.errors import CdsvaeError
 
     warnings.formatwarning = _one_line_warning
     try:
         cli.main(args=argv, prog_name="cdsvae-eval", standalone_mode=False)
     except CdsvaeError as error:
-        click.echo(f"error: {error}", err=True)
+        click.echo(f"error: {arguments_as_flags(str(error))}", err=True)
         sys.exit(2)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

@@ -38,8 +38,7 @@ def open_dataset(name: str, **options: Any) -> SequenceDataset:
     """The dataset ``name`` built with the given options; an option it does not take is an error naming its flag."""
     given = {key: value for key, value in options.items() if value is not None}
     with fields_as_flags({f"dataset_options.{key}": f"--{key.replace('_', '-')}" for key in _DATASET_FLAGS}):
-        registry.check_dataset_options(name, given)
-    return registry.get_dataset(name, **given)
+        return registry.get_dataset(name, **given)
 
 
 @click.command("list")

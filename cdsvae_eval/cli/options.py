@@ -19,6 +19,17 @@ def parse_key_values(pairs: tuple[str, ...], option: str = "--set") -> dict[str,
     return parsed
 
 
+# API arguments as error messages spell them, and the flag that sets each on the command line.
+ARGUMENT_FLAGS = {"force=True": "--force", "resume=True": "--resume"}
+
+
+def arguments_as_flags(message: str) -> str:
+    """An API error's message in the CLI's words (``pass force=True`` becomes ``pass --force``)."""
+    for argument, flag in ARGUMENT_FLAGS.items():
+        message = message.replace(argument, flag)
+    return message
+
+
 @contextmanager
 def fields_as_flags(flags: Mapping[str, str]) -> Iterator[None]:
     """Inside the block, a :class:`FieldError` about a field in ``flags`` is re-raised naming its flag

@@ -20,6 +20,7 @@ def synth_speech(out_dir: Path, speakers: int, sentences: int, seed: int, force:
     """Synthesise a TIMIT-layout speech corpus (mbrola/flite voices of real people)."""
     from rich.console import Console
 
+    from cdsvae_eval.cli.options import fields_as_flags
     from cdsvae_eval.data.synth_speech import synthesize_corpus
 
     from cdsvae_eval.path_checks import check_output_dir
@@ -27,7 +28,8 @@ def synth_speech(out_dir: Path, speakers: int, sentences: int, seed: int, force:
     check_output_dir(out_dir, "--out")
     if out_dir.exists() and any(out_dir.iterdir()) and not force:
         raise ConfigError(f"--out {out_dir} exists and is not empty (pass --force to write into it)")
-    report = synthesize_corpus(out_dir, speakers=speakers, sentences=sentences, seed=seed)
+    with fields_as_flags({"speakers": "--speakers", "sentences": "--sentences"}):
+        report = synthesize_corpus(out_dir, speakers=speakers, sentences=sentences, seed=seed)
     console = Console()
     console.print(f"wrote [bold]{report.out_dir}[/bold]: {report.utterances} utterances, "
                   f"{report.audio_seconds / 60:.1f} min of audio in {report.seconds:.1f} s")

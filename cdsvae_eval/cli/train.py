@@ -17,7 +17,7 @@ from cdsvae_eval.cli.options import fields_as_flags, parse_key_values
 _FIELD_FLAGS = {
     "epochs": "--epochs", "batch_size": "--batch-size", "lr": "--lr", "seed": "--seed", "device": "--device",
     "precision": "--precision", "mode": "--mode", "compile": "--compile", "dataset": "--dataset",
-    "dataset_options.data_root": "--data-root", "run_dir": "--out",
+    "dataset_options.data_root": "--data-root", "run_dir": "--out", "seeds": "--seeds",
 }
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def train(preset: str, dataset: str | None, data_root: Path | None, run_dir: Pat
     if seed_list is not None:
         with fields_as_flags(flags):
             check_train_config(config)
-        _train_seeds(config, seed_list, seed, run_dir, resume, force, no_progress, console)
+            _train_seeds(config, seed_list, seed, run_dir, resume, force, no_progress, console)
         return
     run_dir = run_dir or Path("runs") / f"{config.dataset}-{config.preset}-seed{config.seed}"
     with fields_as_flags(flags):

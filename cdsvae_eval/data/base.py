@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -19,6 +19,8 @@ from cdsvae_eval.errors import DataError
 
 FactorKind = Literal["static", "dynamic"]
 Modality = Literal["video", "audio"]
+# The splits a code file holds (cdsvae_eval.codes): every dataset split maps onto one of them or none.
+CODE_SPLITS = ("train", "val", "test")
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,19 @@ class SequenceDataset(ABC):
             self._splits[name] = self._load_split(name)
         return self._splits[name]
 
+    def code_split(self, name: str) -> str | None:
+        """The code-file split that dataset split ``name``'s rows are written to (``dev`` is ``val``), or None
+        for a split that is a subset of another (its rows are already in that one: see
+        :meth:`identity_subsets`)."""
+        code_name = "val" if name == "dev" else name
+        return code_name if code_name in CODE_SPLITS else None
+
+    def identity_subsets(self) -> dict[str, dict[str, Any]]:
+        """Named subsets of a split, by identity: ``{"core-test": {"split": "test", "identities": [...]}}``
+        with identities as strings of the splits' ``identity`` values. Code files record them, so a subset
+        such as TIMIT's core test set can be selected again."""
+        return {}
+
     @property
     def validation_split(self) -> str:
         """The split that chooses checkpoints and hyper-parameters (``val``, or TIMIT's ``dev``)."""
@@ -151,6 +166,39 @@ class SequenceDataset(ABC):
             ],
             "splits": splits,
         }
+
+
+class AudioSequenceDataset(SequenceDataset):
+    """An audio dataset whose features come from a speech corpus and can be turned back into sound: what
+    the MFCC baseline and the audio swap samples read, beside the sequence interface.
+
+    ``corpus`` lists utterances (``.utterances``, each with ``id``, ``speaker``, ``sex``, ``dialect``,
+    ``wav`` and ``txt``) and reads their audio (``read_audio(utt)``); ``speaker_ids`` are the speaker
+    factor's classes; segments of ``segment_hop`` frames' stride come from each utterance."""
+
+    modality: Modality = "audio"
+    sample_rate: int
+    speaker_ids: list[str]
+    corpus: Any
+
+    @property
+    @abstractmethod
+    def feature_spec(self) -> Any:
+        """How the features were computed from ``sample_rate`` audio (what inverting them needs)."""
+
+    @property
+    @abstractmethod
+    def feature_stats(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-dimension ``(mean, std)`` that normalised the features."""
+
+    @property
+    @abstractmethod
+    def segment_hop(self) -> int:
+        """Frames between the starts of consecutive segments of an utterance."""
+
+    @abstractmethod
+    def split_speakers(self, split: str) -> list[str]:
+        """The speakers of one split."""
 
 
 def hash_parts(*parts: object) -> str:

@@ -22,7 +22,7 @@ from PIL import Image
 
 from cdsvae_eval.atomic import atomic_path
 from cdsvae_eval.data.base import Factor, SequenceDataset, SequenceSplit, hash_parts
-from cdsvae_eval.errors import ConfigError, DataError
+from cdsvae_eval.errors import ConfigError, DataError, FieldError
 from cdsvae_eval.paths import cache_dir
 
 logger = logging.getLogger(__name__)
@@ -357,7 +357,7 @@ class FlareSprites(SequenceDataset):
         data_root: str | Path | None = None,
     ) -> None:
         if data_root is not None:
-            raise ConfigError(f"flare-sprites is embedded and takes no --data-root (got {data_root})")
+            raise FieldError("dataset_options.data_root", f"is not taken by flare-sprites, which is embedded (got {data_root})")
         if max_characters is not None and (
             isinstance(max_characters, bool)
             or not isinstance(max_characters, int)

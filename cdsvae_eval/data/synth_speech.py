@@ -26,7 +26,7 @@ import numpy as np
 import soundfile
 
 from cdsvae_eval.data.sentences import SENTENCES
-from cdsvae_eval.errors import ConfigError, DataError
+from cdsvae_eval.errors import ConfigError, DataError, FieldError
 from cdsvae_eval.path_checks import check_output_dir
 
 RATE = 16000
@@ -144,9 +144,9 @@ def plan_corpus(
 ) -> list[SpeakerPlan]:
     """Assign base voices, ids, regions, roles and prosody factors to every speaker (deterministic)."""
     if speakers < 2:
-        raise ConfigError(f"--speakers must be at least 2, got {speakers}")
+        raise FieldError("speakers", f"must be at least 2, got {speakers}")
     if not 1 <= sentences <= len(SENTENCES):
-        raise ConfigError(f"--sentences must be between 1 and {len(SENTENCES)}, got {sentences}")
+        raise FieldError("sentences", f"must be between 1 and {len(SENTENCES)}, got {sentences}")
     if not 0 < test_fraction < 1:
         raise ConfigError(f"test_fraction must be in (0, 1), got {test_fraction}")
     rng = np.random.default_rng(seed)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import soundfile
 
-from cdsvae_eval.data.base import Factor, SequenceDataset, SequenceSplit, hash_parts
+from cdsvae_eval.data.base import AudioSequenceDataset, Factor, SequenceSplit, hash_parts
 from cdsvae_eval.errors import DataError
 
 if TYPE_CHECKING:
@@ -265,7 +265,7 @@ def _read_speaker_info(doc: Path | None) -> dict[str, str]:
     return sexes
 
 
-class TimitSegments(SequenceDataset):
+class TimitSegments(AudioSequenceDataset):
     """LDC TIMIT read from ``data_root``: 200 ms feature segments with speaker, sex, dialect and phone labels.
 
     ``max_speakers`` keeps at most that many speakers per TRAIN/TEST part (core speakers first, then
@@ -340,6 +340,19 @@ class TimitSegments(SequenceDataset):
 
         raw = load_segments(self.corpus, replace(self.config, normalise=False), self.device)
         return raw.train_statistics(set(self.split_speakers("train")))
+
+    @property
+    def segment_hop(self) -> int:
+        return self.config.segment_hop
+
+    def code_split(self, name: str) -> str | None:
+        """``core-test`` is a subset of ``test``: code files select it by its identities."""
+        return None if name == "core-test" else super().code_split(name)
+
+    def identity_subsets(self) -> dict[str, dict[str, object]]:
+        index = {speaker: i for i, speaker in enumerate(self.speaker_ids)}
+        core = [str(index[speaker]) for speaker in self.split_speakers("core-test")]
+        return {"core-test": {"split": "test", "identities": core}}
 
     def split_speakers(self, split: str) -> list[str]:
         kept = set(self.speaker_ids)

@@ -84,7 +84,7 @@ def write_result(record: dict[str, Any], out_dir: str | Path, force: bool = Fals
     """Write ``<out_dir>/<task>.json`` atomically; an existing file is kept unless ``force``."""
     path = result_path(out_dir, record["task"]["name"])
     if path.exists() and not force:
-        raise ConfigError(f"results file {path} already exists; use --force (force=True) to overwrite it")
+        raise ConfigError(f"results file {path} already exists; pass force=True to overwrite it")
     write_json(path, record)
     return path
 

@@ -57,7 +57,7 @@ def run_task(
         wanted = " and ".join(_NEED_DESCRIPTIONS.get(need, need) for need in missing)
         raise ConfigError(f"task {task.name!r} needs {wanted}, which was not given")
     if out_dir is not None and not force and result_path(out_dir, task.name).exists():
-        raise ConfigError(f"results file {result_path(out_dir, task.name)} already exists; use --force to overwrite it")
+        raise ConfigError(f"results file {result_path(out_dir, task.name)} already exists; pass force=True to overwrite it")
     start = time.perf_counter()
     try:
         result = task().run(inputs, task_options, seed, Path(out_dir) if out_dir is not None else None)

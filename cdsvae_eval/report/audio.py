@@ -16,6 +16,7 @@ import numpy as np
 import soundfile
 
 from cdsvae_eval.atomic import atomic_path, write_text
+from cdsvae_eval.data.base import AudioSequenceDataset
 from cdsvae_eval.data.features import LOG_FLOOR, FeatureSpec
 from cdsvae_eval.errors import ConfigError
 from cdsvae_eval.models.utterance_swap import SWAP_OUTPUTS, pick_utterance_pair, swap_utterances, utterance_rows
@@ -104,11 +105,9 @@ def write_swap_sample(model: Any, dataset: Any, split: str, out_dir: str | os.Pa
                       source: str = "") -> SwapSample:
     """Swap speaker and content between two seeded utterances of different speakers in ``split``; write
     a WAV and a spectrogram PNG per output of :func:`swap_utterances`, and a ``README.txt``."""
-    missing = [name for name in ("feature_spec", "feature_stats", "sample_rate", "corpus") if name not in dir(dataset)]
-    if missing:
-        raise ConfigError(
-            f"sample writes audio for TIMIT-layout datasets; dataset {dataset.name!r} lacks {', '.join(missing)}"
-        )
+    if not isinstance(dataset, AudioSequenceDataset):
+        raise ConfigError(f"sample writes audio for speech-corpus datasets (AudioSequenceDataset); dataset "
+                          f"{dataset.name!r} is not one")
     spec: FeatureSpec = dataset.feature_spec
     rate: int = dataset.sample_rate
     mean, std = dataset.feature_stats
@@ -117,7 +116,7 @@ def write_swap_sample(model: Any, dataset: Any, split: str, out_dir: str | os.Pa
     utt_a, utt_b = pick_utterance_pair(part.groups, speakers, seed)
     sequences = swap_utterances(
         model, part.x[utterance_rows(part.groups, utt_a)], part.x[utterance_rows(part.groups, utt_b)],
-        hop=dataset.config.segment_hop,
+        hop=dataset.segment_hop,
     )
     features = {name: value * std + mean for name, value in sequences.items()}
     value_range = (min(float(f.min()) for f in features.values()), max(float(f.max()) for f in features.values()))

@@ -157,7 +157,7 @@ def _score_seed(model: Any, judge: Judge, s_mean: torch.Tensor, z_mean: torch.Te
 
 def _check_options(options: JudgeSwapOptions) -> None:
     if not options.judge:
-        raise ConfigError("task judge-swap needs --option judge=PATH (train one with cdsvae-eval judge train)")
+        raise ConfigError("task judge-swap needs its option judge=PATH (train one with cdsvae-eval judge train)")
     if not 0.0 <= options.min_judge_accuracy <= 1.0:
         raise ConfigError(
             f"task judge-swap option min_judge_accuracy must be in [0, 1], got {options.min_judge_accuracy}"

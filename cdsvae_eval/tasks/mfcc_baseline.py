@@ -13,6 +13,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from cdsvae_eval.codes import CodeSet, FactorMeta
+from cdsvae_eval.data.base import AudioSequenceDataset
 from cdsvae_eval.data.timit import SAMPLE_RATE
 from cdsvae_eval.errors import DataError
 
@@ -131,7 +132,6 @@ def _rebuild_dataset(meta: dict[str, Any]) -> Any:
 
 
 def _corpus(dataset: Any) -> Any:
-    corpus = getattr(dataset, "corpus", None)
-    if corpus is None:
+    if not isinstance(dataset, AudioSequenceDataset):
         raise DataError(f"MFCC baseline: dataset {getattr(dataset, 'name', dataset)!r} is not a speech corpus")
-    return corpus
+    return dataset.corpus

@@ -18,14 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from cdsvae_eval.atomic import write_text
+from cdsvae_eval.data.timit import CORE_TEST_SPEAKERS
 from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.tasks.metrics import DetCurve, det_curve, eer_from_curve, min_dcf_from_curve
 
-CORE_TEST_SPEAKERS = (
-    "MDAB0", "MWBT0", "FELC0", "MTAS1", "MWEW0", "FPAS0", "MJMP0", "MLNT0",
-    "FPKT0", "MLLL0", "MTLS0", "FJLM0", "MBPM0", "MKLT0", "FNLP0", "MCMJ0",
-    "MJDH0", "FMGD0", "MGRT0", "MNJM0", "FDHC0", "MJLN0", "MPAM0", "FMLD0",
-)  # fmt: skip
 CORE_UTTERANCES_PER_SPEAKER = 8
 SA_SENTENCES = ("SA1", "SA2")
 

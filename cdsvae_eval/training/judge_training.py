@@ -67,7 +67,7 @@ def train_judge(
     """Train a judge on ``dataset_name`` and write it to ``out_path`` (refused if it exists, unless ``force``)."""
     out_path = check_output_file(out_path, "out_path")
     if out_path.exists() and not force:
-        raise ConfigError(f"judge file {out_path} already exists; pass --force to overwrite it")
+        raise ConfigError(f"judge file {out_path} already exists; pass force=True to overwrite it")
     started = time.perf_counter()
     torch_device = resolve_device(device)
     dataset = get_dataset(dataset_name, **dataset_options)

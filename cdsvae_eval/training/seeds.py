@@ -10,7 +10,7 @@ import dataclasses
 from pathlib import Path
 
 from cdsvae_eval.config import TrainConfig
-from cdsvae_eval.errors import ConfigError
+from cdsvae_eval.errors import FieldError
 
 SEED_PREFIX = "seed-"
 
@@ -20,9 +20,9 @@ def parse_seeds(text: str) -> list[int]:
     try:
         seeds = [int(item) for item in text.split(",") if item.strip()]
     except ValueError:
-        raise ConfigError(f"--seeds expects comma-separated integers such as 1,2,3, got {text!r}") from None
+        raise FieldError("seeds", f"expects comma-separated integers such as 1,2,3, got {text!r}") from None
     if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
-        raise ConfigError(f"--seeds expects distinct non-negative integers such as 1,2,3, got {text!r}")
+        raise FieldError("seeds", f"expects distinct non-negative integers such as 1,2,3, got {text!r}")
     return seeds
 
 

@@ -25,7 +25,7 @@ from cdsvae_eval.data import augment
 from cdsvae_eval.data.base import SequenceDataset, SequenceSplit
 from cdsvae_eval.data.registry import get_dataset
 from cdsvae_eval.device import as_float, resolve_device, resolve_precision, reuse_freed_memory_on
-from cdsvae_eval.errors import CheckpointError, ConfigError
+from cdsvae_eval.errors import CheckpointError, ConfigError, FieldError
 from cdsvae_eval.models.code_stats import decodability_summary
 from cdsvae_eval.models.factory import build_model
 from cdsvae_eval.models.swap_oracle import score_swaps
@@ -137,8 +137,8 @@ class Trainer:
                              "val": IdentityPartners(self.val_split.identity, self.device)}
         per_step = config.batch_size * self.dist.world_size
         if per_step > len(self.train_split):
-            raise ConfigError(
-                f"--batch-size {config.batch_size} (x{self.dist.world_size} processes) is larger than the "
+            raise FieldError(
+                "batch_size", f"{config.batch_size} (x{self.dist.world_size} processes) is larger than the "
                 f"training split ({len(self.train_split)} sequences)"
             )
         self.steps_per_epoch = len(self.train_split) // per_step
@@ -186,7 +186,7 @@ class Trainer:
         try:
             saved = TrainConfig.from_dict(json.loads(config_path.read_text())["config"])
         except (KeyError, TypeError, ValueError) as error:
-            raise CheckpointError(f"--resume: {config_path} holds a config this version cannot read ({error})") from None
+            raise CheckpointError(f"resume=True: {config_path} holds a config this version cannot read ({error})") from None
         return json.loads(json.dumps(saved.to_dict()))
 
     def _prepare_run_dir(self, force: bool) -> None:
@@ -194,7 +194,7 @@ class Trainer:
         self.replaces_run = False
         if self.resume:
             if not config_path.is_file():
-                raise CheckpointError(f"--resume: {self.run_dir} holds no config.json to resume from")
+                raise CheckpointError(f"resume=True: {self.run_dir} holds no config.json to resume from")
             saved = self._saved_config(config_path)
             current = json.loads(json.dumps(self.config.to_dict()))
             if saved != current:
@@ -204,7 +204,7 @@ class Trainer:
             return
         self.replaces_run = self.run_dir.exists() and any(self.run_dir.iterdir())
         if self.replaces_run and not force:
-            raise CheckpointError(f"run folder {self.run_dir} already exists; pass --resume to continue it or --force to replace it")
+            raise CheckpointError(f"run folder {self.run_dir} already exists; pass resume=True to continue it or force=True to replace it")
 
     def _remove_previous_run(self) -> None:
         """With --force, the old run's files go only once the new run has its data and model (files of
@@ -270,18 +270,18 @@ class Trainer:
     def _load_resume_state(self) -> None:
         last = self.run_dir / "last.pt"
         if not last.is_file():
-            raise CheckpointError(f"--resume: {self.run_dir} holds no last.pt")
+            raise CheckpointError(f"resume=True: {self.run_dir} holds no last.pt")
         state = load_checkpoint(last)
         missing = [key for key in _RESUME_KEYS if key not in state]
         if missing:
-            raise CheckpointError(f"--resume: {last} lacks {', '.join(missing)}, so it cannot be resumed")
+            raise CheckpointError(f"resume=True: {last} lacks {', '.join(missing)}, so it cannot be resumed")
         if state["dataset"]["fingerprint"] != self.dataset.fingerprint():
-            raise CheckpointError(f"--resume: the dataset changed since {last} was written (fingerprint differs)")
+            raise CheckpointError(f"resume=True: the dataset changed since {last} was written (fingerprint differs)")
         try:
             self.model.load_state_dict(state["model_state"])
             self.optimizer.load_state_dict(state["optimizer_state"])
         except (RuntimeError, ValueError, KeyError) as error:
-            raise CheckpointError(f"--resume: {last} does not fit this run's model "
+            raise CheckpointError(f"resume=True: {last} does not fit this run's model "
                                   f"({str(error).splitlines()[0]})") from None
         self._set_rng_state(state["rng"])
         self.start_epoch = state["epoch"]

@@ -148,7 +148,7 @@ def test_flare_sprites_info_and_show(run_cli, tmp_path: Path) -> None:
 
 
 def test_timit_info_on_a_corpus_without_dev_speakers_reports_zero(run_cli, tmp_path: Path) -> None:
-    from cdsvae_eval.data.formant_synth import write_formant_timit
+    from formant_synth import write_formant_timit
 
     root = write_formant_timit(tmp_path / "timit", speakers_per_split={"TRAIN": 4, "TEST": 4}, sentences=1)
     code, out, err = run_cli("data", "info", "timit", "--data-root", root, "--json")

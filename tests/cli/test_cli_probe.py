@@ -77,6 +77,7 @@ def test_existing_results_need_force(run_cli, codes_file: Path, tmp_path: Path) 
     assert run_cli(*args)[0] == 0
     code, _, err = run_cli(*args)
     assert code == 2 and "already exists" in err and "classify.json" in err
+    assert "pass --force to overwrite" in err and "force=True" not in err  # the API's argument, as the CLI's flag
     assert run_cli(*args, "--force")[0] == 0
 
 

@@ -14,7 +14,7 @@ from torch import nn
 
 from cdsvae_eval.config import preset_config
 from cdsvae_eval.data.features import FEATURE_SPECS, FeatureExtractor, segment
-from cdsvae_eval.data.formant_synth import write_formant_timit
+from formant_synth import write_formant_timit
 from cdsvae_eval.data.timit import TimitSegments
 from cdsvae_eval.errors import DataError
 from cdsvae_eval.models.utterance_swap import SWAP_OUTPUTS, overlap_add, pick_utterance_pair, swap_utterances

@@ -7,7 +7,7 @@ from cdsvae_eval.data.features import (
     FOLD_61_TO_39, PHONES_39, FeatureConfig, FeatureExtractor, fold_phone, frame_phones, load_segments, num_frames,
     phone_at_frame, segment,
 )
-from cdsvae_eval.data.formant_synth import write_formant_timit
+from formant_synth import write_formant_timit
 from cdsvae_eval.data.timit import PhoneSegment, TimitCorpus, TimitSegments
 from cdsvae_eval.errors import ConfigError, DataError
 

@@ -1,7 +1,7 @@
 import numpy as np
 import soundfile
 
-from cdsvae_eval.data.formant_synth import write_formant_timit
+from formant_synth import write_formant_timit
 from cdsvae_eval.data.features import fold_phone
 
 

@@ -67,9 +67,9 @@ def test_plan_keeps_base_voices_disjoint_and_gives_24_test_speakers():
 def test_plan_with_one_voice_shares_it_and_rejects_bad_sizes():
     plans = plan_corpus(fake_voices(1), speakers=3, sentences=2, seed=0, test_fraction=0.5, dev_fraction=0.15)
     assert {p.voice for p in plans} == set(fake_voices(1))
-    with pytest.raises(ConfigError, match="--speakers"):
+    with pytest.raises(ConfigError, match="^speakers must be at least 2"):
         plan_corpus(fake_voices(4), speakers=1, sentences=2, seed=0, test_fraction=0.5, dev_fraction=0.1)
-    with pytest.raises(ConfigError, match="--sentences"):
+    with pytest.raises(ConfigError, match="^sentences must be between"):
         plan_corpus(fake_voices(4), speakers=4, sentences=len(SENTENCES) + 1, seed=0, test_fraction=0.5,
                     dev_fraction=0.1)
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from cdsvae_eval.data.formant_synth import write_formant_timit
+from formant_synth import write_formant_timit
 from cdsvae_eval.data.registry import get_dataset
 from cdsvae_eval.data.timit import CORE_TEST_SPEAKERS, DEV_SPEAKERS, TimitCorpus, TimitSegments
 from cdsvae_eval.errors import DataError
@@ -185,3 +185,25 @@ def test_training_that_selects_on_a_missing_dev_split_names_it_and_how_to_provid
                            "--out", tmp_path / "run", "--device", "cpu", "--no-progress")
     assert code == 2 and "Traceback" not in err
     assert "split 'dev' has no speakers; it is the standard 50-speaker TIMIT dev list" in " ".join(err.split())
+
+
+def test_core_test_round_trips_through_a_code_file(tmp_path):
+    from cdsvae_eval.codes import extract_codes, load_codes, save_codes
+
+    class MeanEncoder:
+        def encode(self, batch):
+            return batch.mean(dim=1), batch[:, :, :4]
+
+    root = write_formant_timit(tmp_path / "t", speakers_per_split={"TRAIN": 3, "TEST": 2}, sentences=1, core=True)
+    dataset = get_dataset("timit", data_root=str(root))
+    assert [dataset.code_split(name) for name in dataset.split_names] == ["train", "val", "test", None]
+    save_codes(extract_codes(MeanEncoder(), dataset, ("train", "test")), tmp_path / "codes.npz")
+    codes = load_codes(tmp_path / "codes.npz")
+    assert set(codes.split.tolist()) == {"train", "test"}
+    core = codes.of_split("core-test")
+    core_names = {dataset.speaker_ids[int(i)] for i in core.identity}
+    assert core_names == set(CORE_TEST_SPEAKERS)
+    assert len(core) == len(dataset.split("core-test"))
+    codes.meta.pop("identity_subsets")
+    with pytest.raises(DataError, match="no rows of split 'core-test'"):
+        codes.of_split("core-test")

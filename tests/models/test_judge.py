@@ -56,7 +56,7 @@ def test_training_is_deterministic_for_a_seed(trained, tmp_path):
 
 def test_an_existing_judge_file_is_kept_without_force(trained):
     before = sha256_file(trained.path)
-    with pytest.raises(ConfigError, match="already exists.*--force"):
+    with pytest.raises(ConfigError, match="already exists; pass force=True"):
         train_judge("flare-sprites", TINY, trained.path, TINY_CONFIG, device="cpu")
     assert sha256_file(trained.path) == before
 

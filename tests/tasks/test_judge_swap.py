@@ -163,7 +163,7 @@ def test_a_missing_judge_option_is_a_one_line_config_error(setup):
     with pytest.raises(ConfigError) as error:
         run_task("judge-swap", TaskInputs(decoder=model, dataset=dataset))
     assert str(error.value) == (
-        "task judge-swap needs --option judge=PATH (train one with cdsvae-eval judge train)"
+        "task judge-swap needs its option judge=PATH (train one with cdsvae-eval judge train)"
     )
 
 

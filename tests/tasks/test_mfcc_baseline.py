@@ -7,7 +7,7 @@ import pytest
 
 from cdsvae_eval.codes import CodeSet, FactorMeta
 from cdsvae_eval.data import registry
-from cdsvae_eval.data.formant_synth import write_formant_timit
+from formant_synth import write_formant_timit
 from cdsvae_eval.data.registry import get_dataset
 from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.tasks.base import TaskInputs

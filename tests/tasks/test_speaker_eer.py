@@ -11,7 +11,7 @@ from cdsvae_eval.codes import CodeSet, FactorMeta
 from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.tasks.base import TaskInputs
 from cdsvae_eval.tasks.speaker_eer import SpeakerEER, SpeakerEEROptions, utterance_embeddings
-from cdsvae_eval.tasks.verification import CORE_TEST_SPEAKERS
+from cdsvae_eval.data.timit import CORE_TEST_SPEAKERS
 
 
 def synthetic_codes(

@@ -11,8 +11,8 @@ import pytest
 
 from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.tasks.metrics import eer_from_curve
+from cdsvae_eval.data.timit import CORE_TEST_SPEAKERS
 from cdsvae_eval.tasks.verification import (
-    CORE_TEST_SPEAKERS,
     Trials,
     all_pairs_trials,
     core_allpairs_trials,

@@ -126,7 +126,7 @@ def test_resume_of_a_config_with_an_unknown_option_is_refused(tmp_path):
 
 
 def test_batch_larger_than_the_split_is_a_config_error(tmp_path):
-    with pytest.raises(ConfigError, match="--batch-size 4096"):
+    with pytest.raises(ConfigError, match="batch_size 4096"):
         Trainer(toy_config(batch_size=4096), tmp_path / "run", progress=False)
 
 
