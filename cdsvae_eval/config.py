@@ -84,6 +84,10 @@ class TrainConfig:
     mode: str = "optimized"
     swap_eval_every: int = 2
     swap_eval_pairs: int = 256
+    # the validation loss draws its augmentations, and the validation swaps their pairs, from these seeds
+    # (fixed across epochs, so epochs are compared on the same views and pairs)
+    validation_seed: int = 12345
+    swap_eval_seed: int = 0
     select_by: str = "swap"
     checkpoint_every: int = 1
     # on CPU, let glibc reuse freed memory instead of returning it to the kernel every step

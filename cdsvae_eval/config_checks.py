@@ -63,6 +63,8 @@ RULES: tuple[Rule, ...] = (
     one_of("select_by", "swap", "loss"),
     int_at_least("swap_eval_every", 1, " (epochs)"),
     int_at_least("swap_eval_pairs", 1),
+    int_at_least("validation_seed", 0),
+    int_at_least("swap_eval_seed", 0),
     int_at_least("checkpoint_every", 1, " (epochs)"),
     one_of("model.modality", "video", "audio"),
     *(int_at_least(f"model.{name}", 1) for name in (

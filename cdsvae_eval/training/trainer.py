@@ -1,14 +1,16 @@
 """The C-DSVAE trainer: in-memory data on the device, on-device augmentations, bf16 where the hardware has it,
-atomic checkpoints, exact resume (mid-epoch too), clean Ctrl-C, NaN guard, torchrun DDP."""
+atomic checkpoints, exact resume (mid-epoch too), clean Ctrl-C, NaN guard, torchrun DDP.
+
+The loop and the checkpoint selection live here; the run folder (:mod:`.run_folder`), the RNG state
+(:mod:`.rng_state`), the views (:mod:`.views`), the validation figures (:mod:`.validation`) and the
+progress display (:mod:`.progress`) each have their own module; device and precision come from
+:mod:`cdsvae_eval.device`."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import math
-import random
-import shutil
-import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,25 +23,23 @@ from torch.nn.parallel import DistributedDataParallel
 from cdsvae_eval.atomic import write_json
 from cdsvae_eval.config import TrainConfig
 from cdsvae_eval.config_checks import check_train_config
-from cdsvae_eval.data import augment
-from cdsvae_eval.data.base import SequenceDataset, SequenceSplit
+from cdsvae_eval.data.base import SequenceSplit
 from cdsvae_eval.data.registry import get_dataset
 from cdsvae_eval.device import as_float, resolve_device, resolve_precision, reuse_freed_memory_on
 from cdsvae_eval.errors import CheckpointError, ConfigError, FieldError
-from cdsvae_eval.models.code_stats import decodability_summary
 from cdsvae_eval.models.factory import build_model
-from cdsvae_eval.models.swap_oracle import score_swaps
 from cdsvae_eval.models.verdict import SELECTION_DESCRIPTION, Verdict, judge, selection_score
 from cdsvae_eval.path_checks import check_not_inside, check_output_dir
-from cdsvae_eval.provenance import provenance
 from cdsvae_eval.models.checkpoint import load_checkpoint, save_checkpoint
 from cdsvae_eval.training.distributed import DistInfo, barrier, init_distributed, shutdown
 from cdsvae_eval.training.objective import TERMS, contrastive_scale, objective
-from cdsvae_eval.training.views import IdentityPartners
+from cdsvae_eval.training.progress import StopFlag, progress_bar
+from cdsvae_eval.training.rng_state import capture_rng_state, restore_rng_state, seed_everything
+from cdsvae_eval.training.run_folder import check_run_folder, remove_previous_run, remove_run_files, write_run_config
+from cdsvae_eval.training.validation import MOTION_FACTOR, validation_code_usage, validation_swaps
+from cdsvae_eval.training.views import IdentityPartners, contrastive_views
 
-MOTION_FACTOR = "motion"
 SELECTION_RULE = f"best.pt: {SELECTION_DESCRIPTION} on the validation split"
-_RUN_FILES = ("config.json", "log.jsonl", "last.pt", "best.pt", "summary.json")
 _RESUME_KEYS = ("model_state", "optimizer_state", "epoch", "step_in_epoch", "epoch_generator_state", "partial_sums",
                 "rng", "best_score", "best_epoch", "history", "dataset")
 
@@ -78,31 +78,6 @@ def split_to_device(split: SequenceSplit, device: torch.device) -> torch.Tensor:
     return torch.as_tensor(np.ascontiguousarray(split.x)).to(device)
 
 
-class _StopFlag:
-    """Turns the first SIGINT/SIGTERM into a flag the loop checks between steps, and remembers which."""
-
-    def __init__(self) -> None:
-        self.raised = False
-        self.signal: int | None = None
-        self._previous: dict[int, Any] = {}
-
-    def __enter__(self) -> "_StopFlag":
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(ValueError):  # not the main thread
-                self._previous[sig] = signal.signal(sig, self._handle)
-        return self
-
-    def _handle(self, signum: int, frame: Any) -> None:
-        if self.raised:
-            raise KeyboardInterrupt
-        self.raised = True
-        self.signal = signum
-
-    def __exit__(self, *exc: Any) -> None:
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
-
-
 class Trainer:
     """Train one run. ``Trainer(config, run_dir).fit()``; use ``resume=True`` to continue."""
 
@@ -123,7 +98,7 @@ class Trainer:
         self.dist: DistInfo = init_distributed(self.device.type)
         if self.dist.enabled and self.device.type == "cuda":
             self.device = torch.device("cuda", self.dist.local_rank)
-        self._prepare_run_dir(force)
+        self.replaces_run = check_run_folder(self.run_dir, config, resume, force)
 
         self.dataset = get_dataset(config.dataset, **config.dataset_options)
         self._check_dataset_fits_model()
@@ -145,7 +120,7 @@ class Trainer:
         self.can_swap = (MOTION_FACTOR in self.val_split.labels
                          and self.dataset.factor(MOTION_FACTOR).kind == "dynamic")
 
-        self._seed_everything(config.seed + self.dist.rank)
+        seed_everything(config.seed + self.dist.rank)
         self.model = build_model(config.model).to(self.device)
         optimised_cuda = self.device.type == "cuda" and config.mode == "optimized"
         if config.mode == "optimized" and config.model.modality == "video":
@@ -180,39 +155,6 @@ class Trainer:
         return "fp32" if self.autocast_dtype is None else "bf16"
 
     # --- set-up ---------------------------------------------------------------------------
-    @staticmethod
-    def _saved_config(config_path: Path) -> dict[str, Any]:
-        """The run's saved config with the defaults of options added since it was written filled in."""
-        try:
-            saved = TrainConfig.from_dict(json.loads(config_path.read_text())["config"])
-        except (KeyError, TypeError, ValueError) as error:
-            raise CheckpointError(f"resume=True: {config_path} holds a config this version cannot read ({error})") from None
-        return json.loads(json.dumps(saved.to_dict()))
-
-    def _prepare_run_dir(self, force: bool) -> None:
-        config_path = self.run_dir / "config.json"
-        self.replaces_run = False
-        if self.resume:
-            if not config_path.is_file():
-                raise CheckpointError(f"resume=True: {self.run_dir} holds no config.json to resume from")
-            saved = self._saved_config(config_path)
-            current = json.loads(json.dumps(self.config.to_dict()))
-            if saved != current:
-                changed = sorted(k for k in set(saved) | set(current) if saved.get(k) != current.get(k))
-                raise CheckpointError(
-                    f"--resume: {self.run_dir} was trained with a different config (differs in: {', '.join(changed)})")
-            return
-        self.replaces_run = self.run_dir.exists() and any(self.run_dir.iterdir())
-        if self.replaces_run and not force:
-            raise CheckpointError(f"run folder {self.run_dir} already exists; pass resume=True to continue it or force=True to replace it")
-
-    def _remove_previous_run(self) -> None:
-        """With --force, the old run's files go only once the new run has its data and model (files of
-        the user's stay)."""
-        for name in _RUN_FILES:
-            (self.run_dir / name).unlink(missing_ok=True)
-        shutil.rmtree(self.run_dir / "checkpoints", ignore_errors=True)
-
     def _check_dataset_fits_model(self) -> None:
         shape = tuple(self.dataset.sequence_shape)
         model = self.config.model
@@ -225,32 +167,6 @@ class Trainer:
                 f"dataset {self.dataset.name!r} gives sequences of shape {shape}, the model expects {expected} "
                 "(check the preset's resolution / model.image_size / model.feature_dim)")
 
-    @staticmethod
-    def _seed_everything(seed: int) -> None:
-        random.seed(seed)
-        np.random.seed(seed % 2**32)
-        torch.manual_seed(seed)
-
-    # --- state ----------------------------------------------------------------------------
-    def _rng_state(self) -> dict[str, Any]:
-        return {
-            "torch": torch.get_rng_state(),
-            "cuda": torch.cuda.get_rng_state_all() if self.device.type == "cuda" else None,
-            "numpy": np.random.get_state(),
-            "python": random.getstate(),
-            "data": self.data_generator.get_state(),
-            "augment": self.augment_generator.get_state(),
-        }
-
-    def _set_rng_state(self, state: dict[str, Any]) -> None:
-        torch.set_rng_state(state["torch"])
-        if state.get("cuda") is not None and self.device.type == "cuda":
-            torch.cuda.set_rng_state_all(state["cuda"])
-        np.random.set_state(state["numpy"])
-        random.setstate(state["python"])
-        self.data_generator.set_state(state["data"])
-        self.augment_generator.set_state(state["augment"])
-
     def _state(self, epoch: int, step: int, sums: torch.Tensor | None) -> dict[str, Any]:
         return {
             "config": self.config.to_dict(),
@@ -260,7 +176,7 @@ class Trainer:
             "step_in_epoch": step,
             "epoch_generator_state": self.epoch_generator_state,
             "partial_sums": None if sums is None else sums.cpu(),
-            "rng": self._rng_state(),
+            "rng": capture_rng_state(self.device, self.data_generator, self.augment_generator),
             "best_score": self.best_score,
             "best_epoch": self.best_epoch,
             "history": self.history,
@@ -283,7 +199,7 @@ class Trainer:
         except (RuntimeError, ValueError, KeyError) as error:
             raise CheckpointError(f"resume=True: {last} does not fit this run's model "
                                   f"({str(error).splitlines()[0]})") from None
-        self._set_rng_state(state["rng"])
+        restore_rng_state(state["rng"], self.device, self.data_generator, self.augment_generator)
         self.start_epoch = state["epoch"]
         self.start_step = state["step_in_epoch"]
         self.epoch_generator_state = state["epoch_generator_state"]
@@ -291,21 +207,6 @@ class Trainer:
         self.best_score = state["best_score"]
         self.best_epoch = state["best_epoch"]
         self.history = state["history"]
-
-    def _write_config(self) -> None:
-        write_json(self.run_dir / "config.json", {
-            "config": self.config.to_dict(),
-            "seed": self.config.seed,
-            "dataset": {
-                "name": self.dataset.name,
-                "fingerprint": self.dataset.fingerprint(),
-                "sequences": {name: len(self.dataset.split(name)) for name in ("train", self.dataset.validation_split)},
-            },
-            "device": str(self.device),
-            "precision": self.precision_name,
-            "world_size": self.dist.world_size,
-            "provenance": provenance(),
-        })
 
     # --- one step -------------------------------------------------------------------------
     def _content_source(self, x: torch.Tensor, clips: torch.Tensor | None, split: str) -> torch.Tensor:
@@ -317,14 +218,8 @@ class Trainer:
 
     def _views(self, x: torch.Tensor, clips: torch.Tensor | None = None,
                split: str = "train") -> tuple[torch.Tensor, torch.Tensor]:
-        strength = self.config.loss.motion_view_strength
-        source = self._content_source(x, clips, split)
-        if self.config.model.modality == "video":
-            return (augment.content_view(source, generator=self.augment_generator),
-                    augment.motion_view(x, generator=self.augment_generator, strength=strength))
-        return (augment.audio_content_view(source, generator=self.augment_generator),
-                augment.audio_motion_view(x, generator=self.augment_generator,
-                                          warp=0.12 * strength, tilt=0.5 * strength, gain=0.5 * strength))
+        return contrastive_views(x, self._content_source(x, clips, split), self.config.model.modality,
+                                 self.config.loss.motion_view_strength, self.augment_generator)
 
     def _autocast(self) -> contextlib.AbstractContextManager:
         if self.autocast_dtype is None:
@@ -356,10 +251,11 @@ class Trainer:
     # --- evaluation -----------------------------------------------------------------------
     @torch.no_grad()
     def validate(self, max_sequences: int = 1024) -> dict[str, float]:
-        """Objective terms on a fixed slice of the validation split (eval mode, fixed augment seed)."""
+        """Objective terms on a fixed slice of the validation split (eval mode, augmentations drawn with the
+        config's ``validation_seed`` every time, so epochs are compared on the same views)."""
         self.model.eval()
         saved_state = self.augment_generator.get_state()
-        self.augment_generator.manual_seed(12345)
+        self.augment_generator.manual_seed(self.config.validation_seed)
         sums = torch.zeros(len(TERMS) + 1, device=self.device)
         count = 0
         limit = min(len(self.val_x), max_sequences)
@@ -377,44 +273,19 @@ class Trainer:
         values = (sums / max(count, 1)).tolist()
         return {"loss": values[0], **dict(zip(TERMS, values[1:]))}
 
-    @torch.no_grad()
-    def code_usage_report(self, max_sequences: int = 1024) -> dict[str, float]:
-        """Decodability of the codes on the validation split: SNR, active units and what one posterior
-        sample of each code tells a nearest-centroid classifier (seeded by the run's seed)."""
-        self.model.eval()
-        limit = min(len(self.val_x), max_sequences)
-        parts: list[list[torch.Tensor]] = [[], [], [], []]
-        for start in range(0, limit, self.config.batch_size):
-            x = as_float(self.val_x[start:min(start + self.config.batch_size, limit)])
-            with self._autocast():
-                for bucket, value in zip(parts, self.model.encode_posterior(x)):
-                    bucket.append(value.float().cpu())
-        self.model.train()
-        s_mean, s_logvar, z_mean, z_logvar = (torch.cat(bucket).numpy() for bucket in parts)
-        labels = {name: values[:limit] for name, values in self.val_split.labels.items()}
-        kinds = {name: self.dataset.factor(name).kind for name in labels}
-        return decodability_summary(s_mean, s_logvar, z_mean, z_logvar, labels, kinds,
-                                    self.val_split.identity[:limit], seed=self.config.seed)
-
-    def swap_report(self, split: SequenceSplit | None = None, x: torch.Tensor | None = None) -> dict[str, float]:
-        split = split or self.val_split
-        data = self.val_x if x is None else x
-        score = score_swaps(self.model, data, split.identity, split.labels[MOTION_FACTOR],
-                            pairs=self.config.swap_eval_pairs, seed=0)
-        return score.as_dict()
-
     # --- the loop -------------------------------------------------------------------------
     def fit(self) -> TrainSummary:
         if self.dist.is_main:
             if self.replaces_run:
-                self._remove_previous_run()
+                remove_previous_run(self.run_dir)
             self.run_dir.mkdir(parents=True, exist_ok=True)
             if not self.resume:
-                self._write_config()
+                write_run_config(self.run_dir, self.config, self.dataset, str(self.device), self.precision_name,
+                                 self.dist.world_size)
         stop_signal = None
-        progress = self._progress_bar()
+        progress = progress_bar(self.progress and self.dist.is_main)
         try:
-            with _StopFlag() as stop, progress:
+            with StopFlag() as stop, progress:
                 task = progress.add_task("train", total=self.config.epochs * self.steps_per_epoch,
                                          completed=self.start_epoch * self.steps_per_epoch + self.start_step,
                                          epoch=self.start_epoch + 1, status="")
@@ -432,22 +303,13 @@ class Trainer:
             best_epoch=self.best_epoch, best_score=self.best_score, history=self.history, stop_signal=stop_signal,
         )
 
-    def _progress_bar(self) -> Any:
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-        return Progress(
-            TextColumn("[bold]epoch {task.fields[epoch]}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[status]}"),
-            disable=not (self.progress and self.dist.is_main), transient=False,
-        )
-
     def _epoch_order(self, epoch: int) -> torch.Tensor:
         if self.epoch_generator_state is not None and epoch == self.start_epoch and self.start_step > 0:
             self.data_generator.set_state(self.epoch_generator_state)
         self.epoch_generator_state = self.data_generator.get_state()
         return torch.randperm(len(self.train_split), generator=self.data_generator)
 
-    def _run_epoch(self, epoch: int, stop: _StopFlag, progress: Any, task: Any) -> dict[str, Any] | None:
+    def _run_epoch(self, epoch: int, stop: StopFlag, progress: Any, task: Any) -> dict[str, Any] | None:
         order = self._epoch_order(epoch).to(self.device)
         first_step = self.start_step if epoch == self.start_epoch else 0
         sums = (self.partial_sums if first_step and self.partial_sums is not None
@@ -497,8 +359,10 @@ class Trainer:
         last_epoch = epoch + 1 == self.config.epochs
         if (epoch + 1) % self.config.swap_eval_every == 0 or last_epoch:
             if self.can_swap:
-                record["swap"] = self.swap_report()
-            record["code_usage"] = self.code_usage_report()
+                record["swap"] = validation_swaps(self.model, self.val_x, self.val_split, self.config.swap_eval_pairs,
+                                                  self.config.swap_eval_seed)
+            record["code_usage"] = validation_code_usage(self.model, self.val_x, self.val_split, self.dataset,
+                                                         self.config.batch_size, self._autocast, self.config.seed)
         record["eval_seconds"] = time.perf_counter() - eval_started
         score = self._selection_score(record)
         if score is not None and (self.best_score is None or score > self.best_score):
@@ -539,10 +403,7 @@ class Trainer:
             raise TrainingDiverged(f"{where}; the checkpoint {best} (end of epoch {load_checkpoint(best)['epoch']}) "
                                    f"is kept; there is no last.pt to resume from ({hint})")
         if self.dist.is_main:
-            for name in _RUN_FILES:
-                (self.run_dir / name).unlink(missing_ok=True)
-            with contextlib.suppress(OSError):
-                self.run_dir.rmdir()  # only when empty: files of the user's stay
+            remove_run_files(self.run_dir)
         raise TrainingDiverged(f"{where}; no checkpoint existed yet, so nothing was kept ({hint})")
 
     def _save_interrupted(self, epoch: int, step: int, sums: torch.Tensor) -> None:

@@ -1,9 +1,31 @@
-"""Identity partners for the identity-paired content view, drawn on the device without Python loops."""
+"""The two augmented views the contrastive terms compare, and the identity partners of the identity-paired
+content view (drawn on the device without Python loops)."""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
+
+from cdsvae_eval.data import augment
+
+# Audio motion-view magnitudes at motion_view_strength 1: time warp of +-12% of the segment, spectral tilt
+# and gain of up to 0.5 (in units of the normalised log-mel features).
+AUDIO_WARP = 0.12
+AUDIO_TILT = 0.5
+AUDIO_GAIN = 0.5
+
+
+def contrastive_views(x: torch.Tensor, content_source: torch.Tensor, modality: str, strength: float,
+                      generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(content view, motion view)``: the content view shuffles the frames of ``content_source`` (``x``
+    itself, or another clip of the same identity); the motion view keeps ``x``'s dynamics and changes its
+    appearance (colour/spectrum), scaled by ``strength``."""
+    if modality == "video":
+        return (augment.content_view(content_source, generator=generator),
+                augment.motion_view(x, generator=generator, strength=strength))
+    return (augment.audio_content_view(content_source, generator=generator),
+            augment.audio_motion_view(x, generator=generator, warp=AUDIO_WARP * strength,
+                                      tilt=AUDIO_TILT * strength, gain=AUDIO_GAIN * strength))
 
 
 class IdentityPartners:
