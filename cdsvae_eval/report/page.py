@@ -69,7 +69,7 @@ th { background: #eee; }
 td.marked { background: #fde7b0; font-weight: bold; }
 p.note { font-size: 85%; color: #555; margin-top: -.5em; }
 p.emphasis { font-size: 120%; font-weight: bold; }
-pre { background: #f6f6f6; padding: .6em; overflow-x: auto; font-size: 85%; }
+pre { background: #f6f6f6; padding: .6em; white-space: pre-wrap; font-size: 85%; }
 img { max-width: 100%; height: auto; border: 1px solid #ddd; margin: .5em 0; }
 """
 
