@@ -124,10 +124,13 @@ def _draw_swap_grid(run_dir: Path, eval_seed: int, device: str, say: Callable[[s
     grid = run_dir / SWAP_GRID
     if grid.is_file() and grid.stat().st_mtime >= (run_dir / "summary.json").stat().st_mtime:
         return
-    from cdsvae_eval.cli.sample import sample
+    from cdsvae_eval.codes import load_model_for_tasks
+    from cdsvae_eval.report.swap_picture import draw_swap_picture
+    from cdsvae_eval.training.trainer import resolve_device
 
-    sample.main(args=["--checkpoint", str(run_dir), "--out", str(grid), "--seed", str(eval_seed), "--device", device,
-                      "--force"], prog_name="cdsvae-eval sample", standalone_mode=False)
+    resolved = resolve_device(device)
+    model, dataset = load_model_for_tasks(run_dir, device=str(resolved))
+    draw_swap_picture(model, dataset, grid, seed=eval_seed, device=resolved, name=run_dir.name)
     say(f"{run_dir.name}: swap grid {grid}")
 
 

@@ -32,17 +32,12 @@ def sample(run: Path, out: Path, split: str, count: int, seed: int, device: str,
     Audio: two utterances of different speakers; --out becomes a folder of WAVs (originals,
     reconstructions, each speaker saying the other's sentence), spectrogram PNGs and a README.txt.
     """
-    import numpy as np
-
     from cdsvae_eval.codes import load_model_for_tasks
     from cdsvae_eval.errors import ConfigError
-    import torch
-
-    from cdsvae_eval.models.swap_oracle import decode_swaps
     from cdsvae_eval.path_checks import check_not_inside, check_output_dir, check_output_file
+    from cdsvae_eval.report.swap_picture import draw_swap_picture
     from cdsvae_eval.training.checkpoint import run_data_root
-    from cdsvae_eval.report.images import save_swap_picture
-    from cdsvae_eval.training.trainer import as_float, resolve_device
+    from cdsvae_eval.training.trainer import resolve_device
 
     if out.exists() and not force and not _is_empty_folder(out):
         raise ConfigError(f"--out {out} already exists (pass --force to overwrite it)")
@@ -58,41 +53,10 @@ def sample(run: Path, out: Path, split: str, count: int, seed: int, device: str,
         return
     if out.is_dir():
         raise ConfigError(f"--out {out} is a folder; a video run's sample is a PNG file")
-    part = dataset.split(split)
-    rng = np.random.default_rng(seed)
-    motion = part.labels.get("motion")
-    if motion is not None:
-        picks = np.array([rng.choice(np.nonzero(motion == m)[0]) for m in rng.permutation(np.unique(motion))[:count]])
-    else:
-        picks = rng.choice(len(part), size=min(count, len(part)), replace=False)
-    sources = as_float(torch.as_tensor(np.ascontiguousarray(part.x[picks])))
-    clips = sources.to(torch_device)
-    swaps = decode_swaps(model, clips, clips).cpu().numpy()
-    truths = _true_swaps(part, picks, motion) if motion is not None else None
-    motions = [f" / {dataset.factor('motion').classes[motion[i]]}" if motion is not None else "" for i in picks]
-    names = [f"{dataset.identity_name} {part.identity[i]}{name}" for i, name in zip(picks, motions)]
-    save_swap_picture(sources.numpy(), swaps, truths, out, names, scale=max(1, 48 // part.x.shape[-1]),
-                      title=f"Swaps of {run.name} ({split} split): cell = decode(s of its row, z_1:T of its column); "
-                            "frames left to right, then top to bottom")
-    truth_note = "" if truths is None else ", with the true clips where the split has them"
-    make_console().print(f"wrote a {len(picks)}x{len(picks)} swap grid{truth_note} to {out}", soft_wrap=True)
-
-
-def _true_swaps(part: Any, picks: Any, motion: Any) -> Any:
-    """``(R, R, T, C, H, W)``: the split's clip of (identity of picks[r], motion of picks[c]), NaN where the
-    split has none (Sprites lacks some; flare-sprites renders every character in every motion)."""
-    import numpy as np
-    import torch
-
-    from cdsvae_eval.training.trainer import as_float
-
-    truths = np.full((len(picks), len(picks), *part.x.shape[1:]), np.nan, dtype=np.float32)
-    for r, row in enumerate(picks):
-        for c, column in enumerate(picks):
-            found = np.flatnonzero((part.identity == part.identity[row]) & (motion == motion[column]))
-            if len(found):
-                truths[r, c] = as_float(torch.as_tensor(np.ascontiguousarray(part.x[found[0]]))).numpy()
-    return truths
+    count, with_truth = draw_swap_picture(model, dataset, out, split=split, count=count, seed=seed,
+                                          device=torch_device, name=run.name)
+    truth_note = ", with the true clips where the split has them" if with_truth else ""
+    make_console().print(f"wrote a {count}x{count} swap grid{truth_note} to {out}", soft_wrap=True)
 
 
 def _is_empty_folder(path: Path) -> bool:

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-from cdsvae_eval.errors import DataError
+from cdsvae_eval.errors import CdsvaeError, DataError
 from cdsvae_eval.report.aggregate import format_cell, format_value, pivot, result_rows
 from cdsvae_eval.report.page import Block, Heading, Paragraph, Picture, Preformatted, Table, png_bytes
 from cdsvae_eval.report.run_inputs import RunResults
@@ -127,13 +127,30 @@ def _curves_blocks(run: RunResults) -> list[Block]:
 
 def _swap_blocks(run: RunResults, record: dict[str, Any]) -> list[Block]:
     blocks: list[Block] = [Heading("Swaps (swap-oracle)", 3), protocol_paragraph(record), metric_table(record)]
-    grid = run.run_dir / "swaps.png" if run.run_dir is not None else None
-    if grid is not None and grid.is_file():
+    if run.run_dir is None:
+        return blocks
+    grid = run.run_dir / "swaps.png"
+    if grid.is_file():
         blocks.append(Picture(png_bytes(grid), f"swap grid of {run.label}"))
-    elif run.run_dir is not None:
-        blocks.append(Paragraph(f"No swap grid: draw one with `cdsvae-eval sample --checkpoint {run.run_dir} "
-                                f"--out {run.run_dir / 'swaps.png'}`."))
+        return blocks
+    try:
+        blocks.append(Picture(_drawn(lambda path: _draw_from_checkpoint(run, path)), f"swap grid of {run.label}"))
+    except CdsvaeError as error:
+        blocks.append(Paragraph(f"No swap grid ({error}): draw one with `cdsvae-eval sample --checkpoint "
+                                f"{run.run_dir} --out {grid}`."))
     return blocks
+
+
+def _draw_from_checkpoint(run: RunResults, path: Path) -> Path:
+    """The swap picture of the run's checkpoint (test split, seed 0, on the CPU), for runs without swaps.png."""
+    from cdsvae_eval.codes import load_model_for_tasks
+    from cdsvae_eval.report.swap_picture import draw_swap_picture
+
+    model, dataset = load_model_for_tasks(run.run_dir, device="cpu")
+    if dataset.modality != "video":
+        raise DataError(f"{dataset.name} is {dataset.modality}; its swaps are WAVs")
+    draw_swap_picture(model, dataset, path, name=run.label)
+    return path
 
 
 def _few_shot_blocks(run: RunResults, record: dict[str, Any]) -> list[Block]:

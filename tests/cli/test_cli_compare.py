@@ -31,6 +31,12 @@ def test_compare_trains_scores_and_writes_one_page_then_reuses_the_runs(run_cli,
     assert "smoke: reusing the finished run" in stdout and "smoke-dsvae: reusing the results" in stdout
     assert (out / "smoke" / "best.pt").stat().st_mtime_ns == checkpoint_time
 
+    (out / "smoke" / "swaps.png").unlink()  # the page then draws the grid from the checkpoint, writing nothing
+    code, _, err = run_cli("report", out / "smoke", "--html", tmp_path / "smoke.html")
+    assert code == 0, err
+    assert 'alt="swap grid of smoke"' in (tmp_path / "smoke.html").read_text()
+    assert not (out / "smoke" / "swaps.png").exists()
+
     code, _, err = run_cli("compare", "--presets", "smoke", "--out", out, "--epochs", "2", "--device", "cpu")
     assert code == 2 and "holds a run of another config; pass --force" in err
     assert (out / "smoke" / "best.pt").stat().st_mtime_ns == checkpoint_time
