@@ -20,12 +20,42 @@ _DETAILED_TASKS = ("swap-oracle", "classify", "code-usage", "few-shot")
 
 def report_blocks(runs: list[RunResults]) -> list[Block]:
     """The whole page: the comparison first when there are several runs, then each run in detail."""
-    blocks: list[Block] = []
+    blocks: list[Block] = glance_blocks(runs)
     if len(runs) > 1:
         blocks += comparison_blocks(runs)
     for run in runs:
         blocks += run_blocks(run)
     return blocks
+
+
+_GLANCE_METRICS = (("swap-oracle", "swap_motion_acc", "motion swap"), ("swap-oracle", "swap_identity_acc", "identity swap"),
+                   ("code-usage", "kl_static", "KL z_s"), ("code-usage", "kl_dynamic", "KL z_1:T"),
+                   ("speaker-eer", "eer_static", "EER z_s %"), ("speaker-eer", "eer_dynamic", "EER z_1:T %"))
+
+
+def glance_blocks(runs: list[RunResults]) -> list[Block]:
+    """One line per run: how it was trained, its verdict and the figures the verdict rests on."""
+    from cdsvae_eval.report.verdict import verdict_from_results
+
+    shown = [(task, metric, name) for task, metric, name in _GLANCE_METRICS
+             if any(task in run.results and metric in run.results[task][1]["metrics"] for run in runs)]
+    rows = []
+    for run in runs:
+        training = next(iter(run.results.values()))[1].get("training") or {}
+        try:
+            verdict = verdict_from_results(run.results_dir)[0].label
+        except DataError:
+            verdict = "-"
+        cells = [run.label, str(training.get("preset", "-")), str(training.get("seed", "-")),
+                 str(training.get("checkpoint_epoch", "-")), verdict]
+        for task, metric, _ in shown:
+            value = run.results[task][1]["metrics"].get(metric) if task in run.results else None
+            chance = f" (chance {format_value(value['chance'])})" if value and value.get("chance") is not None else ""
+            cells.append(format_cell(value) + chance if value else "-")
+        rows.append(cells)
+    header = ["run", "preset", "training seed", "epoch scored", "verdict", *(name for _, _, name in shown)]
+    return [Heading("At a glance"), Table(header, rows, note="Test split; 95% CIs resample identities (see each "
+                                          "task's protocol below); the verdict's thresholds are stated per run.")]
 
 
 def comparison_blocks(runs: list[RunResults]) -> list[Block]:

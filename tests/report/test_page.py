@@ -62,6 +62,10 @@ def test_comparison_marks_values_whose_ci_does_not_overlap_the_first_run(run_cli
     assert line == "| classify | acc_skin_from_static | ↑ | 0.900 [0.880, 0.920] | 0.910 [0.890, 0.930] | **0.500 [0.480, 0.520]** ◆ |"
     assert '<td class="marked">0.500 [0.480, 0.520]</td>' in (tmp_path / "r.html").read_text()
     assert "Run A" in markdown and "Run C" in markdown
+    glance = [line for line in markdown.split("## Comparison")[0].splitlines() if line.startswith("| ")]
+    assert glance[0] == "| run | preset | training seed | epoch scored | verdict | motion swap | identity swap | KL z_s | KL z_1:T |"
+    assert glance[1] == ("| A | smoke | 1 | 2 | disentangled | 0.950 [0.930, 0.970] (chance 0.110) | "
+                         "0.800 [0.780, 0.820] (chance 0.100) | 3 | 2 |")
 
 
 def test_a_wrong_number_of_labels_names_the_flag(run_cli, tmp_path: Path) -> None:
