@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.option("--preset", default="quick", show_default=True,
-              help="quick | quick-cdsvae | paper | paper-paired | release | smoke (see README: Presets)")
+              help="quick | quick-cdsvae | dsvae | paper | paper-paired | release | smoke (see README: Presets)")
 @click.option("--dataset", default=None, help="Dataset name (default: the preset's; flare-sprites for video presets).")
 @click.option("--data-root", type=click.Path(path_type=Path), default=None, help="Folder of a user-supplied dataset.")
 @click.option("--out", "run_dir", type=click.Path(path_type=Path), default=None,

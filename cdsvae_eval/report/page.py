@@ -15,7 +15,7 @@ from PIL import Image
 from cdsvae_eval.atomic import write_text
 
 # Pictures wider than this are downscaled, so that a page of a few runs stays a few MB.
-MAX_IMAGE_WIDTH_PX = 1400
+MAX_IMAGE_WIDTH_PX = 1600
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ _DETAILED_TASKS = ("swap-oracle", "classify", "code-usage", "few-shot")
 
 
 def report_blocks(runs: list[RunResults]) -> list[Block]:
-    """The whole page: the comparison first when there are several runs, then each run in detail."""
+    """The whole page: one line per run, the comparison when there are several runs, then each run in detail."""
     blocks: list[Block] = glance_blocks(runs)
     if len(runs) > 1:
         blocks += comparison_blocks(runs)
@@ -54,8 +54,8 @@ def glance_blocks(runs: list[RunResults]) -> list[Block]:
             cells.append(format_cell(value) + chance if value else "-")
         rows.append(cells)
     header = ["run", "preset", "training seed", "epoch scored", "verdict", *(name for _, _, name in shown)]
-    return [Heading("At a glance"), Table(header, rows, note="Test split; 95% CIs resample identities (see each "
-                                          "task's protocol below); the verdict's thresholds are stated per run.")]
+    return [Heading("At a glance"), Table(header, rows, note="95% CIs resample identities; each task's split, "
+                                          "counts and protocol, and the verdict's thresholds, are stated per run below.")]
 
 
 def comparison_blocks(runs: list[RunResults]) -> list[Block]:
