@@ -43,8 +43,8 @@ def compare_presets(presets: list[str], out: str | Path, epochs: int | None = No
                     force: bool = False, progress: bool = True, say: Callable[[str], None] = print) -> Comparison:
     """Train, score and compare ``presets`` (video presets, e.g. ``dsvae``, ``quick-cdsvae``, ``quick``).
 
-    ``epochs``/``seed`` override every preset's; ``task_options`` are passed to the tasks as
-    ``probe --option`` pairs. A run folder holding a different run is an error unless ``force``."""
+    ``epochs``/``seed`` override every preset's; ``device`` trains, scores and draws; ``task_options``
+    are passed to the tasks as ``probe --option`` pairs. A run folder holding a different run is an error unless ``force``."""
     from cdsvae_eval.config import apply_overrides, preset_config
     from cdsvae_eval.config_checks import check_train_config
     from cdsvae_eval.path_checks import check_output_dir
@@ -55,6 +55,7 @@ def compare_presets(presets: list[str], out: str | Path, epochs: int | None = No
         raise FieldError("presets", f"names a preset twice: {', '.join(presets)}")
     out = check_output_dir(out, "out")
     overrides = {key: value for key, value in (("epochs", epochs), ("seed", seed)) if value is not None}
+    overrides["device"] = device
     configs = [apply_overrides(preset_config(name), overrides) for name in presets]
     for config in configs:
         check_train_config(config)
