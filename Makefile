@@ -33,13 +33,17 @@ demo: install
 	@$(call timed,demo-video)
 	@$(call timed,demo-audio)
 	@echo "wall times on $$(nproc) CPU core(s):" && cat $(DEMO_TIMES)
+	@echo "report of the video run: $(DEMO_RUN)/report.html"
 
-# Video: train the quick preset on flare-sprites, score it with every task that applies, draw its swaps.
+# Video: train the quick preset on flare-sprites, score it with every task that applies, draw its swaps,
+# then put the whole run on one page.
 demo-video: install
 	$(CLI) train --out $(DEMO_RUN) --force
 	$(CLI) probe --task all --checkpoint $(DEMO_RUN) --out $(DEMO_RUN)/probes --random-baseline --force
 	$(CLI) sample --checkpoint $(DEMO_RUN) --out $(DEMO_RUN)/swaps.png --force
 	$(CLI) verdict $(DEMO_RUN)/probes
+	$(CLI) report $(DEMO_RUN) --html $(DEMO_RUN)/report.html --markdown-file $(DEMO_RUN)/report.md > /dev/null
+	@echo "report: $(DEMO_RUN)/report.html"
 
 # Audio: speaker verification on tts-timit (z_s, mean z_1:T and the MFCC baseline on the same trials).
 # Skipped, with the reason, when the voices are missing and tools/install_voices.sh cannot install them.

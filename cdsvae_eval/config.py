@@ -154,10 +154,24 @@ PRESETS: dict[str, dict[str, Any]] = {
         model=_video(16, (32, 64), static_dim=64, dynamic_dim=16, frame_dim=128, hidden_dim=128),
         epochs=20, batch_size=64, swap_eval_every=4, swap_eval_pairs=256,
     ),
+    # DSVAE (Li & Mandt 2018) at the same budget: C-DSVAE's architecture without its contrastive and MI terms.
+    "dsvae": dict(
+        dataset_options={"resolution": 16},
+        model=_video(16, (32, 64), static_dim=64, dynamic_dim=16, frame_dim=128, hidden_dim=128),
+        loss=LossConfig(mi=0.0, contrastive_static=0.0, contrastive_dynamic=0.0),
+        epochs=20, batch_size=64, swap_eval_every=4, swap_eval_pairs=256,
+    ),
     # Seconds: for tests.
     "smoke": dict(
         dataset_options={"resolution": 16, "max_characters": 24},
         model=_video(16, (8, 16), static_dim=8, dynamic_dim=4, frame_dim=16, hidden_dim=16),
+        epochs=2, batch_size=16, swap_eval_every=1, swap_eval_pairs=16,
+    ),
+    # The smoke budget without the contrastive and MI terms: for tests of `compare`.
+    "smoke-dsvae": dict(
+        dataset_options={"resolution": 16, "max_characters": 24},
+        model=_video(16, (8, 16), static_dim=8, dynamic_dim=4, frame_dim=16, hidden_dim=16),
+        loss=LossConfig(mi=0.0, contrastive_static=0.0, contrastive_dynamic=0.0),
         epochs=2, batch_size=16, swap_eval_every=1, swap_eval_pairs=16,
     ),
 }

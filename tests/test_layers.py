@@ -1,4 +1,5 @@
-"""The package's imports flow one way: data -> models -> training -> codes -> tasks -> evaluate -> report -> cli.
+"""The package's imports flow one way: data -> models -> training -> codes -> tasks -> evaluate -> report
+-> compare -> cli (``compare`` is the workflow that trains, scores and reports presets side by side).
 
 Every import in the package (at module level or inside a function) is read from the source with ``ast``.
 An edge from a layer to a layer above it, an import of ``training`` by the evaluation side (codes,
@@ -14,7 +15,7 @@ import pytest
 
 PACKAGE = "cdsvae_eval"
 ROOT = Path(__file__).resolve().parent.parent / PACKAGE
-LAYERS = ("data", "models", "training", "codes", "tasks", "evaluate", "report", "cli")
+LAYERS = ("data", "models", "training", "codes", "tasks", "evaluate", "report", "compare", "cli")
 # Shared by every layer: errors, atomic writes, paths, device and precision, text parsing, configs,
 # run provenance, pictures from arrays. They import nothing above themselves.
 FOUNDATION = ("errors", "atomic", "paths", "path_checks", "device", "text_values", "config", "provenance", "draw",

@@ -25,6 +25,7 @@ COMMANDS = {
     "report": "cdsvae_eval.cli.report:report",
     "judge": "cdsvae_eval.cli.judge:judge",
     "verdict": "cdsvae_eval.cli.verdict:verdict",
+    "compare": "cdsvae_eval.cli.compare:compare",
 }
 
 

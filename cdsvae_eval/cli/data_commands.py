@@ -100,11 +100,15 @@ def show_command(name: str, out: Path, split: str, rows: int, seed: int, **optio
     static_names = [factor.name for factor in dataset.static_factors if factor.name in part.labels]
     static = np.stack([part.labels[key] for key in static_names], axis=1) if static_names else np.zeros((len(part), 0))
     picked = showcase_rows(part.identity, dynamic, static, rows, seed)
+    classes = {factor.name: factor.classes for factor in dataset.static_factors}
     labels = [
-        f"{dataset.identity_name} {part.identity[i]}" + (f" | {motion.classes[dynamic[i]]}" if motion else "")
+        f"{dataset.identity_name} {part.identity[i]}" + (f" | {motion.name}: {motion.classes[dynamic[i]]}" if motion else "")
+        + "".join(f" | {key}: {classes[key][static[i, k]]}" for k, key in enumerate(static_names))
         for i in picked
     ]
-    path = save_sequence_grid(part.x[picked], out, row_labels=labels)
+    title = f"{name}, {split} split: one row per sequence, its {dataset.identity_name}, factors and frames"
+    path = save_sequence_grid(part.x[picked], out, row_labels=labels, title=title,
+                              scale=max(1, 48 // part.x.shape[-1]))
     make_console().print(f"wrote {len(picked)} sequences of {name} ({split}) to {path}")
 
 

@@ -1,4 +1,5 @@
-"""``cdsvae-eval report``: many results files as one table, CSV, Markdown or few-shot plot."""
+"""``cdsvae-eval report``: many runs or results files as one table, CSV, Markdown, few-shot plot or a
+self-contained HTML (and Markdown) page."""
 
 from __future__ import annotations
 
@@ -7,19 +8,19 @@ from pathlib import Path
 import click
 
 from cdsvae_eval.cli.console import make_console
+from cdsvae_eval.cli.options import fields_as_flags
 from cdsvae_eval.errors import ConfigError
 from cdsvae_eval.path_checks import check_output_file
 from cdsvae_eval.report.aggregate import (
     SEED_ROW_FIELDS,
-    load_rows,
-    run_labels,
+    result_rows,
     seed_rows,
     seeds_markdown,
     to_markdown,
     write_csv,
 )
 from cdsvae_eval.draw.plots import few_shot_curves, plot_few_shot_curves
-from cdsvae_eval.evaluate.results import load_result
+from cdsvae_eval.report.run_inputs import collect_runs
 from cdsvae_eval.report.tables import comparison_table, seed_table
 
 
@@ -29,15 +30,28 @@ from cdsvae_eval.report.tables import comparison_table, seed_table
               help="Also write one row per run, task and metric (and PATH-seeds.csv: one row per metric over training seeds).")
 @click.option("--markdown", is_flag=True, help="Print a Markdown table instead of the rich table.")
 @click.option("--plot", "plot_path", type=click.Path(path_type=Path), help="Overlay the few-shot curves of all runs in a PNG.")
-def report(results: tuple[Path, ...], csv_path: Path | None, markdown: bool, plot_path: Path | None) -> None:
-    """Compare results files; the first run is the reference, values inside its 95% CI print dim.
+@click.option("--html", "html_path", type=click.Path(path_type=Path),
+              help="Write one self-contained HTML page: per run its verdict, provenance, curves, tables and pictures.")
+@click.option("--markdown-file", "markdown_path", type=click.Path(path_type=Path),
+              help="Write the same page as Markdown (pictures embedded as data URIs).")
+@click.option("--label", "labels", multiple=True, metavar="NAME",
+              help="Name of each run, in the order given (repeat once per run; default: the run folder's name).")
+def report(results: tuple[Path, ...], csv_path: Path | None, markdown: bool, plot_path: Path | None,
+           html_path: Path | None, markdown_path: Path | None, labels: tuple[str, ...]) -> None:
+    """Compare runs: RESULTS are run folders (RUN/probes/*.json), folders of results files, or results
+    files (consecutive files of one folder are one run). The first run is the reference: values inside
+    its 95% CI print dim (marked on the page where the CIs do not overlap).
 
     Runs that differ only in the training seed are also summarised: mean, 95% t-interval over seeds and
     every seed's value."""
-    for path, flag in ((csv_path, "--csv"), (plot_path, "--plot")):
+    for path, flag in ((csv_path, "--csv"), (plot_path, "--plot"), (html_path, "--html"),
+                       (markdown_path, "--markdown-file")):
         if path is not None:
             check_output_file(path, flag)
-    rows = load_rows(results)
+    with fields_as_flags({"labels": "--label"}):
+        runs = collect_runs(results, list(labels) or None)
+    rows = [row for run in runs for path, record in run.results.values()
+            for row in result_rows(record, run=run.label, source=str(path))]
     over_seeds = seed_rows(rows)
     console = make_console()
     if markdown:
@@ -54,7 +68,15 @@ def report(results: tuple[Path, ...], csv_path: Path | None, markdown: bool, plo
             seeds_path = csv_path.with_name(f"{csv_path.stem}-seeds{csv_path.suffix or '.csv'}")
             console.print(f"wrote {write_csv(over_seeds, seeds_path, SEED_ROW_FIELDS)}")
     if plot_path is not None:
-        curves = few_shot_curves((label, load_result(path)) for label, path in zip(run_labels(results), results))
+        curves = few_shot_curves((run.label, record) for run in runs for _, record in run.results.values()
+                                 if record["task"]["name"] == "few-shot")
         if not curves:
             raise ConfigError("--plot needs at least one few-shot results file among the results given")
         console.print(f"wrote {plot_few_shot_curves(curves, plot_path)}")
+    if html_path is not None or markdown_path is not None:
+        from cdsvae_eval.report.page import write_page
+        from cdsvae_eval.report.run_page import report_blocks
+
+        title = "cdsvae-eval report: " + ", ".join(run.label for run in runs)
+        for path in write_page(title, report_blocks(runs), html_path, markdown_path):
+            console.print(f"wrote {path}", soft_wrap=True)

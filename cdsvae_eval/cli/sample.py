@@ -24,22 +24,19 @@ from cdsvae_eval.cli.console import make_console
 def sample(run: Path, out: Path, split: str, count: int, seed: int, device: str, force: bool) -> None:
     """Swap static and dynamic codes between test sequences.
 
-    Video: a grid where row r keeps clip r's static code and column c takes clip c's dynamic codes;
-    the first row shows the dynamic sources, the first column the static sources; each cell is a
-    clip's frames side by side.
+    Video: a titled grid where row r keeps clip r's static code and column c takes clip c's dynamic
+    codes; the top row shows the dynamic sources, the first two columns each static source and its
+    reconstruction; under each row, the true clip of (that character, the column's motion) where the
+    split has it. A cell's frames run left to right, then top to bottom.
 
     Audio: two utterances of different speakers; --out becomes a folder of WAVs (originals,
     reconstructions, each speaker saying the other's sentence), spectrogram PNGs and a README.txt.
     """
-    import numpy as np
-
-    from cdsvae_eval.models.checkpoint import model_and_dataset
-    from cdsvae_eval.errors import ConfigError
-    from cdsvae_eval.models.swap_oracle import swap_grid
-    from cdsvae_eval.path_checks import check_not_inside, check_output_dir, check_output_file
-    from cdsvae_eval.models.checkpoint import run_data_root
-    from cdsvae_eval.draw.images import save_image_grid
     from cdsvae_eval.device import resolve_device
+    from cdsvae_eval.errors import ConfigError
+    from cdsvae_eval.path_checks import check_not_inside, check_output_dir, check_output_file
+    from cdsvae_eval.models.checkpoint import model_and_dataset, run_data_root
+    from cdsvae_eval.report.swap_picture import draw_swap_picture
 
     if out.exists() and not force and not _is_empty_folder(out):
         raise ConfigError(f"--out {out} already exists (pass --force to overwrite it)")
@@ -55,19 +52,10 @@ def sample(run: Path, out: Path, split: str, count: int, seed: int, device: str,
         return
     if out.is_dir():
         raise ConfigError(f"--out {out} is a folder; a video run's sample is a PNG file")
-    part = dataset.split(split)
-    rng = np.random.default_rng(seed)
-    motion = part.labels.get("motion")
-    if motion is not None:
-        picks = np.array([rng.choice(np.nonzero(motion == m)[0]) for m in rng.permutation(np.unique(motion))[:count]])
-    else:
-        picks = rng.choice(len(part), size=min(count, len(part)), replace=False)
-    grid = swap_grid(model, part.x[picks], torch_device)
-    names = [f"{dataset.identity_name} {part.identity[i]}" for i in picks]
-    motions = [dataset.factor("motion").classes[motion[i]] if motion is not None else "" for i in picks]
-    save_image_grid(grid, out, row_labels=["z from ->"] + [f"s of {n}" for n in names],
-                    col_labels=["s from v"] + motions, scale=max(1, 64 // part.x.shape[-1]))
-    make_console().print(f"wrote a {len(picks)}x{len(picks)} swap grid to {out}")
+    count, with_truth = draw_swap_picture(model, dataset, out, split=split, count=count, seed=seed,
+                                          device=torch_device, name=run.name)
+    truth_note = ", with the true clips where the split has them" if with_truth else ""
+    make_console().print(f"wrote a {count}x{count} swap grid{truth_note} to {out}", soft_wrap=True)
 
 
 def _is_empty_folder(path: Path) -> bool:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.option("--preset", default="quick", show_default=True,
-              help="quick | quick-cdsvae | paper | paper-paired | release | smoke (see README: Presets)")
+              help="quick | quick-cdsvae | dsvae | paper | paper-paired | release | smoke (see README: Presets)")
 @click.option("--dataset", default=None, help="Dataset name (default: the preset's; flare-sprites for video presets).")
 @click.option("--data-root", type=click.Path(path_type=Path), default=None, help="Folder of a user-supplied dataset.")
 @click.option("--out", "run_dir", type=click.Path(path_type=Path), default=None,
@@ -91,6 +91,7 @@ def train(preset: str, dataset: str | None, data_root: Path | None, run_dir: Pat
     rows = [(name, f"{value:.4g}") for name, value in {**summary.final_train}.items()]
     rows += [(f"val {name}", f"{value:.4g}") for name, value in summary.final_val.items()]
     print_table(console, ("final (last epoch)", "value"), rows)
+    console.print(f"training curves: {_write_curves(run_dir)}")
     if summary.best_epoch is not None:
         console.print(f"best.pt: epoch {summary.best_epoch} (selection score {summary.best_score:.4f} on the validation split)")
     if summary.verdict is not None:
@@ -98,6 +99,12 @@ def train(preset: str, dataset: str | None, data_root: Path | None, run_dir: Pat
         for line in summary.verdict.lines():
             console.print(line, markup=False, soft_wrap=True)
     console.print(f"run folder: {run_dir}\nnext: cdsvae-eval probe --task all --checkpoint {run_dir} --out {run_dir / 'probes'}")
+
+
+def _write_curves(run_dir: Path) -> Path:
+    from cdsvae_eval.report.curves import plot_training_curves
+
+    return plot_training_curves(run_dir / "log.jsonl", run_dir / "curves.png", title=f"training curves of {run_dir.name}")
 
 
 def _reporters(console: Console, epochs: int) -> dict[str, Any]:

@@ -210,14 +210,24 @@ def test_sample_on_a_video_run_writes_a_swap_grid_png(
     code, stdout, err = run_cli("sample", "--checkpoint", video_run, "--out", out, "--count", 3,
                                 "--device", "cpu")
     assert code == 0, err
-    assert "3x3 swap grid" in stdout
-    side = 16 * 4  # smoke frames are 16 px, drawn 4x
-    cells = 3 + 1  # a header row/column of sources, then one per clip
-    content_width, content_height = cells * 8 * side + (cells + 1) * 2, cells * side + (cells + 1) * 2
+    assert "3x3 swap grid, with the true clips" in stdout.replace("\n", " ")
+    side = 16 * 3  # smoke frames are 16 px, drawn 3x; a cell holds 8 frames as 4 x 2
+    rows, columns = 1 + 2 * 3, 2 + 3  # z_1:T sources, then a swap row and a true-clip row per clip
+    content_width, content_height = columns * 4 * side + (columns + 1) * 2, rows * 2 * side + (rows + 1) * 2
     with Image.open(out) as image:
         assert image.format == "PNG"
         assert 0 < image.width - content_width < 200, "row labels take the rest of the width"
-        assert 0 < image.height - content_height < 60, "column labels take the rest of the height"
+        assert 0 < image.height - content_height < 60, "the title and column labels take the rest of the height"
+        assert 1.0 < image.width / image.height < 1.7
+        pixels = np.asarray(image.convert("RGB"))
+
+    def cell(row: int, column: int) -> np.ndarray:
+        top = image.height - content_height + 2 + row * (2 * side + 2)
+        left = image.width - content_width + 2 + column * (4 * side + 2)
+        return pixels[top : top + 2 * side, left : left + 4 * side]
+
+    assert (cell(2, 3) != cell(2, 2)).any(), "the true clips differ by motion"
+    assert (cell(2, 0) == cell(0, 0)).all(), "no true clip under the source column"
 
 
 def test_sample_refuses_an_existing_out_file_with_one_line(

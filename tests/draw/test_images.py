@@ -54,16 +54,17 @@ def test_scale_and_float_input(tmp_path: Path) -> None:
     assert (cell == _frames(2, 2)[0, 0, :, 0, 0]).all()
 
 
-def test_row_labels_add_a_margin_with_text(tmp_path: Path) -> None:
+def test_row_labels_add_a_margin_with_text_and_name_the_frames(tmp_path: Path) -> None:
     frames = _frames(2, 3)
     plain = _read(save_sequence_grid(frames, tmp_path / "plain.png"))
     labels = ["character 17 | walk-left", "b"]
     labelled = _read(save_sequence_grid(frames, tmp_path / "labelled.png", row_labels=labels))
-    margin = labelled.shape[1] - plain.shape[1]
-    assert labelled.shape[0] == plain.shape[0] and margin > 40
-    np.testing.assert_array_equal(labelled[:, margin:], plain)
-    first_row = labelled[SEPARATOR_PX : SEPARATOR_PX + 8, :margin]
+    margin, top = labelled.shape[1] - plain.shape[1], labelled.shape[0] - plain.shape[0]
+    assert margin > 40 and top > 8  # the frame names ("frame 1", ...) sit above the columns
+    np.testing.assert_array_equal(labelled[top:, margin:], plain)
+    first_row = labelled[top + SEPARATOR_PX : top + SEPARATOR_PX + 8, :margin]
     assert (first_row != BACKGROUND).any(axis=-1).sum() > 10
+    assert (labelled[:top, margin:] != BACKGROUND).any(axis=-1).sum() > 30
 
 
 def test_image_grid_labels_rows_and_columns(tmp_path: Path) -> None:

@@ -1,0 +1,99 @@
+"""Training curves of a run, from its ``log.jsonl``: loss terms, the KL of each code and the validation
+swaps per epoch, one panel each. Uses matplotlib's object API (no pyplot)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from cdsvae_eval.atomic import atomic_path
+from cdsvae_eval.errors import DataError
+
+LOSS_TERMS = ("loss", "recon", "mi", "contrastive_static", "contrastive_dynamic")
+KL_TERMS = {"kl_static": "KL z_s", "kl_dynamic": "KL z_1:T"}
+SWAP_TERMS = {"swap_motion_acc": ("motion swap", "swap_motion_chance"),
+              "swap_identity_acc": ("identity swap", "swap_identity_chance")}
+
+
+def load_log(path: str | Path) -> list[dict[str, Any]]:
+    """The epoch records of a run's ``log.jsonl`` (one-line :class:`DataError` naming the file otherwise)."""
+    path = Path(path)
+    records = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise DataError(f"training log {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise DataError(f"training log {path} is not readable ({error})") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            raise DataError(f"training log {path}, line {number}: not JSON") from None
+        if not (isinstance(record, dict) and isinstance(record.get("epoch"), int)
+                and isinstance(record.get("train"), dict)):
+            raise DataError(f"training log {path}, line {number}: needs an integer 'epoch' and a 'train' object")
+        records.append(record)
+    if not records:
+        raise DataError(f"training log {path} holds no epochs")
+    return records
+
+
+def plot_training_curves(log_path: str | Path, out_path: str | Path, title: str | None = None) -> Path:
+    """Write a PNG of the run's curves: loss terms (train solid, validation dashed, log scale), KL of each
+    code, and the validation swap accuracies with their chance levels."""
+    from matplotlib import colormaps
+    from matplotlib.figure import Figure
+
+    records = load_log(log_path)
+    palette = colormaps["tab10"].colors
+    figure = Figure(figsize=(12.0, 3.6), dpi=100)
+    loss_axes, kl_axes, swap_axes = figure.subplots(1, 3)
+    epochs = [record["epoch"] for record in records]
+    for index, term in enumerate(LOSS_TERMS):
+        _plot_term(loss_axes, records, epochs, term, term, palette[index])
+    loss_axes.set_yscale("symlog", linthresh=1.0)
+    loss_axes.set_title("loss terms (train -, val --)", fontsize="medium")
+    loss_axes.set_ylabel("per sequence")
+    for index, (term, label) in enumerate(KL_TERMS.items()):
+        _plot_term(kl_axes, records, epochs, term, label, palette[index])
+    kl_axes.set_title("KL of each code, nats (train -, val --)", fontsize="medium")
+    kl_axes.set_ylabel("nats")
+    for index, (term, (label, chance_term)) in enumerate(SWAP_TERMS.items()):
+        scored = [(record["epoch"], record["swap"]) for record in records if isinstance(record.get("swap"), dict)
+                  and term in record["swap"]]
+        if not scored:
+            continue
+        swap_axes.plot([epoch for epoch, _ in scored], [swap[term] for _, swap in scored], marker="o",
+                       color=palette[index], label=label)
+        chance = scored[-1][1].get(chance_term)
+        if chance is not None:
+            swap_axes.axhline(chance, color=palette[index], linestyle=":", linewidth=1,
+                              label=f"{label} chance {chance:.2f}")
+    swap_axes.set_ylim(0.0, 1.02)
+    swap_axes.set_title("validation swaps (accuracy)", fontsize="medium")
+    for axes in (loss_axes, kl_axes, swap_axes):
+        axes.set_xlabel("epoch")
+        axes.grid(alpha=0.3)
+        if axes.get_legend_handles_labels()[0]:
+            axes.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.24), ncol=2, frameon=False)
+    if title:
+        figure.suptitle(title, fontsize="medium")
+    figure.tight_layout()
+    out_path = Path(out_path)
+    with atomic_path(out_path) as tmp:
+        figure.savefig(tmp, format="png")
+    return out_path
+
+
+def _plot_term(axes: Any, records: list[dict[str, Any]], epochs: list[int], term: str, label: str,
+               color: Any) -> None:
+    for split, style in (("train", "-"), ("val", "--")):
+        points = [(epoch, record[split][term]) for epoch, record in zip(epochs, records)
+                  if isinstance(record.get(split), dict) and term in record[split]]
+        if points:
+            axes.plot([epoch for epoch, _ in points], [value for _, value in points], linestyle=style, color=color,
+                      label=label if split == "train" else None)

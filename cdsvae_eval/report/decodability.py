@@ -1,0 +1,57 @@
+"""The decodability figure of ``code-usage``: per factor, probe accuracy from z_s and from z_1:T (trained
+and random-init model), with its 95% interval and the factor's chance level. Object API, no pyplot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from cdsvae_eval.atomic import atomic_path
+
+_BARS = (("model", "static", "z_s"), ("model", "dynamic", "z_1:T"),
+         ("baseline", "static", "random-init z_s"), ("baseline", "dynamic", "random-init z_1:T"))
+
+
+def plot_decodability(rows: Sequence[Mapping[str, Any]], path: str | Path,
+                      title: str = "decodability of each factor (one posterior sample per row)") -> Path:
+    from matplotlib import colormaps
+    from matplotlib.figure import Figure
+
+    by_key = {(row["codes"], row["factor"], row["code"]): row for row in rows}
+    factors = list(dict.fromkeys((row["factor"], row["kind"]) for row in rows))
+    bars = [bar for bar in _BARS if any(key[0] == bar[0] for key in by_key)]
+    palette = colormaps["tab20"].colors
+    colours = [palette[0], palette[2], palette[1], palette[3]]
+    figure = Figure(figsize=(10.0, 3.8), dpi=100)
+    axes = figure.subplots()
+    width = 0.8 / len(bars)
+    for index, (codes, code, label) in enumerate(bars):
+        x, heights, errors = [], [], []
+        for position, (factor, _) in enumerate(factors):
+            row = by_key.get((codes, factor, code))
+            if row is None:
+                continue
+            x.append(position + (index - (len(bars) - 1) / 2) * width)
+            heights.append(row["accuracy"])
+            low, high = row.get("ci_low", row["accuracy"]), row.get("ci_high", row["accuracy"])
+            errors.append((max(row["accuracy"] - low, 0.0), max(high - row["accuracy"], 0.0)))
+        axes.bar(x, heights, width, color=colours[_BARS.index((codes, code, label))], label=label,
+                 yerr=np.array(errors).T if errors else None, capsize=2)
+    for position, (factor, _) in enumerate(factors):
+        chance = next((row["chance"] for key, row in by_key.items() if key[1] == factor), None)
+        if chance is not None:
+            axes.hlines(chance, position - 0.45, position + 0.45, colors="black", linestyles=":",
+                        label="chance (majority class)" if position == 0 else None)
+    axes.set_xticks(range(len(factors)), [f"{factor}\n({kind})" for factor, kind in factors], fontsize="small")
+    axes.set_ylabel("test accuracy")
+    axes.set_ylim(0.0, 1.05)
+    axes.set_title(title + " (bars: 95% interval)", fontsize="medium")
+    axes.grid(axis="y", alpha=0.3)
+    axes.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    figure.tight_layout()
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, format="png")
+    return path

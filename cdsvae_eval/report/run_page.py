@@ -1,0 +1,290 @@
+"""The blocks of the report page: per run the verdict, config and provenance, training curves, probe
+tables (both directions, chance and the random-init baseline as columns, with deltas), few-shot curves,
+the swap grid and decodability; for several runs a comparison table against the first run."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+from cdsvae_eval.errors import CdsvaeError, DataError
+from cdsvae_eval.report.aggregate import format_cell, format_value, pivot, result_rows
+from cdsvae_eval.report.page import Block, Heading, Paragraph, Picture, Preformatted, Table, png_bytes
+from cdsvae_eval.report.run_inputs import RunResults
+
+CODE_NAMES = {"static": "z_s", "dynamic": "z_1:T"}
+_DETAILED_TASKS = ("swap-oracle", "classify", "code-usage", "few-shot")
+
+
+def report_blocks(runs: list[RunResults]) -> list[Block]:
+    """The whole page: one line per run, the comparison when there are several runs, then each run in detail."""
+    blocks: list[Block] = glance_blocks(runs)
+    if len(runs) > 1:
+        blocks += comparison_blocks(runs)
+    for run in runs:
+        blocks += run_blocks(run)
+    return blocks
+
+
+_GLANCE_METRICS = (("swap-oracle", "swap_motion_acc", "motion swap"), ("swap-oracle", "swap_identity_acc", "identity swap"),
+                   ("code-usage", "kl_static", "KL z_s"), ("code-usage", "kl_dynamic", "KL z_1:T"),
+                   ("speaker-eer", "eer_static", "EER z_s %"), ("speaker-eer", "eer_dynamic", "EER z_1:T %"))
+
+
+def glance_blocks(runs: list[RunResults]) -> list[Block]:
+    """One line per run: how it was trained, its verdict and the figures the verdict rests on."""
+    from cdsvae_eval.report.verdict import verdict_from_results
+
+    shown = [(task, metric, name) for task, metric, name in _GLANCE_METRICS
+             if any(task in run.results and metric in run.results[task][1]["metrics"] for run in runs)]
+    rows = []
+    for run in runs:
+        training = next(iter(run.results.values()))[1].get("training") or {}
+        try:
+            verdict = verdict_from_results(run.results_dir)[0].label
+        except DataError:
+            verdict = "-"
+        cells = [run.label, str(training.get("preset", "-")), str(training.get("seed", "-")),
+                 str(training.get("checkpoint_epoch", "-")), verdict]
+        for task, metric, _ in shown:
+            value = run.results[task][1]["metrics"].get(metric) if task in run.results else None
+            chance = f" (chance {format_value(value['chance'])})" if value and value.get("chance") is not None else ""
+            cells.append(format_cell(value) + chance if value else "-")
+        rows.append(cells)
+    header = ["run", "preset", "training seed", "epoch scored", "verdict", *(name for _, _, name in shown)]
+    return [Heading("At a glance"), Table(header, rows, note="95% CIs resample identities; each task's split, "
+                                          "counts and protocol, and the verdict's thresholds, are stated per run below.")]
+
+
+def comparison_blocks(runs: list[RunResults]) -> list[Block]:
+    """One line per (task, metric), one column per run, values with their 95% CIs; a value whose CI
+    does not overlap the first run's is marked."""
+    rows = [row for run in runs for _, record in run.results.values() for row in result_rows(record, run=run.label)]
+    labels, lines = pivot(rows)
+    table_rows, marked = [], set()
+    for r, (task, metric, by_run) in enumerate(lines):
+        reference = by_run.get(labels[0])
+        cells = [task, metric, "↑" if next(iter(by_run.values()))["higher_is_better"] else "↓"]
+        for c, label in enumerate(labels):
+            row = by_run.get(label)
+            cells.append(format_cell(row))
+            if c > 0 and _intervals_disjoint(row, reference):
+                marked.add((r, 3 + c))
+        table_rows.append(cells)
+    note = (f"Marked: the 95% CI does not overlap that of the first run ({labels[0]}). CIs resample the "
+            "identity named in each task's protocol (character, speaker), not rows.")
+    return [Heading("Comparison"), Table(["task", "metric", "better", *labels], table_rows,
+                                         caption=f"{len(labels)} runs, reference {labels[0]}", marked=marked, note=note)]
+
+
+def run_blocks(run: RunResults) -> list[Block]:
+    blocks: list[Block] = [Heading(f"Run {run.label}")]
+    blocks += _verdict_blocks(run)
+    blocks += _provenance_blocks(run)
+    blocks += _curves_blocks(run)
+    results = run.results
+    if "swap-oracle" in results:
+        blocks += _swap_blocks(run, results["swap-oracle"][1])
+    if "classify" in results:
+        blocks += probe_blocks(results["classify"][1], "Linear probes on the posterior means (classify)")
+    if "few-shot" in results:
+        blocks += _few_shot_blocks(run, results["few-shot"][1])
+    if "code-usage" in results:
+        blocks += _code_usage_blocks(results["code-usage"][1])
+    for name, (_, record) in results.items():
+        if name not in _DETAILED_TASKS:
+            blocks += [Heading(name, 3), protocol_paragraph(record), metric_table(record)]
+    return blocks
+
+
+def _verdict_blocks(run: RunResults) -> list[Block]:
+    from cdsvae_eval.report.verdict import verdict_from_results
+
+    try:
+        verdict, evidence = verdict_from_results(run.results_dir)
+    except DataError as error:
+        return [Paragraph(f"No verdict: {error}")]
+    first, *rest = verdict.lines()
+    return [Paragraph(first, emphasis=True), Preformatted("\n".join(line.strip() for line in rest + evidence))]
+
+
+def _provenance_blocks(run: RunResults) -> list[Block]:
+    record = next(iter(run.results.values()))[1]
+    training = record.get("training") or {}
+    provenance = record.get("provenance") or {}
+    lines = []
+    if training:
+        lines += [f"preset {training.get('preset')}, dataset {training.get('dataset')}, training seed "
+                  f"{training.get('seed')}, {training.get('epochs')} epochs",
+                  f"scored checkpoint {training.get('checkpoint_file')} (epoch {training.get('checkpoint_epoch')}), "
+                  f"chosen on split {training.get('selection_split')}: {training.get('selection_rule')}",
+                  f"config sha256 {training.get('config_sha256')}"]
+    else:
+        lines.append("codes of unknown origin (no training block in the results)")
+    lines.append(f"git {provenance.get('git_hash')}, host {provenance.get('host')}, scored at {provenance.get('time_utc')}")
+    packages = provenance.get("packages") or {}
+    lines.append(", ".join(f"{name} {version}" for name, version in packages.items()))
+    lines.append("results: " + ", ".join(path.name for path in run.paths) + f" in {run.results_dir}")
+    blocks: list[Block] = [Heading("Config and provenance", 3), Preformatted("\n".join(lines))]
+    config = training.get("config")
+    if config is None and run.run_dir is not None:
+        config = json.loads((run.run_dir / "config.json").read_text(encoding="utf-8")).get("config")
+    if config:
+        blocks.append(Preformatted(_config_text(config)))
+    return blocks
+
+
+def _config_text(config: dict[str, Any]) -> str:
+    lines = []
+    for key, value in config.items():
+        if isinstance(value, dict):
+            lines.append(f"{key}: " + ", ".join(f"{k}={v}" for k, v in value.items()))
+        else:
+            lines.append(f"{key}: {value}")
+    return "\n".join(lines)
+
+
+def _curves_blocks(run: RunResults) -> list[Block]:
+    if run.run_dir is None:
+        return []
+    from cdsvae_eval.report.curves import plot_training_curves
+
+    png = _drawn(lambda path: plot_training_curves(run.run_dir / "log.jsonl", path))
+    return [Heading("Training curves", 3), Picture(png, f"training curves of {run.label}")]
+
+
+def _swap_blocks(run: RunResults, record: dict[str, Any]) -> list[Block]:
+    blocks: list[Block] = [Heading("Swaps (swap-oracle)", 3), protocol_paragraph(record), metric_table(record)]
+    if run.run_dir is None:
+        return blocks
+    grid = run.run_dir / "swaps.png"
+    if grid.is_file():
+        blocks.append(Picture(png_bytes(grid), f"swap grid of {run.label}"))
+        return blocks
+    try:
+        blocks.append(Picture(_drawn(lambda path: _draw_from_checkpoint(run, path)), f"swap grid of {run.label}"))
+    except CdsvaeError as error:
+        blocks.append(Paragraph(f"No swap grid ({error}): draw one with `cdsvae-eval sample --checkpoint "
+                                f"{run.run_dir} --out {grid}`."))
+    return blocks
+
+
+def _draw_from_checkpoint(run: RunResults, path: Path) -> Path:
+    """The swap picture of the run's checkpoint (test split, seed 0, on the CPU), for runs without swaps.png."""
+    from cdsvae_eval.models.checkpoint import model_and_dataset
+    from cdsvae_eval.report.swap_picture import draw_swap_picture
+
+    model, dataset = model_and_dataset(run.run_dir, device="cpu")
+    if dataset.modality != "video":
+        raise DataError(f"{dataset.name} is {dataset.modality}; its swaps are WAVs")
+    draw_swap_picture(model, dataset, path, name=run.label)
+    return path
+
+
+def _few_shot_blocks(run: RunResults, record: dict[str, Any]) -> list[Block]:
+    from cdsvae_eval.draw.plots import few_shot_curves, plot_few_shot_curves
+
+    curves = {name.split(": ", 1)[1]: points for name, points in few_shot_curves([(run.label, record)]).items()}
+    blocks: list[Block] = [Heading("Few-shot probes", 3), protocol_paragraph(record)]
+    if curves:
+        png = _drawn(lambda path: plot_few_shot_curves(curves, path, title=f"few-shot probes of {run.label}"))
+        blocks.append(Picture(png, f"few-shot curves of {run.label}"))
+    return blocks
+
+
+def _code_usage_blocks(record: dict[str, Any]) -> list[Block]:
+    from cdsvae_eval.report.decodability import plot_decodability
+
+    usage = [name for name in record["metrics"] if "_acc_" not in name and not name.startswith("chance")]
+    blocks: list[Block] = [Heading("Decodability and code usage (code-usage)", 3), protocol_paragraph(record),
+                           metric_table(record, names=usage)]
+    rows = [row for row in (record.get("tables") or {}).get("probes") or [] if row.get("input", "sample") == "sample"]
+    if rows:
+        blocks.append(Picture(_drawn(lambda path: plot_decodability(rows, path)), "decodability per factor"))
+        blocks += probe_blocks(record, "Probes on one posterior sample per row (what the decoder sees)", rows=rows)
+    return blocks
+
+
+def probe_blocks(record: dict[str, Any], title: str, rows: list[dict[str, Any]] | None = None) -> list[Block]:
+    """Per factor: accuracy from z_s and from z_1:T with CIs, chance, the random-init model's accuracy
+    and the difference to it (trained - random). ``rows``: the probe rows (default: the record's
+    ``tables.probes``); given rows are a sub-table of a section already introduced."""
+    heading = rows is None
+    rows = rows if rows is not None else (record.get("tables") or {}).get("probes") or []
+    by_key: dict[tuple[str, str, str], dict[str, Any]] = {(row["codes"], row["factor"], row["code"]): row
+                                                          for row in rows}
+    factors = list(dict.fromkeys((row["factor"], row["kind"]) for row in rows))
+    header = ["factor", "kind", "z_s", "z_1:T", "chance", "random z_s", "random z_1:T", "Δ z_s", "Δ z_1:T"]
+    table_rows = []
+    for factor, kind in factors:
+        model = [by_key.get(("model", factor, code)) for code in ("static", "dynamic")]
+        baseline = [by_key.get(("baseline", factor, code)) for code in ("static", "dynamic")]
+        chance = next((row["chance"] for row in model + baseline if row is not None), None)
+        deltas = [format_value(m["accuracy"] - b["accuracy"]) if m is not None and b is not None else "-"
+                  for m, b in zip(model, baseline)]
+        table_rows.append([factor, f"{kind} (wanted in {CODE_NAMES[kind]})", *(_accuracy(row) for row in model),
+                           format_value(chance), *(_accuracy(row) for row in baseline), *deltas])
+    blocks: list[Block] = [Heading(title, 3)] if heading else []
+    if heading:
+        blocks.append(protocol_paragraph(record))
+    blocks.append(Table(header, table_rows, note="A static factor should be decodable from z_s and near chance from "
+                        "z_1:T, a dynamic factor the reverse. Random: the same architecture at initialisation."))
+    return blocks
+
+
+def metric_table(record: dict[str, Any], names: list[str] | None = None) -> Table:
+    rows = []
+    for row in result_rows(record, run=""):
+        if names is not None and row["metric"] not in names:
+            continue
+        interval = (f"[{format_value(row['ci_low'])}, {format_value(row['ci_high'])}]"
+                    if row["ci_low"] is not None else "")
+        rows.append([row["metric"], format_value(row["value"]), interval, format_value(row["chance"]),
+                     "↑" if row["higher_is_better"] else "↓"])
+    return Table(["metric", "value", "95% CI", "chance", "better"], rows)
+
+
+def protocol_paragraph(record: dict[str, Any]) -> Paragraph:
+    """The protocol in one line: method, split, counts, CI method and unit, chance, seed."""
+    protocol = record.get("protocol") or {}
+    parts = [f"{record['task']['name']} v{record['task']['version']}", f"protocol {protocol.get('name')}"]
+    split = protocol.get("eval_split") or protocol.get("split")
+    if split:
+        parts.append(f"split {split}")
+    for key, name in (("n_eval", "rows"), ("eval_identities", "identities"), ("identities", "identities"),
+                      ("pairs", "pairs"), ("seeds", "probe seeds")):
+        if protocol.get(key) is not None:
+            parts.append(f"{protocol[key]} {name}")
+    ci = protocol.get("ci")
+    if isinstance(ci, dict):
+        parts.append(f"CI {ci.get('method')} over {ci.get('resampled_unit')}, {ci.get('replicates')} replicates")
+    if protocol.get("chance"):
+        parts.append(f"chance: {protocol['chance']}")
+    parts.append(f"seed {record.get('seed')}")
+    return Paragraph("; ".join(str(part) for part in parts) + ".")
+
+
+def _accuracy(row: dict[str, Any] | None) -> str:
+    if row is None:
+        return "-"
+    return format_cell({"value": row["accuracy"], "ci_low": row.get("ci_low"), "ci_high": row.get("ci_high")})
+
+
+def _intervals_disjoint(row: dict[str, Any] | None, reference: dict[str, Any] | None) -> bool:
+    if row is None or reference is None:
+        return False
+    bounds = (row.get("ci_low"), row.get("ci_high"), reference.get("ci_low"), reference.get("ci_high"))
+    if any(bound is None for bound in bounds):
+        return False
+    low, high, ref_low, ref_high = bounds
+    return high < ref_low or low > ref_high
+
+
+def _drawn(draw: Callable[[Path], Path]) -> bytes:
+    """The PNG bytes of a figure drawn into a temporary file."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "figure.png"
+        draw(path)
+        return png_bytes(path)

@@ -1,0 +1,65 @@
+"""A run folder as `train` and `probe --task all --random-baseline` leave it (config.json, log.jsonl and
+RUN/probes/*.json for swap-oracle, classify, few-shot and code-usage), with chosen numbers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+PROTOCOL = {"name": "p", "eval_split": "test", "n_eval": 40, "eval_identities": 10,
+            "ci": {"method": "95% percentile cluster bootstrap", "resampled_unit": "character", "replicates": 100},
+            "chance": "majority-class rate on the eval split"}
+FACTORS = (("skin", "static", 0.25), ("action", "dynamic", 0.5))
+
+
+def _record(task: str, metrics: dict, tables: dict | None = None, protocol: dict | None = None) -> dict:
+    return {"schema_version": 1, "task": {"name": task, "version": "1.0"}, "metrics": metrics,
+            "protocol": protocol or PROTOCOL, "tables": tables or {}, "artifacts": [], "seed": 0,
+            "training": {"preset": "smoke", "seed": 1, "dataset": "flare-sprites", "epochs": 2,
+                         "checkpoint_file": "best.pt", "checkpoint_epoch": 2, "selection_split": "val",
+                         "selection_rule": "swap", "config_sha256": "abc", "config": {"preset": "smoke",
+                                                                                      "loss": {"mi": 1.0}}},
+            "provenance": {"git_hash": "deadbeef", "host": "test", "time_utc": "2026-01-01T00:00:00+00:00",
+                           "packages": {"python": "3"}}}
+
+
+def _probe_rows(accuracy: float, **extra: str) -> list[dict]:
+    rows = []
+    for codes, shift in (("model", 0.0), ("baseline", -0.2)):
+        for factor, kind, chance in FACTORS:
+            for code in ("static", "dynamic"):
+                value = accuracy + shift if code == kind else chance
+                rows.append({"codes": codes, "factor": factor, "kind": kind, "code": code, "accuracy": value,
+                             "ci_low": value - 0.02, "ci_high": value + 0.02, "chance": chance, **extra})
+    return rows
+
+
+def write_fake_run(run: Path, accuracy: float = 0.9, motion_swap: float = 0.95, identity_swap: float = 0.8) -> Path:
+    probes = run / "probes"
+    probes.mkdir(parents=True)
+    (run / "config.json").write_text(json.dumps({"config": {"preset": "smoke", "epochs": 2}}))
+    epochs = [{"epoch": e, "train": {"loss": 10.0 / e, "recon": 5.0 / e, "kl_static": 2.0, "kl_dynamic": 1.0, "mi": 0.1,
+                                     "contrastive_static": 1.0, "contrastive_dynamic": 1.0}, "seconds": 1.0,
+               "swap": {"swap_motion_acc": motion_swap, "swap_identity_acc": identity_swap,
+                        "swap_motion_chance": 0.11, "swap_identity_chance": 0.1}} for e in (1, 2)]
+    (run / "log.jsonl").write_text("\n".join(json.dumps(e) for e in epochs) + "\n")
+    swap = _record("swap-oracle", {
+        "swap_motion_acc": {"value": motion_swap, "higher_is_better": True, "ci_low": motion_swap - 0.02,
+                            "ci_high": motion_swap + 0.02, "chance": 0.11},
+        "swap_identity_acc": {"value": identity_swap, "higher_is_better": True, "ci_low": identity_swap - 0.02,
+                              "ci_high": identity_swap + 0.02, "chance": 0.1},
+        "swap_motion_chance": {"value": 0.11, "higher_is_better": False},
+        "swap_identity_chance": {"value": 0.1, "higher_is_better": False}},
+        protocol={"name": "swap", "split": "test", "pairs": 100, "identities": 10})
+    classify = _record("classify", {"acc_skin_from_static": {"value": accuracy, "higher_is_better": True,
+                                                            "ci_low": accuracy - 0.02, "ci_high": accuracy + 0.02}},
+                       {"probes": _probe_rows(accuracy)})
+    curves = [{"curve": f"skin from {code}", "k": str(k), "shots": float(k), "mean": 0.5, "ci_low": 0.4, "ci_high": 0.6,
+               "chance": 0.25} for code in ("static", "dynamic (leakage)") for k in (1, 5)]
+    few_shot = _record("few-shot", {"auc_skin_static": {"value": 0.5, "higher_is_better": True}}, {"curves": curves})
+    usage = _record("code-usage", {"kl_static": {"value": 3.0, "higher_is_better": True},
+                                   "kl_dynamic": {"value": 2.0, "higher_is_better": True}},
+                    {"probes": _probe_rows(accuracy, input="sample") + _probe_rows(1.0, input="mean")})
+    for record in (swap, classify, few_shot, usage):
+        (probes / f"{record['task']['name']}.json").write_text(json.dumps(record))
+    return run

@@ -1,0 +1,96 @@
+"""The report page: self-contained HTML and Markdown with the same content, per run and compared."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from pathlib import Path
+
+from PIL import Image
+
+from cdsvae_eval.report.page import Heading, Picture, Table, png_bytes, to_html, to_markdown
+from fake_run import write_fake_run
+
+DATA_URI = re.compile(r'data:image/png;base64,([A-Za-z0-9+/=]+)')
+
+
+def _decoded_images(text: str) -> list[Image.Image]:
+    images = []
+    for payload in DATA_URI.findall(text):
+        image = Image.open(io.BytesIO(base64.b64decode(payload)))
+        image.load()
+        images.append(image)
+    return images
+
+
+def test_html_is_self_contained_with_every_section(run_cli, tmp_path: Path) -> None:
+    run = write_fake_run(tmp_path / "my-run")
+    code, out, err = run_cli("report", run, "--html", tmp_path / "r.html", "--markdown-file", tmp_path / "r.md")
+    assert code == 0, err
+    page = (tmp_path / "r.html").read_text()
+    assert "<script" not in page and "http://" not in page and "https://" not in page
+    assert re.findall(r'<img src="([^"]{0,22})', page) == ["data:image/png;base64,"] * 3  # curves, few-shot, decodability
+    assert all(image.format == "PNG" and image.width > 100 for image in _decoded_images(page))
+    for text in ("Run my-run", "verdict: DISENTANGLED", "thresholds:", "Config and provenance", "deadbeef",
+                 "Training curves", "random z_s", "Δ z_1:T", "Few-shot probes", "over character", "No swap grid"):
+        assert text in page, text
+    assert str(tmp_path) not in page.split("Run my-run")[0]  # the run is named by its folder, not its path
+    markdown = (tmp_path / "r.md").read_text()
+    assert len(_decoded_images(markdown)) == 3
+    headings = re.findall(r"<h[23]>([^<]+)</h[23]>", page)
+    assert [line.lstrip("# ") for line in markdown.splitlines() if line.startswith(("## ", "### "))] == headings
+
+
+def test_probe_table_holds_chance_baseline_and_deltas(run_cli, tmp_path: Path) -> None:
+    run = write_fake_run(tmp_path / "run", accuracy=0.9)
+    assert run_cli("report", run / "probes", "--markdown-file", tmp_path / "r.md")[0] == 0
+    line = next(line for line in (tmp_path / "r.md").read_text().splitlines() if line.startswith("| skin |"))
+    assert line == ("| skin | static (wanted in z_s) | 0.900 [0.880, 0.920] | 0.250 [0.230, 0.270] | 0.250 | "
+                    "0.700 [0.680, 0.720] | 0.250 [0.230, 0.270] | 0.200 | 0.000 |")
+
+
+def test_comparison_marks_values_whose_ci_does_not_overlap_the_first_run(run_cli, tmp_path: Path) -> None:
+    runs = [write_fake_run(tmp_path / name, accuracy=value) for name, value in
+            (("ref", 0.9), ("close", 0.91), ("far", 0.5))]
+    code, out, err = run_cli("report", *runs, "--label", "A", "--label", "B", "--label", "C",
+                             "--markdown-file", tmp_path / "r.md", "--html", tmp_path / "r.html")
+    assert code == 0, err
+    markdown = (tmp_path / "r.md").read_text()
+    assert "| task | metric | better | A | B | C |" in markdown
+    line = next(line for line in markdown.splitlines() if line.startswith("| classify | acc_skin_from_static |"))
+    assert line == "| classify | acc_skin_from_static | ↑ | 0.900 [0.880, 0.920] | 0.910 [0.890, 0.930] | **0.500 [0.480, 0.520]** ◆ |"
+    assert '<td class="marked">0.500 [0.480, 0.520]</td>' in (tmp_path / "r.html").read_text()
+    assert "Run A" in markdown and "Run C" in markdown
+    glance = [line for line in markdown.split("## Comparison")[0].splitlines() if line.startswith("| ")]
+    assert glance[0] == "| run | preset | training seed | epoch scored | verdict | motion swap | identity swap | KL z_s | KL z_1:T |"
+    assert glance[1] == ("| A | smoke | 1 | 2 | disentangled | 0.950 [0.930, 0.970] (chance 0.110) | "
+                         "0.800 [0.780, 0.820] (chance 0.100) | 3 | 2 |")
+
+
+def test_a_wrong_number_of_labels_names_the_flag(run_cli, tmp_path: Path) -> None:
+    run = write_fake_run(tmp_path / "run")
+    code, _, err = run_cli("report", run, "--label", "a", "--label", "b", "--html", tmp_path / "r.html")
+    assert code == 2 and err.startswith("error: --label names 2 run(s), but 1 run(s) were given")
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_results_files_of_a_run_are_one_run_named_after_the_run(run_cli, tmp_path: Path) -> None:
+    run = write_fake_run(tmp_path / "demo")
+    files = sorted((run / "probes").glob("*.json"))
+    assert run_cli("report", *files, "--markdown-file", tmp_path / "r.md")[0] == 0
+    markdown = (tmp_path / "r.md").read_text()
+    assert "## Run demo" in markdown and "## Comparison" not in markdown
+
+
+def test_pictures_are_downscaled(tmp_path: Path) -> None:
+    Image.new("RGB", (3000, 400), (255, 0, 0)).save(tmp_path / "wide.png")
+    with Image.open(io.BytesIO(png_bytes(tmp_path / "wide.png", max_width=1000))) as image:
+        assert image.size == (1000, 133)
+
+
+def test_markup_in_text_is_escaped() -> None:
+    blocks = [Heading("<b>x</b>"), Table(["a|b"], [["<i>"]]), Picture(b"\x89PNG", "alt")]
+    page = to_html("t", blocks)
+    assert "&lt;b&gt;x&lt;/b&gt;" in page and "&lt;i&gt;" in page and "<i>" not in page
+    assert "| a\\|b |" in to_markdown("t", blocks)

@@ -1,0 +1,21 @@
+"""The baseline presets of `compare` differ from the C-DSVAE preset of their budget only in the objective."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from cdsvae_eval.config import preset_config
+
+DROPPED_TERMS = {"mi": 0.0, "contrastive_static": 0.0, "contrastive_dynamic": 0.0}
+
+
+@pytest.mark.parametrize("baseline, cdsvae", [("dsvae", "quick-cdsvae"), ("smoke-dsvae", "smoke")])
+def test_dsvae_presets_are_cdsvae_without_contrastive_and_mi_terms(baseline: str, cdsvae: str) -> None:
+    ours, theirs = preset_config(baseline).to_dict(), preset_config(cdsvae).to_dict()
+    ours_loss, theirs_loss = ours.pop("loss"), theirs.pop("loss")
+    assert {**ours, "preset": cdsvae} == theirs
+    changed = {key: value for key, value in ours_loss.items() if theirs_loss[key] != value}
+    assert changed == DROPPED_TERMS
+    assert dataclasses.asdict(preset_config(cdsvae).loss)["mi"] > 0
