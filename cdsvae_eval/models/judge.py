@@ -34,6 +34,7 @@ from torch import nn
 from cdsvae_eval.atomic import atomic_path
 from cdsvae_eval.config import ModelConfig
 from cdsvae_eval.data.base import Factor, SequenceDataset, SequenceSplit
+from cdsvae_eval.device import as_float
 from cdsvae_eval.errors import CheckpointError, ConfigError, DataError
 from cdsvae_eval.models.video import VideoFrameEncoder
 from cdsvae_eval.provenance import sha256_file
@@ -112,7 +113,7 @@ class Judge(nn.Module):
 
     def forward(self, clips: torch.Tensor) -> dict[str, torch.Tensor]:
         if clips.dtype == torch.uint8:
-            clips = clips.float() / 255.0
+            clips = as_float(clips)
         batch, frames = clips.shape[:2]
         features = self.frame_encoder(clips.flatten(0, 1)).view(batch, frames, -1)
         _, (last_states, _) = self.sequence_lstm(features)

@@ -7,7 +7,7 @@ Thresholds (stated in every verdict):
 - partly disentangled: both swaps at least 3x their chance level (1 / motions, 1 / identities);
 - not disentangled: anything else.
 
-The swap scores are those of :mod:`cdsvae_eval.models.swap_oracle` (nearest true clip).
+The swap scores are those of :mod:`cdsvae_eval.models.swaps` (nearest true clip).
 
 Audio runs (speaker = static) are judged by speaker verification instead: **disentangled** when the
 EER of z_s is <= 5% and below the MFCC baseline's on the same trials, and the EER of mean z_1:T is

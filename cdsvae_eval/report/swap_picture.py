@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from cdsvae_eval.models.swap_oracle import decode_swaps
+from cdsvae_eval.models.swaps import decode_swaps
 from cdsvae_eval.draw.images import save_swap_picture
 from cdsvae_eval.device import as_float
 

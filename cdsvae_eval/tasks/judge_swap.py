@@ -27,9 +27,10 @@ import numpy as np
 import torch
 from scipy.special import xlogy
 
+from cdsvae_eval.device import as_float
 from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.models.judge import MOTION_FACTOR, Judge, LoadedJudge, judge_accuracy, load_judge
-from cdsvae_eval.models.swap_oracle import swap_grid
+from cdsvae_eval.models.swaps import swap_grid
 from cdsvae_eval.tasks.base import Figure, MetricSpec, MetricValue, Task, TaskInputs, TaskResult
 from cdsvae_eval.tasks.bootstrap import ci_description, identity_bootstrap_ci
 from cdsvae_eval.tasks.registry import register_task
@@ -195,7 +196,7 @@ def _encode(model: Any, clips: np.ndarray, device: torch.device) -> tuple[torch.
     statics, dynamics = [], []
     for start in range(0, len(clips), BATCH_SIZE):
         batch = torch.as_tensor(np.ascontiguousarray(clips[start:start + BATCH_SIZE])).to(device)
-        s, z = model.encode(batch.float() / 255.0 if batch.dtype == torch.uint8 else batch.float())
+        s, z = model.encode(as_float(batch))
         statics.append(s.float())
         dynamics.append(z.float())
     return torch.cat(statics), torch.cat(dynamics)

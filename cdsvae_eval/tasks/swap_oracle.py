@@ -2,7 +2,7 @@
 
 On datasets that hold every identity in every motion, decoding (s of clip A, z_1:T of clip B) should
 give A's identity doing B's motion, and that clip exists. The scoring lives in
-:mod:`cdsvae_eval.models.swap_oracle` (shared with the trainer's validation report); this task runs it
+:mod:`cdsvae_eval.models.swaps` (shared with the trainer's validation report); this task runs it
 on a whole split with a seeded set of pairs and adds 95% intervals that resample identities: a pair
 involves two (A's static code, B's dynamics), so each replicate draws identities with replacement and
 rebuilds the pairs from them (a pair counts with the product of its two identities' draw counts).
@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from cdsvae_eval.errors import ConfigError, DataError
-from cdsvae_eval.models.swap_oracle import score_swaps
+from cdsvae_eval.models.swaps import score_swaps
 from cdsvae_eval.tasks.base import MetricSpec, MetricValue, Task, TaskInputs, TaskResult
 from cdsvae_eval.tasks.bootstrap import ci_description, identity_bootstrap_ci
 from cdsvae_eval.tasks.registry import register_task

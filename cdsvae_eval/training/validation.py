@@ -11,7 +11,7 @@ import torch
 from cdsvae_eval.data.base import SequenceDataset, SequenceSplit
 from cdsvae_eval.device import as_float
 from cdsvae_eval.models.code_stats import decodability_summary
-from cdsvae_eval.models.swap_oracle import score_swaps
+from cdsvae_eval.models.swaps import score_swaps
 
 MOTION_FACTOR = "motion"
 

@@ -14,7 +14,7 @@ from cdsvae_eval.errors import CheckpointError, ConfigError, DataError
 from cdsvae_eval.models.judge import Judge, JudgeConfig, JudgeInfo, judge_accuracy, judged_factors, load_judge, save_judge
 from cdsvae_eval.provenance import sha256_file
 from cdsvae_eval.tasks import TaskInputs
-from cdsvae_eval.models.swap_oracle import swap_grid
+from cdsvae_eval.models.swaps import swap_grid
 from cdsvae_eval.tasks.judge_swap import generation_scores
 from cdsvae_eval.evaluate import run_task
 from cdsvae_eval.training.judge_training import train_judge

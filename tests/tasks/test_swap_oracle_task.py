@@ -7,7 +7,7 @@ import torch
 from cdsvae_eval.config import preset_config
 from cdsvae_eval.errors import DataError
 from cdsvae_eval.models.factory import build_model
-from cdsvae_eval.models.swap_oracle import score_swaps
+from cdsvae_eval.models.swaps import score_swaps
 from cdsvae_eval.tasks import TaskInputs
 from cdsvae_eval.evaluate import run_task
 

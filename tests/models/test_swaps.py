@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 from cdsvae_eval.errors import DataError
-from cdsvae_eval.models.swap_oracle import clip_table, score_swaps
+from cdsvae_eval.models.swaps import clip_table, score_swaps
 
 IDENTITIES, MOTIONS = 6, 3
 

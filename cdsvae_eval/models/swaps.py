@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from cdsvae_eval.device import as_float
 from cdsvae_eval.errors import DataError
 from cdsvae_eval.models.core import CDSVAE
 
@@ -67,8 +68,7 @@ def swap_pairs(n_identities: int, n_motions: int, pairs: int, seed: int) -> np.n
 
 
 def _to_float(x: np.ndarray | torch.Tensor, device: torch.device) -> torch.Tensor:
-    tensor = torch.as_tensor(x).to(device)
-    return tensor.float() / 255.0 if tensor.dtype == torch.uint8 else tensor.float()
+    return as_float(torch.as_tensor(x).to(device))
 
 
 @torch.no_grad()
