@@ -10,6 +10,8 @@ Schema (``schema_version`` 1)::
     tables           task-specific rows (per factor, per k, ...)
     artifacts        files written beside the JSON (plots, trial lists)
     codes            {"source", "sha256", "cache_key", "n_rows", "splits", "meta"} or null
+    baseline_codes   the codes scored alongside as a baseline: {"n_rows", "random_init", "random_init_seed",
+                     "checkpoint_sha256", "cache_key"} (those known) or null
     checkpoint       {"run", "sha256"} or null
     training         how the scored checkpoint was trained and chosen, or null (codes of unknown origin):
                      {"preset", "seed", "dataset", "checkpoint_file", "checkpoint_epoch", "epochs",
@@ -52,6 +54,7 @@ def result_record(
     codes_path: str | Path | None = None,
     checkpoint: str | Path | None = None,
     training: dict[str, Any] | None = None,
+    baseline_codes: CodeSet | None = None,
 ) -> dict[str, Any]:
     """Everything the results file holds for one run of ``task``."""
     meta = codes.meta if codes is not None else {}
@@ -64,6 +67,7 @@ def result_record(
         "tables": result.tables,
         "artifacts": result.artifacts,
         "codes": _codes_section(codes, codes_path),
+        "baseline_codes": _baseline_section(baseline_codes),
         "checkpoint": (
             {"run": str(checkpoint), "sha256": meta.get("checkpoint_sha256")} if checkpoint is not None else None
         ),
@@ -125,6 +129,14 @@ def _check_structure(record: dict[str, Any], path: Path) -> None:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _baseline_section(codes: CodeSet | None) -> dict[str, Any] | None:
+    """Where the baseline codes scored alongside came from: a random-init model (its seed) or a file."""
+    if codes is None:
+        return None
+    keys = ("random_init", "random_init_seed", "checkpoint_sha256", "cache_key", "source")
+    return {"n_rows": len(codes), **{key: codes.meta[key] for key in keys if key in codes.meta}}
 
 
 def _codes_section(codes: CodeSet | None, codes_path: str | Path | None) -> dict[str, Any] | None:

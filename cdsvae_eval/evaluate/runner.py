@@ -84,6 +84,7 @@ def run_task(
         codes_path=codes_path,
         checkpoint=checkpoint,
         training=training,
+        baseline_codes=inputs.baseline_codes,
     )
     return result, write_result(record, out_dir, force=force)
 

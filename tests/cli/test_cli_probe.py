@@ -147,6 +147,9 @@ def test_probe_a_trained_run_with_its_random_baseline(run_cli, tmp_path: Path) -
     assert record["dataset_fingerprint"] == record["codes"]["meta"]["dataset_fingerprint"]
     assert any(name.startswith("baseline_acc_") for name in record["metrics"])
     assert record["protocol"]["baseline_codes"] is True
+    baseline = record["baseline_codes"]
+    assert baseline["random_init"] is True and baseline["random_init_seed"] == 0
+    assert baseline["n_rows"] == record["codes"]["n_rows"] and baseline["cache_key"] != record["codes"]["cache_key"]
     training = record["training"]
     assert (training["preset"], training["seed"], training["checkpoint_file"]) == ("smoke", 1, "best.pt")
     assert training["checkpoint_epoch"] == 1 and training["selection_split"] == "val"
