@@ -350,6 +350,8 @@ class TimitSegments(AudioSequenceDataset):
         return None if name == "core-test" else super().code_split(name)
 
     def identity_subsets(self) -> dict[str, dict[str, object]]:
+        if "core-test" not in self.split_names:
+            return {}  # corpora in TIMIT's layout without its core test set (tts-timit)
         index = {speaker: i for i, speaker in enumerate(self.speaker_ids)}
         core = [str(index[speaker]) for speaker in self.split_speakers("core-test")]
         return {"core-test": {"split": "test", "identities": core}}

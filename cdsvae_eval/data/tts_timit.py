@@ -10,7 +10,7 @@ from pathlib import Path
 from cdsvae_eval.data.base import hash_parts
 from cdsvae_eval.data.synth_speech import INSTALL_HINT, available_voices, read_voice_roles, synthesize_corpus
 from cdsvae_eval.data.timit import TimitSegments
-from cdsvae_eval.errors import ConfigError, DataError
+from cdsvae_eval.errors import DataError, FieldError
 from cdsvae_eval.paths import cache_dir
 
 
@@ -61,9 +61,8 @@ class TtsTimit(TimitSegments):
         data_root: str | None = None,
     ) -> None:
         if data_root is not None:
-            raise ConfigError(
-                "dataset 'tts-timit' is synthesised locally and takes no --data-root (use 'timit' for an LDC copy)"
-            )
+            raise FieldError("dataset_options.data_root",
+                             "is not taken by tts-timit, which is synthesised locally (use 'timit' for an LDC copy)")
         root = ensure_corpus(speakers, sentences, seed)
         self.roles = read_voice_roles(root)
         super().__init__(root, features=features, segment_frames=segment_frames, segment_hop=segment_hop,

@@ -81,7 +81,7 @@ def test_no_engine_gives_the_install_commands(tmp_path, monkeypatch):
 
 
 def test_tts_timit_rejects_a_data_root():
-    with pytest.raises(ConfigError, match="--data-root"):
+    with pytest.raises(ConfigError, match="^dataset_options.data_root is not taken by tts-timit"):
         TtsTimit(data_root="/somewhere")
 
 
@@ -151,3 +151,5 @@ def test_tts_timit_dataset_splits_by_role():
     names = dataset.factor("speaker").classes
     assert all(roles[names[i]][0] == "test" for i in speakers["test"])
     assert TtsTimit(speakers=4, sentences=2, seed=7).corpus.root == dataset.corpus.root
+    assert [dataset.code_split(name) for name in dataset.split_names] == ["train", "val", "test"]
+    assert dataset.identity_subsets() == {}  # no core test set in a synthesised corpus
