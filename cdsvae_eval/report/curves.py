@@ -72,7 +72,7 @@ def plot_training_curves(log_path: str | Path, out_path: str | Path, title: str 
         chance = scored[-1][1].get(chance_term)
         if chance is not None:
             swap_axes.axhline(chance, color=palette[index], linestyle=":", linewidth=1,
-                              label=f"{label} chance {chance:.2f}")
+                              label=f"{label} chance {chance:.2g}")
     swap_axes.set_ylim(0.0, 1.02)
     swap_axes.set_title("validation swaps (accuracy)", fontsize="medium")
     for axes in (loss_axes, kl_axes, swap_axes):
