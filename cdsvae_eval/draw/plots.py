@@ -61,6 +61,11 @@ def plot_few_shot_curves(
                    fontsize="medium")
     axes.grid(alpha=0.3)
     axes.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    return save_figure(figure, path)
+
+
+def save_figure(figure: Any, path: str | Path) -> Path:
+    """Lay out a matplotlib figure and write it as a PNG, atomically."""
     figure.tight_layout()
     path = Path(path)
     with atomic_path(path) as tmp:

@@ -18,6 +18,7 @@ import soundfile
 from cdsvae_eval.atomic import atomic_path, write_text
 from cdsvae_eval.data.base import AudioSequenceDataset
 from cdsvae_eval.data.features import LOG_FLOOR, FeatureSpec
+from cdsvae_eval.draw.plots import save_figure
 from cdsvae_eval.errors import ConfigError
 from cdsvae_eval.models.utterance_swap import SWAP_OUTPUTS, pick_utterance_pair, swap_utterances, utterance_rows
 
@@ -74,11 +75,7 @@ def save_spectrogram(path: str | os.PathLike[str], features: np.ndarray, spec: F
     axes.set_ylabel("mel band" if spec.n_mels is not None else "frequency bin")
     axes.set_title(title, fontsize="medium")
     figure.colorbar(image, ax=axes, label="log power" if spec.log else "magnitude")
-    figure.tight_layout()
-    target = Path(path)
-    with atomic_path(target) as tmp:
-        figure.savefig(tmp, format="png")
-    return target
+    return save_figure(figure, path)
 
 
 @dataclass

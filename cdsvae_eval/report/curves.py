@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cdsvae_eval.atomic import atomic_path
+from cdsvae_eval.draw.plots import save_figure
 from cdsvae_eval.errors import DataError
 
 LOSS_TERMS = ("loss", "recon", "mi", "contrastive_static", "contrastive_dynamic")
@@ -82,11 +82,7 @@ def plot_training_curves(log_path: str | Path, out_path: str | Path, title: str 
             axes.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.24), ncol=2, frameon=False)
     if title:
         figure.suptitle(title, fontsize="medium")
-    figure.tight_layout()
-    out_path = Path(out_path)
-    with atomic_path(out_path) as tmp:
-        figure.savefig(tmp, format="png")
-    return out_path
+    return save_figure(figure, out_path)
 
 
 def _plot_term(axes: Any, records: list[dict[str, Any]], epochs: list[int], term: str, label: str,

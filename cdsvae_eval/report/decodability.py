@@ -8,7 +8,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from cdsvae_eval.atomic import atomic_path
+from cdsvae_eval.draw.plots import save_figure
 
 _BARS = (("model", "static", "z_s"), ("model", "dynamic", "z_1:T"),
          ("baseline", "static", "random-init z_s"), ("baseline", "dynamic", "random-init z_1:T"))
@@ -50,8 +50,4 @@ def plot_decodability(rows: Sequence[Mapping[str, Any]], path: str | Path,
     axes.set_title(title + " (bars: 95% interval)", fontsize="medium")
     axes.grid(axis="y", alpha=0.3)
     axes.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
-    figure.tight_layout()
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        figure.savefig(tmp, format="png")
-    return path
+    return save_figure(figure, path)

@@ -12,23 +12,17 @@ from pathlib import Path
 
 import pytest
 
+from dist_info import install_dist_info
 from cdsvae_eval.data.registry import get_dataset, list_datasets
 
+GROUP = "cdsvae_eval.datasets"
 EXAMPLE_SOURCE = Path(__file__).resolve().parents[2] / "examples" / "plugin_dataset" / "src"
-
-
-def install_dist_info(site: Path, dist: str, entry_points: dict[str, str]) -> None:
-    info = site / f"{dist.replace('-', '_')}-0.1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1.0\n")
-    lines = "".join(f"{name} = {target}\n" for name, target in entry_points.items())
-    (info / "entry_points.txt").write_text(f"[cdsvae_eval.datasets]\n{lines}")
 
 
 @pytest.fixture
 def dataset_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     site = tmp_path / "site"
-    install_dist_info(site, "cdsvae-dataset-example", {"sliding-squares": "cdsvae_dataset_example:SlidingSquares"})
+    install_dist_info(site, "cdsvae-dataset-example", GROUP, {"sliding-squares": "cdsvae_dataset_example:SlidingSquares"})
     monkeypatch.syspath_prepend(str(EXAMPLE_SOURCE))
     monkeypatch.syspath_prepend(str(site))
     yield site
@@ -61,7 +55,7 @@ def test_an_installed_dataset_trains_with_the_smoke_preset_and_is_scored(dataset
 
 
 def test_a_broken_dataset_plugin_is_listed_as_unavailable_and_named_when_used(dataset_site: Path) -> None:
-    install_dist_info(dataset_site, "broken-data", {"broken-data": "no_such_module_anywhere:Data"})
+    install_dist_info(dataset_site, "broken-data", GROUP, {"broken-data": "no_such_module_anywhere:Data"})
     assert list_datasets()["broken-data"].startswith("unavailable: dataset 'broken-data' is unavailable")
     assert "sliding-squares" in list_datasets()
     from cdsvae_eval.errors import DataError

@@ -12,26 +12,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dist_info import install_dist_info
 from cdsvae_eval.codes import CodeSet
 from cdsvae_eval.errors import ConfigError
 from cdsvae_eval.tasks import TaskInputs, get_task, list_tasks
 from cdsvae_eval.evaluate import run_task
 
+GROUP = "cdsvae_eval.tasks"
 EXAMPLE_SOURCE = Path(__file__).resolve().parents[2] / "examples" / "plugin_task" / "src"
-
-
-def install_dist_info(site: Path, dist: str, entry_points: dict[str, str]) -> None:
-    info = site / f"{dist.replace('-', '_')}-0.1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1.0\n")
-    lines = "".join(f"{name} = {target}\n" for name, target in entry_points.items())
-    (info / "entry_points.txt").write_text(f"[cdsvae_eval.tasks]\n{lines}")
 
 
 @pytest.fixture
 def plugin_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     site = tmp_path / "site"
-    install_dist_info(site, "cdsvae-plugin-example", {"code-norms": "cdsvae_plugin_example:CodeNorms"})
+    install_dist_info(site, "cdsvae-plugin-example", GROUP, {"code-norms": "cdsvae_plugin_example:CodeNorms"})
     monkeypatch.syspath_prepend(str(EXAMPLE_SOURCE))
     monkeypatch.syspath_prepend(str(site))
     yield site
@@ -58,6 +52,7 @@ def test_broken_plugins_show_as_unavailable_without_hiding_others(plugin_site: P
     install_dist_info(
         plugin_site,
         "broken-plugins",
+        GROUP,
         {
             "missing-module": "no_such_module_for_cdsvae:Task",
             "not-a-task": "json:loads",
@@ -80,7 +75,7 @@ def test_a_plugin_whose_module_raises_at_import_is_unavailable_with_its_error_on
     plugin_site: Path, run_cli
 ) -> None:
     (plugin_site / "raising_plugin_for_cdsvae.py").write_text('raise RuntimeError("needs a licence server\\nat import")\n')
-    install_dist_info(plugin_site, "raising-plugin", {"raising": "raising_plugin_for_cdsvae:Task"})
+    install_dist_info(plugin_site, "raising-plugin", GROUP, {"raising": "raising_plugin_for_cdsvae:Task"})
     entry = next(entry for entry in list_tasks() if entry.name == "raising")
     assert entry.error == "RuntimeError: needs a licence server at import"
     with pytest.raises(ConfigError, match=r"^task 'raising' is unavailable \(raising_plugin_for_cdsvae:Task: RuntimeError"):
