@@ -86,10 +86,6 @@ class LazyRegistry:
         entry_point = self.entry_points().get(name)
         return f"entry point {distribution_name(entry_point)}" if entry_point is not None else "unknown"
 
-    def is_shadowed_entry_point(self, name: str) -> bool:
-        """An installed entry point whose name a built-in or registered object already has."""
-        return name in self.entry_points() and (name in self.builtins or name in self.registered)
-
     def load(self, name: str, target: str) -> Any:
         """Import ``target`` for ``name``; any failure becomes one line of :attr:`error`."""
         try:

@@ -44,7 +44,7 @@ def register_dataset(name: str, description: str = "") -> Callable[[DatasetFacto
     """Register a dataset factory under ``name`` (notebooks and tests; packages use the entry point)."""
 
     def decorator(factory: DatasetFactory) -> DatasetFactory:
-        DATASETS.registered[name] = factory
+        DATASETS.register(name, factory)
         if description:
             _DESCRIPTIONS[name] = description
         return factory

@@ -105,20 +105,21 @@ def task_names() -> list[str]:
 def list_tasks() -> list[TaskEntry]:
     """Every task with its version, needs and metrics (built-ins, registered, then plug-ins, each sorted);
     imports each task to read them."""
-    entries = [_entry(name, "builtin") for name in sorted(TASKS.builtins)]
+    entries = [_entry(name, "builtin", target) for name, target in sorted(TASKS.builtins.items())]
     entries += [_entry(name, TASKS.source(name)) for name in sorted(TASKS.registered)]
     for name, point in sorted(TASKS.entry_points().items()):
         source = f"entry point {distribution_name(point)}"
-        if TASKS.is_shadowed_entry_point(name):
+        if name in TASKS.builtins or name in TASKS.registered:
             entries.append(TaskEntry(name=name, source=source, error="name already taken by another task"))
         else:
-            entries.append(_entry(name, source))
+            entries.append(_entry(name, source, point.value))
     return entries
 
 
-def _entry(name: str, source: str) -> TaskEntry:
+def _entry(name: str, source: str, target: str | None = None) -> TaskEntry:
+    """What ``tasks list`` shows of the registered task ``name``, or of the one ``target`` imports."""
     try:
-        cls = TASKS.registered[name] if name in TASKS.registered else TASKS.import_checked(name, _target(name))
+        cls = TASKS.registered[name] if target is None else TASKS.import_checked(name, target)
     except Exception as error:  # a broken plug-in must never hide the other tasks
         return TaskEntry(name=name, source=source, error=one_line(error))
     return TaskEntry(
@@ -130,7 +131,3 @@ def _entry(name: str, source: str) -> TaskEntry:
         metrics=tuple(cls.metric_specs),
         aliases=TASKS.aliases_of(name),
     )
-
-
-def _target(name: str) -> str:
-    return TASKS.builtins.get(name) or TASKS.entry_points()[name].value
