@@ -244,7 +244,7 @@ def extract_codes(encoder: SequentialEncoder, dataset: Any, splits: tuple[str, .
     """
     import torch
 
-    from cdsvae_eval.device import as_float, reuse_freed_memory_on
+    from cdsvae_eval.device import frames_on, reuse_freed_memory_on
 
     reuse_freed_memory_on(device)  # 2x faster extraction of the paper model on a CPU (bench/RESULTS.md)
     statics, dynamics, utts, split_column, identities = [], [], [], [], []
@@ -255,7 +255,7 @@ def extract_codes(encoder: SequentialEncoder, dataset: Any, splits: tuple[str, .
     for name in splits:
         part = dataset.split(name)
         for start in range(0, len(part), batch_size):
-            batch = as_float(torch.as_tensor(np.ascontiguousarray(part.x[start:start + batch_size])).to(device))
+            batch = frames_on(part.x[start:start + batch_size], device)
             with torch.no_grad():
                 if with_variances:
                     z_s, s_logvar, z_t, z_logvar = encoder.encode_posterior(batch)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from cdsvae_eval.config import LossConfig, ModelConfig, TrainConfig
+from cdsvae_eval.device import is_device_name
 from cdsvae_eval.errors import FieldError
 
 
@@ -41,11 +41,6 @@ def number_at_least(field: str, bound: float) -> Rule:
 
 def one_of(field: str, *choices: str) -> Rule:
     return Rule(field, "one of " + ", ".join(choices), lambda value: value in choices)
-
-
-def is_device_name(value: str) -> bool:
-    """``auto``, ``cpu``, ``cuda`` or ``cuda:N``."""
-    return value in ("auto", "cpu", "cuda") or re.fullmatch(r"cuda:\d+", value) is not None
 
 
 def _positive_ints(value: tuple[Any, ...]) -> bool:

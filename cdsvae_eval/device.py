@@ -20,6 +20,8 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from cdsvae_eval.errors import FieldError
 
 if TYPE_CHECKING:
@@ -87,6 +89,14 @@ def resolve_precision(name: str, device: torch.device, mode: str, field: str = "
     if mode == "release" or name == "fp32" or (name == "auto" and not has_native_bf16(device)):
         return None
     return torch.bfloat16
+
+
+def frames_on(frames: np.ndarray | torch.Tensor, device: torch.device | str) -> torch.Tensor:
+    """Frames (a numpy array or a tensor) as a float tensor on ``device``, uint8 pixels scaled to [0, 1]."""
+    import torch
+
+    tensor = torch.as_tensor(np.ascontiguousarray(frames)) if isinstance(frames, np.ndarray) else frames
+    return as_float(tensor.to(device))
 
 
 def as_float(batch: torch.Tensor) -> torch.Tensor:

@@ -83,7 +83,7 @@ def probe(
     out_dir = check_output_dir(
         out_dir or Path("results") / (codes_path.stem if codes_path is not None else checkpoint.name), "--out")
     runs = seed_runs(checkpoint) if checkpoint is not None else []
-    with fields_as_flags({"device": "--device", "options": "--option"}):
+    with fields_as_flags({"device": "--device"}):
         if not runs:
             _probe_run(names, task_name, options, codes_path, checkpoint, baseline_codes, random_baseline, device,
                        out_dir, seed, force, console)

@@ -109,8 +109,7 @@ class SequenceDataset(ABC):
         """The code-file split that dataset split ``name``'s rows are written to (``dev`` is ``val``), or None
         for a split that is a subset of another (its rows are already in that one: see
         :meth:`identity_subsets`)."""
-        code_name = "val" if name == "dev" else name
-        return code_name if code_name in CODE_SPLITS else None
+        return code_split_name(name)
 
     def identity_subsets(self) -> dict[str, dict[str, Any]]:
         """Named subsets of a split, by identity: ``{"core-test": {"split": "test", "identities": [...]}}``
@@ -166,6 +165,13 @@ class SequenceDataset(ABC):
             ],
             "splits": splits,
         }
+
+
+def code_split_name(name: str) -> str | None:
+    """How a code file names the rows of dataset split ``name`` by default: ``dev`` is ``val``; None for
+    names outside :data:`CODE_SPLITS`."""
+    code_name = "val" if name == "dev" else name
+    return code_name if code_name in CODE_SPLITS else None
 
 
 class AudioSequenceDataset(SequenceDataset):

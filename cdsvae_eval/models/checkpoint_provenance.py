@@ -13,12 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from cdsvae_eval.config import TrainConfig
-from cdsvae_eval.data.base import SequenceDataset
+from cdsvae_eval.data.base import SequenceDataset, code_split_name
 from cdsvae_eval.models.verdict import SELECTION_DESCRIPTION
 
 MOTION_FACTOR = "motion"
-# Dataset split names as code files spell them (``dev`` rows are ``val`` in a code file).
-_CODE_SPLIT = {"dev": "val"}
 
 
 def config_sha256(config: dict[str, Any]) -> str:
@@ -26,13 +24,8 @@ def config_sha256(config: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def selection_split(dataset: SequenceDataset) -> str:
-    """The split training chooses ``best.pt`` on (the dataset's validation split)."""
-    return dataset.validation_split
-
-
 def selection_rule(config: TrainConfig, dataset: SequenceDataset) -> str:
-    split = selection_split(dataset)
+    split = dataset.validation_split
     can_swap = any(f.name == MOTION_FACTOR for f in dataset.dynamic_factors)
     if config.select_by == "swap" and can_swap:
         return f"{SELECTION_DESCRIPTION} on {split!r} (every {config.swap_eval_every} epochs and at the last)"
@@ -54,7 +47,7 @@ def training_provenance(state: dict[str, Any], dataset: SequenceDataset) -> dict
         "checkpoint_file": path.name,
         "checkpoint_epoch": state.get("epoch"),
         "epochs": config.epochs,
-        "selection_split": selection_split(dataset) if chosen else None,
+        "selection_split": dataset.validation_split if chosen else None,
         "selection_rule": selection_rule(config, dataset) if chosen else "none: the last epoch's checkpoint",
         "selection_score": state.get("best_score") if chosen else None,
         "config_sha256": config_sha256(state["config"]),
@@ -84,7 +77,12 @@ def selection_overlap(training: dict[str, Any] | None, eval_split: str | None) -
     if not training or eval_split is None:
         return None
     chosen_on = training.get("selection_split")
-    if chosen_on is None or _CODE_SPLIT.get(eval_split, eval_split) != _CODE_SPLIT.get(chosen_on, chosen_on):
+    if chosen_on is None or _as_code_split(eval_split) != _as_code_split(chosen_on):
         return None
     return (f"scored on split {eval_split!r}, the split whose identities chose this checkpoint "
             f"({training.get('selection_rule')}): the figures are biased upwards; score 'test' for a claim")
+
+
+def _as_code_split(name: str) -> str:
+    """A split named as a dataset or as a code file names it (``dev`` and ``val`` are one split)."""
+    return code_split_name(name) or name

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from cdsvae_eval.device import as_float
+from cdsvae_eval.device import frames_on
 from cdsvae_eval.errors import DataError
 from cdsvae_eval.models.core import CDSVAE
 
@@ -67,10 +67,6 @@ def swap_pairs(n_identities: int, n_motions: int, pairs: int, seed: int) -> np.n
     return np.stack([a, motion_a, b, motion_b], axis=1)
 
 
-def _to_float(x: np.ndarray | torch.Tensor, device: torch.device) -> torch.Tensor:
-    return as_float(torch.as_tensor(x).to(device))
-
-
 @torch.no_grad()
 def score_swaps(model: CDSVAE, x: np.ndarray | torch.Tensor, identity: np.ndarray, motion: np.ndarray,
                 pairs: int = 256, seed: int = 0, batch_size: int = 32) -> SwapScore:
@@ -90,9 +86,9 @@ def score_swaps(model: CDSVAE, x: np.ndarray | torch.Tensor, identity: np.ndarra
         recon_err = torch.zeros((), device=device)
         for start in range(0, len(triples), batch_size):
             chunk = triples[start:start + batch_size]
-            clip_a = _to_float(x[table[chunk[:, 0], chunk[:, 1]]], device)
-            clip_b = _to_float(x[table[chunk[:, 2], chunk[:, 3]]], device)
-            target = _to_float(x[table[chunk[:, 0], chunk[:, 3]]], device)
+            clip_a = frames_on(x[table[chunk[:, 0], chunk[:, 1]]], device)
+            clip_b = frames_on(x[table[chunk[:, 2], chunk[:, 3]]], device)
+            target = frames_on(x[table[chunk[:, 0], chunk[:, 3]]], device)
             s_a, _ = model.encode(clip_a)
             s_b, z_b = model.encode(clip_b)
             swap = model.decode(s_a, z_b).float().flatten(1)
@@ -100,12 +96,12 @@ def score_swaps(model: CDSVAE, x: np.ndarray | torch.Tensor, identity: np.ndarra
             recon = model.decode(s_t, z_t).float().flatten(1)
             swap_err += ((swap - target.flatten(1)) ** 2).mean(1).sum()
             recon_err += ((recon - target.flatten(1)) ** 2).mean(1).sum()
-            own_clips = _to_float(x[table[chunk[:, 0]].reshape(-1)], device).view(len(chunk), len(motions), -1)
+            own_clips = frames_on(x[table[chunk[:, 0]].reshape(-1)], device).view(len(chunk), len(motions), -1)
             nearest_motion = ((own_clips - swap[:, None, :]) ** 2).sum(-1).argmin(1).cpu().numpy()
             motion_correct[start:start + len(chunk)] = nearest_motion == chunk[:, 3]
             for m_b in np.unique(chunk[:, 3]):
                 rows = np.nonzero(chunk[:, 3] == m_b)[0]
-                candidates = _to_float(x[table[:, m_b]], device).flatten(1)
+                candidates = frames_on(x[table[:, m_b]], device).flatten(1)
                 nearest = torch.cdist(swap[rows], candidates).argmin(1).cpu().numpy()
                 identity_correct[start + rows] = nearest == chunk[rows, 0]
         return SwapScore(
@@ -141,7 +137,7 @@ def decode_swaps(model: CDSVAE, static_clips: torch.Tensor, dynamic_clips: torch
 def swap_grid(model: CDSVAE, clips: np.ndarray | torch.Tensor, device: torch.device | str) -> np.ndarray:
     """Cells ``(R + 1, R + 1, C, H, T * W)`` for a picture: row 0 shows the dynamic sources, column 0
     the static sources; cell (r, c) decodes (s of clip r, z_1:T of clip c), its frames side by side."""
-    x = _to_float(np.ascontiguousarray(clips) if isinstance(clips, np.ndarray) else clips, torch.device(device))
+    x = frames_on(clips, torch.device(device))
     swaps = decode_swaps(model, x, x).cpu()
     strips = x.cpu().permute(0, 2, 3, 1, 4).flatten(-2)
     swap_strips = swaps.permute(0, 1, 3, 4, 2, 5).flatten(-2)

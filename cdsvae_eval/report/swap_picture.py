@@ -12,7 +12,7 @@ import torch
 
 from cdsvae_eval.models.swaps import decode_swaps
 from cdsvae_eval.draw.images import save_swap_picture
-from cdsvae_eval.device import as_float
+from cdsvae_eval.device import frames_on
 
 
 def draw_swap_picture(model: Any, dataset: Any, out: str | Path, split: str = "test", count: int = 5,
@@ -50,4 +50,4 @@ def true_swaps(x: np.ndarray, identity: np.ndarray, motion: np.ndarray, picks: n
 
 
 def _floats(clips: np.ndarray) -> np.ndarray:
-    return as_float(torch.as_tensor(np.ascontiguousarray(clips))).numpy()
+    return frames_on(clips, "cpu").numpy()

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from scipy.special import xlogy
 
-from cdsvae_eval.device import as_float
+from cdsvae_eval.device import frames_on
 from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.models.judge import MOTION_FACTOR, Judge, LoadedJudge, judge_accuracy, load_judge
 from cdsvae_eval.models.swaps import swap_grid
@@ -195,8 +195,7 @@ def _encode(model: Any, clips: np.ndarray, device: torch.device) -> tuple[torch.
     """Posterior means of all clips, on ``device``."""
     statics, dynamics = [], []
     for start in range(0, len(clips), BATCH_SIZE):
-        batch = torch.as_tensor(np.ascontiguousarray(clips[start:start + BATCH_SIZE])).to(device)
-        s, z = model.encode(as_float(batch))
+        s, z = model.encode(frames_on(clips[start:start + BATCH_SIZE], device))
         statics.append(s.float())
         dynamics.append(z.float())
     return torch.cat(statics), torch.cat(dynamics)
