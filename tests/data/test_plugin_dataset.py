@@ -62,3 +62,12 @@ def test_a_broken_dataset_plugin_is_listed_as_unavailable_and_named_when_used(da
 
     with pytest.raises(DataError, match="dataset 'broken-data' is unavailable .*ModuleNotFoundError"):
         get_dataset("broken-data")
+
+
+def test_registering_a_built_in_name_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cdsvae_eval.data import registry
+    from cdsvae_eval.errors import DataError
+
+    monkeypatch.setattr(registry.DATASETS, "registered", {})
+    with pytest.raises(DataError, match="dataset name 'sprites' is already taken"):
+        registry.register_dataset("sprites")(lambda: None)
