@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from cdsvae_eval.tasks.metrics import eer, min_dcf
+from cdsvae_eval.metrics import eer, min_dcf
 
 SIZES = (10**5, 10**6, 10**7)
 REPEATS = 3

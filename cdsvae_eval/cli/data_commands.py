@@ -14,6 +14,7 @@ from cdsvae_eval.cli.options import fields_as_flags
 from cdsvae_eval.data import registry
 from cdsvae_eval.data.base import Factor, SequenceDataset
 from cdsvae_eval.errors import ConfigError, DataError
+from cdsvae_eval.names import MOTION_FACTOR
 from cdsvae_eval.path_checks import check_output_file
 from cdsvae_eval.draw.images import save_sequence_grid, showcase_rows
 
@@ -116,7 +117,7 @@ def _motion_factor(dataset: SequenceDataset) -> Factor | None:
     """The dynamic factor to show every class of: ``motion`` if there is one, else the first dynamic one."""
     dynamic = dataset.dynamic_factors
     for factor in dynamic:
-        if factor.name == "motion":
+        if factor.name == MOTION_FACTOR:
             return factor
     return dynamic[0] if dynamic else None
 

@@ -12,6 +12,7 @@ import click
 
 from cdsvae_eval.cli.console import make_console, print_table
 from cdsvae_eval.cli.options import fields_as_flags, parse_key_values
+from cdsvae_eval.names import SWAP_IDENTITY_ACC, SWAP_MOTION_ACC
 
 # The config field (or API argument) each flag sets, so an error about the field names the flag.
 _FIELD_FLAGS = {
@@ -128,7 +129,7 @@ def epoch_summary(record: dict[str, Any], epochs: int) -> str:
              f"KL s {train['kl_static']:.2f} KL z {train['kl_dynamic']:.2f} MI {train['mi']:.2f}"]
     swap = record.get("swap")
     if swap is not None:
-        parts.append(f"val swaps motion {swap['swap_motion_acc']:.3f} identity {swap['swap_identity_acc']:.3f}")
+        parts.append(f"val swaps motion {swap[SWAP_MOTION_ACC]:.3f} identity {swap[SWAP_IDENTITY_ACC]:.3f}")
     parts.append(f"{record['seconds'] + record.get('eval_seconds', 0.0):.0f} s")
     return " | ".join(parts)
 

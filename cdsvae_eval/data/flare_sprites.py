@@ -23,6 +23,7 @@ from PIL import Image
 from cdsvae_eval.atomic import atomic_path
 from cdsvae_eval.data.base import Factor, SequenceDataset, SequenceSplit, hash_parts
 from cdsvae_eval.errors import ConfigError, DataError, FieldError
+from cdsvae_eval.names import MOTION_FACTOR
 from cdsvae_eval.paths import cache_dir
 
 logger = logging.getLogger(__name__)
@@ -344,7 +345,7 @@ class FlareSprites(SequenceDataset):
     split_names = tuple(name for name, _ in SPLIT_SIZES)
     factors = (
         *(Factor(name, "static", tuple(value.name for value in values)) for name, values in STATIC_DESIGN),
-        Factor("motion", "dynamic", MOTIONS),
+        Factor(MOTION_FACTOR, "dynamic", MOTIONS),
         Factor("action", "dynamic", ACTIONS),
         Factor("direction", "dynamic", tuple(name for name, _ in DIRECTIONS)),
     )

@@ -16,6 +16,7 @@ import numpy as np
 
 from cdsvae_eval.data.base import Factor, SequenceDataset, SequenceSplit, hash_parts
 from cdsvae_eval.errors import ConfigError, DataError
+from cdsvae_eval.names import MOTION_FACTOR
 
 ACTIONS = ("walk", "spellcard", "slash")
 DIRECTIONS = ("front", "left", "right")
@@ -68,7 +69,7 @@ class Sprites(SequenceDataset):
     identity_name = "character"
     factors = (
         *(Factor(attr, "static", tuple(str(v) for v in range(VALUES_PER_ATTRIBUTE))) for attr in ATTRIBUTES),
-        Factor("motion", "dynamic", MOTIONS),
+        Factor(MOTION_FACTOR, "dynamic", MOTIONS),
         Factor("action", "dynamic", ACTIONS),
         Factor("direction", "dynamic", DIRECTIONS),
     )

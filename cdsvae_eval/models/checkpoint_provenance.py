@@ -15,8 +15,7 @@ from typing import Any
 from cdsvae_eval.config import TrainConfig
 from cdsvae_eval.data.base import SequenceDataset, code_split_name
 from cdsvae_eval.models.verdict import SELECTION_DESCRIPTION
-
-MOTION_FACTOR = "motion"
+from cdsvae_eval.names import MOTION_FACTOR
 
 
 def config_sha256(config: dict[str, Any]) -> str:

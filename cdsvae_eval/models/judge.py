@@ -37,11 +37,11 @@ from cdsvae_eval.data.base import Factor, SequenceDataset, SequenceSplit
 from cdsvae_eval.device import as_float
 from cdsvae_eval.errors import CheckpointError, ConfigError, DataError
 from cdsvae_eval.models.video import VideoFrameEncoder
+from cdsvae_eval.names import MOTION_FACTOR
 from cdsvae_eval.provenance import sha256_file
 
 FORMAT = "cdsvae-eval-judge"
 FORMAT_VERSION = 1
-MOTION_FACTOR = "motion"
 
 
 @dataclass

@@ -20,6 +20,7 @@ import torch
 from cdsvae_eval.device import frames_on
 from cdsvae_eval.errors import DataError
 from cdsvae_eval.models.core import CDSVAE
+from cdsvae_eval.names import SWAP_MOTION_ACC, SWAP_IDENTITY_ACC, SWAP_MOTION_CHANCE, SWAP_IDENTITY_CHANCE, SWAP_REL_ERROR
 
 
 @dataclass
@@ -36,11 +37,11 @@ class SwapScore:
 
     def as_dict(self) -> dict[str, float]:
         return {
-            "swap_motion_acc": self.motion_accuracy,
-            "swap_identity_acc": self.identity_accuracy,
-            "swap_rel_error": self.relative_swap_error,
-            "swap_motion_chance": self.motion_chance,
-            "swap_identity_chance": self.identity_chance,
+            SWAP_MOTION_ACC: self.motion_accuracy,
+            SWAP_IDENTITY_ACC: self.identity_accuracy,
+            SWAP_REL_ERROR: self.relative_swap_error,
+            SWAP_MOTION_CHANCE: self.motion_chance,
+            SWAP_IDENTITY_CHANCE: self.identity_chance,
         }
 
 

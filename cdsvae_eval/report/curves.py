@@ -9,11 +9,12 @@ from typing import Any
 
 from cdsvae_eval.draw.plots import save_figure
 from cdsvae_eval.errors import DataError
+from cdsvae_eval.names import SWAP_MOTION_ACC, SWAP_IDENTITY_ACC, SWAP_MOTION_CHANCE, SWAP_IDENTITY_CHANCE
 
 LOSS_TERMS = ("loss", "recon", "mi", "contrastive_static", "contrastive_dynamic")
 KL_TERMS = {"kl_static": "KL z_s", "kl_dynamic": "KL z_1:T"}
-SWAP_TERMS = {"swap_motion_acc": ("motion swap", "swap_motion_chance"),
-              "swap_identity_acc": ("identity swap", "swap_identity_chance")}
+SWAP_TERMS = {SWAP_MOTION_ACC: ("motion swap", SWAP_MOTION_CHANCE),
+              SWAP_IDENTITY_ACC: ("identity swap", SWAP_IDENTITY_CHANCE)}
 
 
 def load_log(path: str | Path) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from cdsvae_eval.errors import CdsvaeError, DataError
+from cdsvae_eval.names import SWAP_MOTION_ACC, SWAP_IDENTITY_ACC
 from cdsvae_eval.report.aggregate import format_cell, format_value, pivot, result_rows
 from cdsvae_eval.report.page import Block, Heading, Paragraph, Picture, Preformatted, Table, png_bytes
 from cdsvae_eval.report.run_inputs import RunResults
@@ -28,7 +29,7 @@ def report_blocks(runs: list[RunResults]) -> list[Block]:
     return blocks
 
 
-_GLANCE_METRICS = (("swap-oracle", "swap_motion_acc", "motion swap"), ("swap-oracle", "swap_identity_acc", "identity swap"),
+_GLANCE_METRICS = (("swap-oracle", SWAP_MOTION_ACC, "motion swap"), ("swap-oracle", SWAP_IDENTITY_ACC, "identity swap"),
                    ("code-usage", "kl_static", "KL z_s"), ("code-usage", "kl_dynamic", "KL z_1:T"),
                    ("speaker-eer", "eer_static", "EER z_s %"), ("speaker-eer", "eer_dynamic", "EER z_1:T %"))
 

@@ -13,6 +13,7 @@ import torch
 from cdsvae_eval.models.swaps import decode_swaps
 from cdsvae_eval.draw.images import save_swap_picture
 from cdsvae_eval.device import frames_on
+from cdsvae_eval.names import MOTION_FACTOR
 
 
 def draw_swap_picture(model: Any, dataset: Any, out: str | Path, split: str = "test", count: int = 5,
@@ -21,7 +22,7 @@ def draw_swap_picture(model: Any, dataset: Any, out: str | Path, split: str = "t
     clips and whether true clips are shown."""
     part = dataset.split(split)
     rng = np.random.default_rng(seed)
-    motion = part.labels.get("motion")
+    motion = part.labels.get(MOTION_FACTOR)
     if motion is not None:
         picks = np.array([rng.choice(np.nonzero(motion == m)[0]) for m in rng.permutation(np.unique(motion))[:count]])
     else:

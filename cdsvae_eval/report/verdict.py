@@ -7,6 +7,7 @@ from pathlib import Path
 from cdsvae_eval.errors import DataError
 from cdsvae_eval.models.verdict import AudioVerdict, Verdict, judge, judge_audio
 from cdsvae_eval.evaluate.results import load_result
+from cdsvae_eval.names import MOTION_FACTOR, SWAP_MOTION_ACC, SWAP_IDENTITY_ACC, SWAP_MOTION_CHANCE, SWAP_IDENTITY_CHANCE
 
 
 def verdict_from_results(results_dir: str | Path) -> tuple[Verdict | AudioVerdict, list[str]]:
@@ -21,19 +22,19 @@ def verdict_from_results(results_dir: str | Path) -> tuple[Verdict | AudioVerdic
                         "--task swap-oracle` (video) or `--task speaker-eer` (audio) first")
     swap = load_result(swap_path)
     metrics = swap["metrics"]
-    for name in ("swap_motion_acc", "swap_identity_acc", "swap_motion_chance", "swap_identity_chance"):
+    for name in (SWAP_MOTION_ACC, SWAP_IDENTITY_ACC, SWAP_MOTION_CHANCE, SWAP_IDENTITY_CHANCE):
         if name not in metrics:
             raise DataError(f"{swap_path} lacks metric {name!r} (written by an older version: re-run the task)")
     usage_path = folder / "code-usage.json"
     usage = load_result(usage_path)["metrics"] if usage_path.is_file() else {}
     kl_static = usage.get("kl_static", {}).get("value")
     kl_dynamic = usage.get("kl_dynamic", {}).get("value")
-    verdict = judge(metrics["swap_motion_acc"]["value"], metrics["swap_identity_acc"]["value"],
-                    metrics["swap_motion_chance"]["value"], metrics["swap_identity_chance"]["value"],
+    verdict = judge(metrics[SWAP_MOTION_ACC]["value"], metrics[SWAP_IDENTITY_ACC]["value"],
+                    metrics[SWAP_MOTION_CHANCE]["value"], metrics[SWAP_IDENTITY_CHANCE]["value"],
                     kl_static, kl_dynamic)
     evidence = [f"  split {swap['protocol'].get('split')}, {swap['protocol'].get('pairs')} swap pairs, "
                 f"{swap['protocol'].get('identities')} identities"]
-    for factor, code, wanted in (("motion", "dynamic", "high"), ("motion", "static", "low")):
+    for factor, code, wanted in ((MOTION_FACTOR, "dynamic", "high"), (MOTION_FACTOR, "static", "low")):
         value = usage.get(f"sample_acc_{factor}_from_{code}")
         if value is not None:
             chance = usage.get(f"chance_{factor}", {}).get("value", float("nan"))

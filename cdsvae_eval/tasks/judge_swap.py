@@ -29,8 +29,9 @@ from scipy.special import xlogy
 
 from cdsvae_eval.device import frames_on
 from cdsvae_eval.errors import ConfigError, DataError
-from cdsvae_eval.models.judge import MOTION_FACTOR, Judge, LoadedJudge, judge_accuracy, load_judge
+from cdsvae_eval.models.judge import Judge, LoadedJudge, judge_accuracy, load_judge
 from cdsvae_eval.models.swaps import swap_grid
+from cdsvae_eval.names import MOTION_FACTOR
 from cdsvae_eval.tasks.base import Figure, MetricSpec, MetricValue, Task, TaskInputs, TaskResult
 from cdsvae_eval.tasks.bootstrap import ci_description, identity_bootstrap_ci
 from cdsvae_eval.tasks.registry import register_task

@@ -20,11 +20,10 @@ import numpy as np
 
 from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.models.swaps import score_swaps
+from cdsvae_eval.names import MOTION_FACTOR, SWAP_MOTION_ACC, SWAP_IDENTITY_ACC, SWAP_MOTION_CHANCE, SWAP_IDENTITY_CHANCE, SWAP_REL_ERROR
 from cdsvae_eval.tasks.base import MetricSpec, MetricValue, Task, TaskInputs, TaskResult
 from cdsvae_eval.tasks.bootstrap import ci_description, identity_bootstrap_ci
 from cdsvae_eval.tasks.registry import register_task
-
-MOTION_FACTOR = "motion"
 
 
 @dataclass
@@ -41,11 +40,11 @@ class SwapOracle(Task):
     needs = frozenset({"decoder", "dataset"})
     Options = SwapOracleOptions
     metric_specs = (
-        MetricSpec("swap_motion_acc", True, "share of swaps whose nearest clip of A's identity has B's motion"),
-        MetricSpec("swap_identity_acc", True, "share of swaps whose nearest clip with B's motion is A's identity"),
-        MetricSpec("swap_rel_error", False, "MSE(swap, true clip) / MSE(reconstruction of the true clip, true clip)"),
-        MetricSpec("swap_motion_chance", False, "informational: 1 / motions, the motion swap of a random guess"),
-        MetricSpec("swap_identity_chance", False, "informational: 1 / identities, the identity swap of a random guess"),
+        MetricSpec(SWAP_MOTION_ACC, True, "share of swaps whose nearest clip of A's identity has B's motion"),
+        MetricSpec(SWAP_IDENTITY_ACC, True, "share of swaps whose nearest clip with B's motion is A's identity"),
+        MetricSpec(SWAP_REL_ERROR, False, "MSE(swap, true clip) / MSE(reconstruction of the true clip, true clip)"),
+        MetricSpec(SWAP_MOTION_CHANCE, False, "informational: 1 / motions, the motion swap of a random guess"),
+        MetricSpec(SWAP_IDENTITY_CHANCE, False, "informational: 1 / identities, the identity swap of a random guess"),
     )
 
     def run(self, inputs: TaskInputs, options: SwapOracleOptions, seed: int, out_dir: Path | None) -> TaskResult:
@@ -63,14 +62,14 @@ class SwapOracle(Task):
         identities = int(len(np.unique(part.identity)))
         motions = int(len(np.unique(part.labels[MOTION_FACTOR])))
         metrics: dict[str, MetricValue] = {}
-        for name, correct, chance in (("swap_motion_acc", score.motion_correct, 1.0 / motions),
-                                      ("swap_identity_acc", score.identity_correct, 1.0 / identities)):
+        for name, correct, chance in ((SWAP_MOTION_ACC, score.motion_correct, 1.0 / motions),
+                                      (SWAP_IDENTITY_ACC, score.identity_correct, 1.0 / identities)):
             low, high = identity_bootstrap_ci(correct, score.pair_identities, seed)
             metrics[name] = MetricValue(float(correct.mean()), higher_is_better=True, ci_low=low, ci_high=high,
                                         chance=chance)
-        metrics["swap_rel_error"] = MetricValue(score.relative_swap_error, higher_is_better=False)
-        metrics["swap_motion_chance"] = MetricValue(score.motion_chance, higher_is_better=False)
-        metrics["swap_identity_chance"] = MetricValue(score.identity_chance, higher_is_better=False)
+        metrics[SWAP_REL_ERROR] = MetricValue(score.relative_swap_error, higher_is_better=False)
+        metrics[SWAP_MOTION_CHANCE] = MetricValue(score.motion_chance, higher_is_better=False)
+        metrics[SWAP_IDENTITY_CHANCE] = MetricValue(score.identity_chance, higher_is_better=False)
         protocol: dict[str, Any] = {
             "name": "swap-nearest-true-clip",
             "dataset": dataset.name,

@@ -20,7 +20,7 @@ import numpy as np
 from cdsvae_eval.atomic import write_text
 from cdsvae_eval.data.timit import CORE_TEST_SPEAKERS
 from cdsvae_eval.errors import ConfigError, DataError
-from cdsvae_eval.tasks.metrics import DetCurve, det_curve, eer_from_curve, min_dcf_from_curve
+from cdsvae_eval.metrics import DetCurve, det_curve, eer_from_curve, min_dcf_from_curve
 
 CORE_UTTERANCES_PER_SPEAKER = 8
 SA_SENTENCES = ("SA1", "SA2")

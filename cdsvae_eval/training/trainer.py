@@ -29,6 +29,7 @@ from cdsvae_eval.device import as_float, resolve_device, resolve_precision, reus
 from cdsvae_eval.errors import CheckpointError, ConfigError, FieldError
 from cdsvae_eval.models.factory import build_model
 from cdsvae_eval.models.verdict import SELECTION_DESCRIPTION, Verdict, judge, selection_score
+from cdsvae_eval.names import MOTION_FACTOR, SWAP_MOTION_ACC, SWAP_IDENTITY_ACC, SWAP_MOTION_CHANCE, SWAP_IDENTITY_CHANCE
 from cdsvae_eval.path_checks import check_not_inside, check_output_dir
 from cdsvae_eval.models.checkpoint import load_checkpoint, save_checkpoint
 from cdsvae_eval.training.distributed import DistInfo, barrier, init_distributed, shutdown
@@ -36,7 +37,7 @@ from cdsvae_eval.training.objective import TERMS, contrastive_scale, objective
 from cdsvae_eval.training.progress import StopFlag, progress_bar
 from cdsvae_eval.training.rng_state import capture_rng_state, restore_rng_state, seed_everything
 from cdsvae_eval.training.run_folder import check_run_folder, remove_previous_run, remove_run_files, write_run_config
-from cdsvae_eval.training.validation import MOTION_FACTOR, validation_code_usage, validation_swaps
+from cdsvae_eval.training.validation import validation_code_usage, validation_swaps
 from cdsvae_eval.training.views import IdentityPartners, contrastive_views
 
 SELECTION_RULE = f"best.pt: {SELECTION_DESCRIPTION} on the validation split"
@@ -70,8 +71,8 @@ class TrainSummary:
             return None
         record = next((r for r in scored if r["epoch"] == self.best_epoch), scored[-1])
         swap, val = record["swap"], record["val"]
-        return judge(swap["swap_motion_acc"], swap["swap_identity_acc"], swap["swap_motion_chance"],
-                     swap["swap_identity_chance"], val.get("kl_static"), val.get("kl_dynamic"))
+        return judge(swap[SWAP_MOTION_ACC], swap[SWAP_IDENTITY_ACC], swap[SWAP_MOTION_CHANCE],
+                     swap[SWAP_IDENTITY_CHANCE], val.get("kl_static"), val.get("kl_dynamic"))
 
 
 def split_to_device(split: SequenceSplit, device: torch.device) -> torch.Tensor:
@@ -386,8 +387,8 @@ class Trainer:
             swap = record.get("swap")
             if swap is None:
                 return None
-            return selection_score(swap["swap_motion_acc"], swap["swap_identity_acc"],
-                                   swap["swap_motion_chance"], swap["swap_identity_chance"])
+            return selection_score(swap[SWAP_MOTION_ACC], swap[SWAP_IDENTITY_ACC],
+                                   swap[SWAP_MOTION_CHANCE], swap[SWAP_IDENTITY_CHANCE])
         return -record["val"]["loss"]
 
     def _stop_diverged(self, epoch: int, step: int) -> NoReturn:

@@ -12,8 +12,7 @@ from cdsvae_eval.data.base import SequenceDataset, SequenceSplit
 from cdsvae_eval.device import as_float
 from cdsvae_eval.models.code_stats import decodability_summary
 from cdsvae_eval.models.swaps import score_swaps
-
-MOTION_FACTOR = "motion"
+from cdsvae_eval.names import MOTION_FACTOR
 
 
 def validation_swaps(model: torch.nn.Module, x: torch.Tensor, split: SequenceSplit, pairs: int,

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from cdsvae_eval.errors import ConfigError, DataError
-from cdsvae_eval.tasks.metrics import eer_from_curve
+from cdsvae_eval.metrics import eer_from_curve
 from cdsvae_eval.data.timit import CORE_TEST_SPEAKERS
 from cdsvae_eval.tasks.verification import (
     Trials,

@@ -1,10 +1,11 @@
 """Verification metrics on scored trials: the DET curve, EER (three definitions) and normalised minDCF.
+Foundation level, so the trainer's validation EER and the ``speaker-eer`` task share one definition.
 
 Conventions: label 1 = target (same speaker), 0 = non-target; a trial is accepted when its score is
 ``>=`` the threshold; rates are fractions, not percent. Everything derives from one sort of the scores
 (:func:`det_curve`), so 10^7 trials take seconds.
 
-How the three EER definitions relate (``tests/tasks/test_metrics.py`` checks each statement):
+How the three EER definitions relate (``tests/test_metrics.py`` checks each statement):
 
 - :func:`eer` (primary) linearly interpolates the FRR - FAR = 0 crossing between consecutive operating
   points; tied scores form one threshold, i.e. one diagonal step of the curve.

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cdsvae_eval.errors import ConfigError, DataError
-from cdsvae_eval.tasks.metrics import det_curve, eer, eer_closest_mean, eer_rocch, min_dcf
+from cdsvae_eval.metrics import det_curve, eer, eer_closest_mean, eer_rocch, min_dcf
 
 
 def brute_operating_points(scores, labels):
