@@ -55,10 +55,17 @@ class LossConfig:
     # "overlap" (-1/2 sum (mu_i - mu_j)^2 / (var_i + var_j)), which directions below the noise cannot satisfy
     static_similarity: str = "cosine"
     dynamic_similarity: str = "cosine"
-    # the static code's positive view: "shuffle" (the clip's own frames in random order, the release) or
+    # the static code's positive view: "shuffle" (the clip's own frames in random order, the release),
     # "identity" (another training clip of the same identity, frames shuffled): weak supervision by
-    # identity, which charges z_s for holding anything that differs between clips of one character
+    # identity, which charges z_s for holding anything that differs between clips of one character, or
+    # "utterance" (audio: another segment of the same utterance that does not overlap it where the utterance
+    # is long enough, frames shuffled): self-supervised, no speaker labels, and it charges z_s for holding
+    # the phones, which differ between the segments of one utterance
     content_view: str = "shuffle"
+    # the static NT-Xent's negatives: "all" other rows of the batch (the release), or only rows of
+    # "other-utterances" (audio; no labels needed) or "other-identities" (uses identity labels): rows of one
+    # utterance or speaker share what the positive pair shares, so as negatives they fight the positive
+    static_negatives: str = "all"
     # reconstruct x from z_s of the content view and z_1:T of x ("content", a cross reconstruction) or from
     # x's own codes ("self", the release); with content_view="identity" the decoder must take everything
     # that differs between clips of one identity (the motion) from z_1:T

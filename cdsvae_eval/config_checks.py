@@ -16,6 +16,7 @@ from typing import Any
 from cdsvae_eval.config import LossConfig, ModelConfig, TrainConfig
 from cdsvae_eval.device import is_device_name
 from cdsvae_eval.errors import FieldError
+from cdsvae_eval.models.selection import SELECT_BY
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ RULES: tuple[Rule, ...] = (
     Rule("device", "auto, cpu, cuda or cuda:N", is_device_name),
     one_of("precision", "auto", "fp32", "bf16"),
     one_of("mode", "optimized", "release"),
-    one_of("select_by", "swap", "loss"),
+    one_of("select_by", *SELECT_BY),
     int_at_least("swap_eval_every", 1, " (epochs)"),
     int_at_least("swap_eval_pairs", 1),
     int_at_least("validation_seed", 0),
@@ -80,7 +81,7 @@ RULES: tuple[Rule, ...] = (
 CHECKED_ELSEWHERE: frozenset[str] = frozenset({
     "preset", "dataset", "dataset_options", "compile", "cpu_reuse_freed_memory", "model.static_head_leaky_relu",
     "loss.mi_parity", "loss.static_similarity", "loss.dynamic_similarity", "loss.content_view",
-    "loss.decode_static_from", "loss.contrastive_warmup_epochs",
+    "loss.decode_static_from", "loss.contrastive_warmup_epochs", "loss.static_negatives",
 })
 
 

@@ -153,3 +153,21 @@ def _lower_hull(x: np.ndarray, y: np.ndarray) -> np.ndarray:
             break
         keep = np.concatenate((keep[:1], middle[convex], keep[-1:]))
     return keep
+
+
+def group_means(values: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(group ids sorted, the mean row of each group)``: how a speech code's utterance embedding is made
+    from its segments (the mean of z_s, or of the time-averaged z_t, over the utterance's segments)."""
+    ids, inverse, counts = np.unique(np.asarray(groups), return_inverse=True, return_counts=True)
+    sums = np.zeros((len(ids), *values.shape[1:]), dtype=np.float64)
+    np.add.at(sums, inverse, np.asarray(values, dtype=np.float64))
+    return ids, sums / counts.reshape(-1, *([1] * (values.ndim - 1)))
+
+
+def all_pairs_cosine_eer(embeddings: np.ndarray, speakers: np.ndarray) -> float:
+    """EER (a fraction) of cosine scoring over every unordered pair of rows: a target trial when both rows
+    have the same speaker. For small sets (a validation split): it builds the full score matrix."""
+    unit = embeddings / np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
+    first, second = np.triu_indices(len(unit), k=1)
+    scores = np.einsum("ij,ij->i", unit[first], unit[second])
+    return eer(scores, (speakers[first] == speakers[second]).astype(np.int64))

@@ -14,3 +14,7 @@ SWAP_IDENTITY_ACC = "swap_identity_acc"
 SWAP_MOTION_CHANCE = "swap_motion_chance"
 SWAP_IDENTITY_CHANCE = "swap_identity_chance"
 SWAP_REL_ERROR = "swap_rel_error"
+
+# Speaker-verification metrics (percent): the speaker-eer task reports them, the trainer logs them on validation
+EER_STATIC = "eer_static"
+EER_DYNAMIC = "eer_dynamic"

@@ -41,7 +41,7 @@ def test_every_preset_passes(modality: str, names: dict) -> None:
         ("checkpoint_every", "0", "checkpoint_every must be >= 1"),
         ("swap_eval_every", "0", "swap_eval_every must be >= 1"),
         ("swap_eval_pairs", "0", "swap_eval_pairs must be >= 1"),
-        ("select_by", "best", "select_by must be one of swap, loss"),
+        ("select_by", "best", "select_by must be one of swap, speaker-eer, loss"),
         ("model.static_dim", "0", "model.static_dim must be >= 1"),
         ("model.conv_channels", "8,0", "model.conv_channels must be a non-empty list"),
         ("loss.temperature", "0", "loss.temperature must be a finite number > 0"),

@@ -21,7 +21,7 @@ def synth_speech(out_dir: Path, speakers: int, sentences: int, seed: int, force:
     from rich.console import Console
 
     from cdsvae_eval.cli.options import fields_as_flags
-    from cdsvae_eval.data.synth_speech import synthesize_corpus
+    from cdsvae_eval.data.synth_speech import RoleCounts, synthesize_corpus
 
     from cdsvae_eval.path_checks import check_output_dir
 
@@ -29,7 +29,7 @@ def synth_speech(out_dir: Path, speakers: int, sentences: int, seed: int, force:
     if out_dir.exists() and any(out_dir.iterdir()) and not force:
         raise ConfigError(f"--out {out_dir} exists and is not empty (pass --force to write into it)")
     with fields_as_flags({"speakers": "--speakers", "sentences": "--sentences"}):
-        report = synthesize_corpus(out_dir, speakers=speakers, sentences=sentences, seed=seed)
+        report = synthesize_corpus(out_dir, RoleCounts.from_total(speakers), sentences=sentences, seed=seed)
     console = Console()
     console.print(f"wrote [bold]{report.out_dir}[/bold]: {report.utterances} utterances, "
                   f"{report.audio_seconds / 60:.1f} min of audio in {report.seconds:.1f} s")

@@ -12,7 +12,8 @@ import click
 
 from cdsvae_eval.cli.console import make_console, print_table
 from cdsvae_eval.cli.options import fields_as_flags, parse_key_values
-from cdsvae_eval.names import SWAP_IDENTITY_ACC, SWAP_MOTION_ACC
+from cdsvae_eval.models.selection import SPEAKER_RECORD, SWAP_RECORD
+from cdsvae_eval.names import EER_DYNAMIC, EER_STATIC, SWAP_IDENTITY_ACC, SWAP_MOTION_ACC
 
 # The config field (or API argument) each flag sets, so an error about the field names the flag.
 _FIELD_FLAGS = {
@@ -89,12 +90,17 @@ def train(preset: str, dataset: str | None, data_root: Path | None, run_dir: Pat
         console.print(f"interrupted by {signal.Signals(summary.stop_signal).name}: state saved to "
                       f"{run_dir / 'last.pt'}; continue with: {_resume_command(run_dir)}", soft_wrap=True)
         sys.exit(128 + summary.stop_signal)
+    if not summary.is_main:
+        return  # DDP: rank 0 reports and draws
     rows = [(name, f"{value:.4g}") for name, value in {**summary.final_train}.items()]
     rows += [(f"val {name}", f"{value:.4g}") for name, value in summary.final_val.items()]
     print_table(console, ("final (last epoch)", "value"), rows)
     console.print(f"training curves: {_write_curves(run_dir)}")
+    for note in summary.notes:
+        console.print(f"note: {note}", markup=False, soft_wrap=True)
     if summary.best_epoch is not None:
-        console.print(f"best.pt: epoch {summary.best_epoch} (selection score {summary.best_score:.4f} on the validation split)")
+        console.print(f"best.pt: epoch {summary.best_epoch} by {summary.selection} (score {summary.best_score:.4f})",
+                      markup=False, soft_wrap=True)
     if summary.verdict is not None:
         console.print(f"validation split, best epoch {summary.best_epoch}:")
         for line in summary.verdict.lines():
@@ -123,13 +129,18 @@ def _reporters(console: Console, epochs: int) -> dict[str, Any]:
 
 
 def epoch_summary(record: dict[str, Any], epochs: int) -> str:
-    """One plain line for an epoch's log record: loss terms, validation swaps when scored, seconds."""
+    """One plain line for an epoch's log record: loss terms, validation swaps or speaker EERs when scored,
+    notes about figures the validation split cannot support, seconds."""
     train = record["train"]
     parts = [f"epoch {record['epoch']}/{epochs}: loss {train['loss']:.1f} recon {train['recon']:.1f} "
              f"KL s {train['kl_static']:.2f} KL z {train['kl_dynamic']:.2f} MI {train['mi']:.2f}"]
-    swap = record.get("swap")
+    swap = record.get(SWAP_RECORD)
     if swap is not None:
         parts.append(f"val swaps motion {swap[SWAP_MOTION_ACC]:.3f} identity {swap[SWAP_IDENTITY_ACC]:.3f}")
+    speaker = record.get(SPEAKER_RECORD)
+    if speaker is not None:
+        parts.append(f"val EER z_s {speaker[EER_STATIC]:.2f}% mean z_1:T {speaker[EER_DYNAMIC]:.2f}%")
+    parts += [f"note: {note}" for note in record.get("notes", [])]
     parts.append(f"{record['seconds'] + record.get('eval_seconds', 0.0):.0f} s")
     return " | ".join(parts)
 

@@ -139,50 +139,88 @@ def _mbrola_db(name: str) -> Path | None:
     return None
 
 
-def plan_corpus(
-    voices: list[BaseVoice], speakers: int, sentences: int, seed: int, test_fraction: float, dev_fraction: float
-) -> list[SpeakerPlan]:
-    """Assign base voices, ids, regions, roles and prosody factors to every speaker (deterministic)."""
-    if speakers < 2:
-        raise FieldError("speakers", f"must be at least 2, got {speakers}")
+@dataclass(frozen=True)
+class RoleCounts:
+    """How many speakers each role gets. Each role is planned from its own random stream, test first, then
+    dev, then train, so a corpus with more training speakers keeps the same dev and test speakers."""
+
+    train: int
+    dev: int
+    test: int
+
+    def __post_init__(self) -> None:
+        for role, least in (("train", 1), ("dev", 0), ("test", 1)):
+            if getattr(self, role) < least:
+                raise FieldError(f"{role}_speakers", f"must be at least {least}, got {getattr(self, role)}")
+
+    @property
+    def total(self) -> int:
+        return self.train + self.dev + self.test
+
+    @staticmethod
+    def from_total(speakers: int, test_fraction: float = 0.6, dev_fraction: float = 0.15) -> "RoleCounts":
+        """``speakers`` in all: ``test_fraction`` of them test (0.6 of 40 gives TIMIT's core-test size, 24),
+        ``dev_fraction`` of the rest dev (at least one when two or more remain), the others train."""
+        if speakers < 2:
+            raise FieldError("speakers", f"must be at least 2, got {speakers}")
+        if not 0 < test_fraction < 1:
+            raise ConfigError(f"test_fraction must be in (0, 1), got {test_fraction}")
+        n_test = min(max(1, round(speakers * test_fraction)), speakers - 1)
+        n_train_side = speakers - n_test
+        n_dev = max(1, round(n_train_side * dev_fraction)) if n_train_side >= 2 else 0
+        return RoleCounts(train=n_train_side - n_dev, dev=n_dev, test=n_test)
+
+
+# Share of the base voices kept for test speakers (14 of the 24 mbrola + flite voices): training never hears them.
+TEST_VOICE_SHARE = 0.6
+ROLE_ORDER = ("test", "dev", "train")
+
+
+def split_voices(voices: list[BaseVoice], seed: int) -> tuple[list[BaseVoice], list[BaseVoice]]:
+    """``(train voices, test voices)``: disjoint when there are two voices or more, spread over sex and engine."""
+    if len(voices) < 2:
+        return list(voices), list(voices)
+    rng = np.random.default_rng(seed)
+    shuffled = [voices[i] for i in rng.permutation(len(voices))]
+    ordered = sorted(shuffled, key=lambda v: (v.sex, v.engine))
+    n_test_voices = min(max(1, round(len(ordered) * TEST_VOICE_SHARE)), len(ordered) - 1)
+    picks = set(np.round(np.linspace(0, len(ordered) - 1, n_test_voices)).astype(int).tolist())
+    return ([v for i, v in enumerate(ordered) if i not in picks], [v for i, v in enumerate(ordered) if i in picks])
+
+
+def plan_corpus(voices: list[BaseVoice], counts: RoleCounts, sentences: int, seed: int) -> list[SpeakerPlan]:
+    """Assign base voices, ids, regions, roles and prosody factors to every speaker (deterministic).
+
+    Test speakers cycle over the test voices; train speakers over the train voices; dev speakers are two
+    prosody variants each of train voices (unseen speakers of voices training heard, with same-voice pairs
+    among them as the test split has), so the dev EER sees the hard trials the test EER does."""
     if not 1 <= sentences <= len(SENTENCES):
         raise FieldError("sentences", f"must be between 1 and {len(SENTENCES)}, got {sentences}")
-    if not 0 < test_fraction < 1:
-        raise ConfigError(f"test_fraction must be in (0, 1), got {test_fraction}")
-    rng = np.random.default_rng(seed)
-    n_test = min(max(1, round(speakers * test_fraction)), speakers - 1)
-    n_train = speakers - n_test
-    pool = voices[: max(2, min(len(voices), speakers))]
-    if len(pool) >= 2:
-        shuffled = [pool[i] for i in rng.permutation(len(pool))]
-        ordered = sorted(shuffled, key=lambda v: (v.sex, v.engine))
-        n_test_voices = min(max(1, round(len(ordered) * n_test / speakers)), len(ordered) - 1)
-        picks = set(np.round(np.linspace(0, len(ordered) - 1, n_test_voices)).astype(int).tolist())
-        test_voices = [v for i, v in enumerate(ordered) if i in picks]
-        train_voices = [v for i, v in enumerate(ordered) if i not in picks]
-    else:
-        test_voices = train_voices = list(pool)
-    train_side = [train_voices[i % len(train_voices)] for i in range(n_train)]
-    test_side = [test_voices[i % len(test_voices)] for i in range(n_test)]
-    n_dev = max(1, round(n_train * dev_fraction)) if n_train >= 2 else 0
-    repeated = [i for i in range(n_train) if train_side[i] in train_side[:i]]
-    dev_index = set((repeated + [i for i in reversed(range(n_train)) if i not in repeated])[:n_dev])
+    train_voices, test_voices = split_voices(voices, seed)
+    voice_of = {
+        "test": lambda i: test_voices[i % len(test_voices)],
+        "dev": lambda i: train_voices[(i // 2) % len(train_voices)],
+        "train": lambda i: train_voices[i % len(train_voices)],
+    }
+    letters = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
     used: set[str] = set()
     plans = []
-    letters = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
-    sides = [("TRAIN", i, v) for i, v in enumerate(train_side)] + [("TEST", i, v) for i, v in enumerate(test_side)]
-    for number, (part, index, voice) in enumerate(sides):
-        speaker = _unique_id(voice.sex, rng, letters, used)
-        role = "test" if part == "TEST" else ("dev" if index in dev_index else "train")
-        plans.append(
-            SpeakerPlan(
-                speaker=speaker, sex=voice.sex, region=1 + number % 8, part=part, role=role, voice=voice,
-                pitch=float(np.exp(rng.uniform(np.log(0.85), np.log(1.2)))),
-                rate=float(np.exp(rng.uniform(np.log(0.85), np.log(1.2)))),
-                warp=float(rng.uniform(0.94, 1.06)),
-                sentence_ids=tuple(int(i) for i in rng.choice(len(SENTENCES), sentences, replace=False)),
+    number = 0
+    for role_index, role in enumerate(ROLE_ORDER):
+        rng = np.random.default_rng([seed, role_index])
+        for index in range(getattr(counts, role)):
+            voice = voice_of[role](index)
+            plans.append(
+                SpeakerPlan(
+                    speaker=_unique_id(voice.sex, rng, letters, used), sex=voice.sex, region=1 + number % 8,
+                    part="TEST" if role == "test" else "TRAIN", role=role, voice=voice,
+                    pitch=float(np.exp(rng.uniform(np.log(0.85), np.log(1.2)))),
+                    rate=float(np.exp(rng.uniform(np.log(0.85), np.log(1.2)))),
+                    warp=float(rng.uniform(0.94, 1.06)),
+                    sentence_ids=tuple(int(i) for i in rng.choice(len(SENTENCES), sentences, replace=False)),
+                )
             )
-        )
+            number += 1
     return plans
 
 
@@ -203,24 +241,21 @@ def sentence_name(sentence_id: int) -> str:
 
 def synthesize_corpus(
     out_dir: str | os.PathLike[str],
-    speakers: int = 40,
+    counts: RoleCounts,
     sentences: int = 10,
     seed: int = 0,
-    test_fraction: float = 0.6,
-    dev_fraction: float = 0.15,
     workers: int | None = None,
 ) -> SynthReport:
-    """Write a TIMIT-layout corpus to ``out_dir`` and say what was used.
+    """Write a TIMIT-layout corpus with ``counts`` speakers per role to ``out_dir`` and say what was used.
 
-    ``test_fraction`` defaults to 0.6 so that the default 40 speakers give 24 test speakers, the size
-    of TIMIT's core test set; ``dev_fraction`` of the TRAIN speakers are marked ``dev`` in VOICES.TXT.
+    Dev speakers sit in TRAIN/ and are marked ``dev`` in DOC/VOICES.TXT; test speakers sit in TEST/.
     """
     started = time.perf_counter()
     out = check_output_dir(out_dir, "out_dir")
     voices = available_voices()
     if not voices:
         raise DataError(INSTALL_HINT)
-    plans = plan_corpus(voices, speakers, sentences, seed, test_fraction, dev_fraction)
+    plans = plan_corpus(voices, counts, sentences, seed)
     jobs = []
     for speaker_number, plan in enumerate(plans):
         folder = out / plan.part / f"DR{plan.region}" / plan.speaker

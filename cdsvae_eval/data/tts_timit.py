@@ -8,25 +8,31 @@ import tempfile
 from pathlib import Path
 
 from cdsvae_eval.data.base import hash_parts
-from cdsvae_eval.data.synth_speech import INSTALL_HINT, available_voices, read_voice_roles, synthesize_corpus
+from cdsvae_eval.data.synth_speech import (
+    INSTALL_HINT, RoleCounts, available_voices, read_voice_roles, synthesize_corpus,
+)
 from cdsvae_eval.data.timit import TimitSegments
 from cdsvae_eval.errors import DataError, FieldError
 from cdsvae_eval.paths import cache_dir
 
+# Training speakers synthesised by default (prosody variants of the train voices): chosen on the dev split
+# (bench/RESULTS.md, "Speech: more voices per run").
+DEFAULT_TRAIN_SPEAKERS = 48
 
-def ensure_corpus(speakers: int = 40, sentences: int = 10, seed: int = 0) -> Path:
+
+def ensure_corpus(counts: RoleCounts, sentences: int = 10, seed: int = 0) -> Path:
     """The cached corpus for these options and the installed voices, synthesised (atomically) if missing."""
     voices = [v.label for v in available_voices()]
     if not voices:
         raise DataError(INSTALL_HINT)
-    key = hash_parts("tts-timit-v1", speakers, sentences, seed, voices)
+    key = hash_parts("tts-timit-v2", counts.train, counts.dev, counts.test, sentences, seed, voices)
     parent = cache_dir("corpora")
     target = parent / f"tts-timit-{key}"
     if (target / "DOC" / "VOICES.TXT").is_file():
         return target
     building = Path(tempfile.mkdtemp(prefix=f".tts-timit-{key}.", dir=parent))
     try:
-        synthesize_corpus(building, speakers=speakers, sentences=sentences, seed=seed)
+        synthesize_corpus(building, counts, sentences=sentences, seed=seed)
         try:
             os.rename(building, target)
         except OSError:
@@ -41,8 +47,10 @@ def ensure_corpus(speakers: int = 40, sentences: int = 10, seed: int = 0) -> Pat
 class TtsTimit(TimitSegments):
     """A TIMIT-layout corpus synthesised locally from real recorded voices (mbrola/flite).
 
-    Splits: ``train`` (TRAIN speakers), ``dev`` (TRAIN-folder speakers held out from train: unseen
-    speakers of train voices, for checkpoint choice), ``test`` (speakers whose base voices train never used).
+    Splits: ``train`` (TRAIN speakers), ``dev`` (TRAIN-folder speakers held out from train: two prosody
+    variants each of train voices, for checkpoint choice), ``test`` (speakers whose base voices train never
+    used). ``train_speakers`` sets how many training speakers (prosody variants of the train voices) are
+    synthesised; dev and test stay the same speakers whatever it is.
     """
 
     name = "tts-timit"
@@ -50,7 +58,9 @@ class TtsTimit(TimitSegments):
 
     def __init__(
         self,
-        speakers: int = 40,
+        train_speakers: int = DEFAULT_TRAIN_SPEAKERS,
+        dev_speakers: int = 16,
+        test_speakers: int = 24,
         sentences: int = 10,
         seed: int = 0,
         features: str = "logmel80",
@@ -63,14 +73,18 @@ class TtsTimit(TimitSegments):
         if data_root is not None:
             raise FieldError("dataset_options.data_root",
                              "is not taken by tts-timit, which is synthesised locally (use 'timit' for an LDC copy)")
-        root = ensure_corpus(speakers, sentences, seed)
+        try:
+            counts = RoleCounts(train=train_speakers, dev=dev_speakers, test=test_speakers)
+            root = ensure_corpus(counts, sentences, seed)
+        except FieldError as error:
+            raise FieldError(f"dataset_options.{error.field}", error.problem) from None
         self.roles = read_voice_roles(root)
         super().__init__(root, features=features, segment_frames=segment_frames, segment_hop=segment_hop,
                          max_speakers=max_speakers, device=device)
-        self.options = (speakers, sentences, seed)
+        self.options = (counts, sentences, seed)
 
     def empty_split_hint(self, split: str) -> str:
-        return "synthesise more speakers (the default 40 give every split speakers)"
+        return f"set dataset_options.{split}_speakers to 2 or more"
 
     def split_speakers(self, split: str) -> list[str]:
         if split not in self.split_names:

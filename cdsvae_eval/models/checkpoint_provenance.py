@@ -14,21 +14,12 @@ from typing import Any
 
 from cdsvae_eval.config import TrainConfig
 from cdsvae_eval.data.base import SequenceDataset, code_split_name
-from cdsvae_eval.models.verdict import SELECTION_DESCRIPTION
-from cdsvae_eval.names import MOTION_FACTOR
+from cdsvae_eval.models.selection import selection_rule
 
 
 def config_sha256(config: dict[str, Any]) -> str:
     """SHA-256 of a config's canonical JSON (sorted keys): equal configs give equal hashes."""
     return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def selection_rule(config: TrainConfig, dataset: SequenceDataset) -> str:
-    split = dataset.validation_split
-    can_swap = any(f.name == MOTION_FACTOR for f in dataset.dynamic_factors)
-    if config.select_by == "swap" and can_swap:
-        return f"{SELECTION_DESCRIPTION} on {split!r} (every {config.swap_eval_every} epochs and at the last)"
-    return f"lowest validation loss on {split!r}"
 
 
 def training_provenance(state: dict[str, Any], dataset: SequenceDataset) -> dict[str, Any]:
@@ -47,12 +38,18 @@ def training_provenance(state: dict[str, Any], dataset: SequenceDataset) -> dict
         "checkpoint_epoch": state.get("epoch"),
         "epochs": config.epochs,
         "selection_split": dataset.validation_split if chosen else None,
-        "selection_rule": selection_rule(config, dataset) if chosen else "none: the last epoch's checkpoint",
+        "selection_rule": _recorded_rule(state, config, dataset) if chosen else "none: the last epoch's checkpoint",
         "selection_score": state.get("best_score") if chosen else None,
         "config_sha256": config_sha256(state["config"]),
         "config_path": str(config_json.resolve()) if config_json.is_file() else None,
         "config": state["config"],
     }
+
+
+def _recorded_rule(state: dict[str, Any], config: TrainConfig, dataset: SequenceDataset) -> str:
+    """The rule the trainer recorded in the checkpoint; checkpoints written before it did are described by the
+    same function the trainer calls."""
+    return state.get("selection_rule") or selection_rule(config, dataset).description
 
 
 def checkpoint_provenance(run: str | Path, dataset: SequenceDataset | None = None) -> dict[str, Any]:

@@ -11,6 +11,8 @@ import numpy as np
 
 # Burda et al. (2016): a unit is active when its posterior mean varies across inputs by more than this.
 ACTIVE_UNIT_THRESHOLD = 0.01
+# The sample probes fit on half the identities and score the other half: they need two identities at least.
+MIN_PROBE_IDENTITIES = 2
 
 
 def _per_step(array: np.ndarray) -> np.ndarray:
@@ -62,7 +64,8 @@ def decodability_summary(s_mean: np.ndarray, s_logvar: np.ndarray, z_mean: np.nd
     """Quick figures for a training log: SNR and active units of each code, and nearest-centroid accuracy
     of every factor from one posterior sample of each code. Centroids come from the clips of half the
     identities (every other identity, sorted) and are scored on the other half's clips, so no identity
-    is in both; factors with eval classes that no fitting clip has (the identity itself) are left out."""
+    is in both; factors with eval classes that no fitting clip has (the identity itself) are left out, and
+    with fewer than :data:`MIN_PROBE_IDENTITIES` identities there are no accuracies at all."""
     rng = np.random.default_rng(seed)
     samples = {"static": sample_codes(s_mean, s_logvar, rng), "dynamic": sample_codes(z_mean, z_logvar, rng)}
     identities = np.unique(identity)
@@ -73,7 +76,8 @@ def decodability_summary(s_mean: np.ndarray, s_logvar: np.ndarray, z_mean: np.nd
         out[f"snr_median_{code}"] = float(np.median(snr))
         out[f"snr_max_{code}"] = float(snr.max())
         out[f"active_units_{code}"] = float(active_units(mean))
-    scorable = [f for f in sorted(labels) if np.isin(labels[f][~fit], labels[f][fit]).all()]
+    enough = len(identities) >= MIN_PROBE_IDENTITIES
+    scorable = [f for f in sorted(labels) if enough and np.isin(labels[f][~fit], labels[f][fit]).all()]
     for factor in scorable:
         for code, x in samples.items():
             out[f"sample_acc_{factor}_from_{code}"] = nearest_centroid_accuracy(

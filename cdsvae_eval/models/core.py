@@ -16,6 +16,10 @@ from torch import nn
 from cdsvae_eval.config import ModelConfig
 
 
+def reparameterize(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    return mean + torch.randn_like(mean) * torch.exp(0.5 * logvar)
+
+
 @dataclass
 class Posterior:
     s_mean: torch.Tensor
@@ -24,8 +28,33 @@ class Posterior:
     z_logvar: torch.Tensor
 
 
-def reparameterize(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    return mean + torch.randn_like(mean) * torch.exp(0.5 * logvar)
+@dataclass
+class GaussianCode:
+    """A diagonal-Gaussian posterior and one reparameterised sample of it: ``(B, Ds)`` for the static code,
+    ``(B, T, Dt)`` for the dynamic one."""
+
+    mean: torch.Tensor
+    logvar: torch.Tensor
+    sample: torch.Tensor
+
+    @staticmethod
+    def drawn(mean: torch.Tensor, logvar: torch.Tensor) -> "GaussianCode":
+        return GaussianCode(mean, logvar, reparameterize(mean, logvar))
+
+
+@dataclass
+class StepOutputs:
+    """Everything the objective needs from one training step: the reconstruction of x, x's static and
+    dynamic codes, the learned prior of z_t given x's z_<t, the content view's static code and the motion
+    view's dynamic code."""
+
+    x_hat: torch.Tensor
+    static: GaussianCode
+    dynamic: GaussianCode
+    prior_mean: torch.Tensor
+    prior_logvar: torch.Tensor
+    static_content: GaussianCode
+    dynamic_motion: GaussianCode
 
 
 class CDSVAE(nn.Module):
@@ -112,7 +141,7 @@ class CDSVAE(nn.Module):
 
     # --- training forward -----------------------------------------------------------------
     def forward(self, x: torch.Tensor, x_content: torch.Tensor, x_motion: torch.Tensor,
-                decode_views: bool = False, static_from_content: bool = False) -> dict[str, torch.Tensor]:
+                decode_views: bool = False, static_from_content: bool = False) -> StepOutputs:
         """Everything the objective needs from one training step.
 
         The optimised path encodes the three views in one frame-encoder call and decodes only x.
@@ -128,26 +157,18 @@ class CDSVAE(nn.Module):
             post = self.posterior_from_features(features[:batch])
             post_c = self.posterior_from_features(features[batch:2 * batch])
             post_m = self.posterior_from_features(features[2 * batch:])
-        s = reparameterize(post.s_mean, post.s_logvar)
-        z = reparameterize(post.z_mean, post.z_logvar)
-        s_content = reparameterize(post_c.s_mean, post_c.s_logvar)
-        z_motion = reparameterize(post_m.z_mean, post_m.z_logvar)
-        prior_mean, prior_logvar = self.dynamic_prior(z)
-        x_hat = self.decode(s_content if static_from_content else s, z)
+        static = GaussianCode.drawn(post.s_mean, post.s_logvar)
+        dynamic = GaussianCode.drawn(post.z_mean, post.z_logvar)
+        static_content = GaussianCode.drawn(post_c.s_mean, post_c.s_logvar)
+        dynamic_motion = GaussianCode.drawn(post_m.z_mean, post_m.z_logvar)
+        prior_mean, prior_logvar = self.dynamic_prior(dynamic.sample)
+        x_hat = self.decode(static_content.sample if static_from_content else static.sample, dynamic.sample)
         if decode_views:
             for view_post in (post_c, post_m):
                 self.decode(reparameterize(view_post.s_mean, view_post.s_logvar),
                             reparameterize(view_post.z_mean, view_post.z_logvar))
-        return {
-            "x_hat": x_hat,
-            "s_mean": post.s_mean, "s_logvar": post.s_logvar, "s": s,
-            "z_mean": post.z_mean, "z_logvar": post.z_logvar, "z": z,
-            "z_prior_mean": prior_mean, "z_prior_logvar": prior_logvar,
-            "s_mean_content": post_c.s_mean, "s_logvar_content": post_c.s_logvar,
-            "s_content": s_content,
-            "z_mean_motion": post_m.z_mean, "z_logvar_motion": post_m.z_logvar,
-            "z_motion": z_motion,
-        }
+        return StepOutputs(x_hat=x_hat, static=static, dynamic=dynamic, prior_mean=prior_mean,
+                           prior_logvar=prior_logvar, static_content=static_content, dynamic_motion=dynamic_motion)
 
 
 def _init_weights(module: nn.Module) -> None:

@@ -62,25 +62,24 @@ def kl_dynamic(
     return kl.flatten(1).sum(dim=1).mean()
 
 
-def nt_xent(a: torch.Tensor, b: torch.Tensor, temperature: float = 0.5) -> torch.Tensor:
+def nt_xent(a: torch.Tensor, b: torch.Tensor, temperature: float = 0.5,
+            groups: torch.Tensor | None = None) -> torch.Tensor:
     """NT-Xent (InfoNCE) between two views ``a`` and ``b`` of shape ``(B, ...)``, flattened to ``(B, D)``.
 
     The 2B rows ``[a; b]`` are compared by cosine similarity divided by ``temperature``. Row i's positive
     is its partner (row i + B for i < B, row i - B otherwise); its negatives are the other 2B - 2 rows;
     itself is excluded. The loss is the cross-entropy of picking the positive, averaged over all 2B rows.
+    With ``groups`` (B,) (the utterance or identity of each pair), rows of the same group are not
+    negatives of each other (see :func:`contrastive_cross_entropy`).
     """
-    batch = a.shape[0]
     with torch.autocast(device_type=a.device.type, enabled=False):
         rows = F.normalize(torch.cat([a.flatten(1), b.flatten(1)]).float(), dim=1)
-        logits = rows @ rows.T / temperature
-        self_mask = torch.eye(2 * batch, dtype=torch.bool, device=a.device)
-        logits = logits.masked_fill(self_mask, float("-inf"))
-        partner = torch.arange(2 * batch, device=a.device).roll(batch)
-        return F.cross_entropy(logits, partner)
+        return contrastive_cross_entropy(rows @ rows.T / temperature, groups)
 
 
 def nt_xent_overlap(
-    mean_a: torch.Tensor, logvar_a: torch.Tensor, mean_b: torch.Tensor, logvar_b: torch.Tensor
+    mean_a: torch.Tensor, logvar_a: torch.Tensor, mean_b: torch.Tensor, logvar_b: torch.Tensor,
+    groups: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """NT-Xent whose similarity is the posterior overlap instead of the cosine of the means.
 
@@ -88,18 +87,31 @@ def nt_xent_overlap(
     between rows i and j of ``[a; b]`` is ``-1/2 sum_d (mu_id - mu_jd)^2 / (var_id + var_jd)``: the
     log of how well the two posteriors overlap, up to terms that do not favour any pair. Unlike the
     cosine of the means it cannot be satisfied by directions far below the posterior noise, which the
-    decoder never sees. Positives, negatives and the average are as in :func:`nt_xent`.
+    decoder never sees. Positives, negatives, ``groups`` and the average are as in :func:`nt_xent`.
     """
-    batch = mean_a.shape[0]
     with torch.autocast(device_type=mean_a.device.type, enabled=False):
         mean = torch.cat([mean_a.flatten(1), mean_b.flatten(1)]).float()
         var = torch.cat([logvar_a.flatten(1), logvar_b.flatten(1)]).float().exp()
         distance = (mean.unsqueeze(1) - mean.unsqueeze(0)).square() / (var.unsqueeze(1) + var.unsqueeze(0))
-        logits = -0.5 * distance.sum(-1)
-        self_mask = torch.eye(2 * batch, dtype=torch.bool, device=mean_a.device)
-        logits = logits.masked_fill(self_mask, float("-inf"))
-        partner = torch.arange(2 * batch, device=mean_a.device).roll(batch)
-        return F.cross_entropy(logits, partner)
+        return contrastive_cross_entropy(-0.5 * distance.sum(-1), groups)
+
+
+def contrastive_cross_entropy(logits: torch.Tensor, groups: torch.Tensor | None = None) -> torch.Tensor:
+    """Cross-entropy of each of the 2B rows of ``logits`` (2B, 2B) picking its partner (the row B away).
+
+    A row is never its own candidate. With ``groups`` (B,), a row's candidates also exclude every other
+    row of its group except its partner: rows from one utterance (or identity) share what the positive
+    shares, so treating them as negatives would push apart codes that the objective wants equal.
+    """
+    pairs = logits.shape[0] // 2
+    rows = torch.arange(2 * pairs, device=logits.device)
+    partner = rows.roll(pairs)
+    excluded = rows.unsqueeze(1) == rows.unsqueeze(0)
+    if groups is not None:
+        group = torch.cat([groups, groups])
+        same = group.unsqueeze(1) == group.unsqueeze(0)
+        excluded = excluded | (same & (partner.unsqueeze(1) != rows.unsqueeze(0)))
+    return F.cross_entropy(logits.masked_fill(excluded, float("-inf")), partner)
 
 
 def _pairwise_log_density(sample: torch.Tensor, mean: torch.Tensor, log_std: torch.Tensor) -> torch.Tensor:

@@ -9,9 +9,11 @@ Thresholds (stated in every verdict):
 
 The swap scores are those of :mod:`cdsvae_eval.models.swaps` (nearest true clip).
 
-Audio runs (speaker = static) are judged by speaker verification instead: **disentangled** when the
-EER of z_s is <= 5% and below the MFCC baseline's on the same trials, and the EER of mean z_1:T is
->= 30% (little speaker left in the dynamics); **partly** when z_s beats the mean of z_1:T by 10 points.
+Audio runs (speaker = static, phonetic content = dynamic) are judged on both halves: the speaker half
+is met when the EER of z_s is <= 5% and below the MFCC baseline's on the same trials and the EER of mean
+z_1:T is >= 30% (little speaker left in the dynamics); the content half when the segment phone accuracy
+from z_1:T is at least 0.10 above that from z_s and above that of a random-init encoder's z_1:T.
+**disentangled** = both halves; **partly** = one of them, or z_s beats mean z_1:T by 10 EER points.
 """
 
 from __future__ import annotations
@@ -76,6 +78,18 @@ def selection_score(motion_swap: float, identity_swap: float, motion_chance: flo
 AUDIO_STATIC_EER_MAX = 5.0
 AUDIO_DYNAMIC_EER_MIN = 30.0
 AUDIO_PARTLY_MARGIN = 10.0
+# phone accuracy from z_1:T must exceed that from z_s, and that of a random-init encoder's z_1:T, by this much
+AUDIO_PHONE_MARGIN = 0.10
+
+
+@dataclass(frozen=True)
+class PhoneProbes:
+    """Segment phone accuracies of linear probes (the ``classify`` task) on the scored split."""
+
+    dynamic: float
+    static: float
+    random_dynamic: float | None = None
+    chance: float | None = None
 
 
 @dataclass(frozen=True)
@@ -84,23 +98,53 @@ class AudioVerdict:
     eer_static: float
     eer_dynamic: float
     eer_mfcc: float | None
+    phones: PhoneProbes | None = None
+
+    @property
+    def speaker_half(self) -> bool:
+        """z_s verifies speakers (EER at most 5% and below MFCC on the same trials), z_1:T does not (>= 30%)."""
+        beats_mfcc = self.eer_mfcc is None or self.eer_static < self.eer_mfcc
+        return (self.eer_static <= AUDIO_STATIC_EER_MAX and beats_mfcc
+                and self.eer_dynamic >= AUDIO_DYNAMIC_EER_MIN)
+
+    @property
+    def content_half(self) -> bool:
+        """z_1:T holds the phones: 0.10 above z_s and above a random-init encoder's z_1:T (when scored)."""
+        if self.phones is None:
+            return False
+        random = self.phones.random_dynamic
+        return (self.phones.dynamic - self.phones.static >= AUDIO_PHONE_MARGIN
+                and (random is None or self.phones.dynamic - random >= AUDIO_PHONE_MARGIN))
 
     def lines(self) -> list[str]:
         mfcc = "" if self.eer_mfcc is None else f", MFCC baseline {self.eer_mfcc:.2f}% on the same trials"
-        return [
-            f"verdict: {self.label.upper()}",
-            f"  EER z_s {self.eer_static:.2f}%, mean z_1:T {self.eer_dynamic:.2f}% (chance 50%){mfcc}",
-            f"  thresholds: disentangled = EER z_s <= {AUDIO_STATIC_EER_MAX:g}% and below MFCC, EER z_1:T >= "
-            f"{AUDIO_DYNAMIC_EER_MIN:g}%; partly = z_s beats z_1:T by {AUDIO_PARTLY_MARGIN:g} points",
-        ]
+        lines = [f"verdict: {self.label.upper()}",
+                 f"  speaker: EER z_s {self.eer_static:.2f}%, mean z_1:T {self.eer_dynamic:.2f}% (chance 50%){mfcc}"
+                 f" -> {'met' if self.speaker_half else 'not met'}"]
+        if self.phones is None:
+            lines.append("  content: not measured (score the classify task for the phone probes)")
+        else:
+            random = "" if self.phones.random_dynamic is None else \
+                f", random-init z_1:T {self.phones.random_dynamic:.3f}"
+            chance = "" if self.phones.chance is None else f" (chance {self.phones.chance:.3f})"
+            lines.append(f"  content: phone from z_1:T {self.phones.dynamic:.3f}, from z_s {self.phones.static:.3f}"
+                         f"{random}{chance} -> {'met' if self.content_half else 'not met'}")
+        lines.append(
+            f"  thresholds: disentangled = speaker (EER z_s <= {AUDIO_STATIC_EER_MAX:g}% and below MFCC, EER z_1:T >= "
+            f"{AUDIO_DYNAMIC_EER_MIN:g}%) and content (phone from z_1:T >= {AUDIO_PHONE_MARGIN:.2f} above z_s and "
+            f"above a random-init z_1:T); partly = one of the two, or z_s beats z_1:T by {AUDIO_PARTLY_MARGIN:g} "
+            "EER points")
+        return lines
 
 
-def judge_audio(eer_static: float, eer_dynamic: float, eer_mfcc: float | None = None) -> AudioVerdict:
-    beats_mfcc = eer_mfcc is None or eer_static < eer_mfcc
-    if eer_static <= AUDIO_STATIC_EER_MAX and beats_mfcc and eer_dynamic >= AUDIO_DYNAMIC_EER_MIN:
+def judge_audio(eer_static: float, eer_dynamic: float, eer_mfcc: float | None = None,
+                phones: PhoneProbes | None = None) -> AudioVerdict:
+    """The verdict of a speech run; without phone probes the content half counts as not met."""
+    verdict = AudioVerdict("", eer_static, eer_dynamic, eer_mfcc, phones)
+    if verdict.speaker_half and verdict.content_half:
         label = "disentangled"
-    elif eer_dynamic - eer_static >= AUDIO_PARTLY_MARGIN:
+    elif verdict.speaker_half or verdict.content_half or eer_dynamic - eer_static >= AUDIO_PARTLY_MARGIN:
         label = "partly disentangled"
     else:
         label = "not disentangled"
-    return AudioVerdict(label, eer_static, eer_dynamic, eer_mfcc)
+    return AudioVerdict(label, eer_static, eer_dynamic, eer_mfcc, phones)

@@ -6,6 +6,7 @@ import torch
 
 from cdsvae_eval.config import LossConfig
 from cdsvae_eval.errors import ConfigError
+from cdsvae_eval.models.core import GaussianCode, StepOutputs
 from cdsvae_eval.models.losses import (
     kl_dynamic, kl_static, mi_penalty, nt_xent, nt_xent_overlap, reconstruction_loss,
 )
@@ -13,8 +14,11 @@ from cdsvae_eval.models.losses import (
 TERMS = ("recon", "kl_static", "kl_dynamic", "mi", "contrastive_static", "contrastive_dynamic")
 CONTRASTIVE_TERMS = ("contrastive_static", "contrastive_dynamic")
 SIMILARITIES = ("cosine", "overlap")
-CONTENT_VIEWS = ("shuffle", "identity")
+# "utterance": another segment of the same utterance (audio; self-supervised: no speaker labels)
+CONTENT_VIEWS = ("shuffle", "identity", "utterance")
 STATIC_SOURCES = ("self", "content")
+# which rows may be negatives of the static NT-Xent: all, or only rows of other utterances / identities
+STATIC_NEGATIVES = ("all", "other-utterances", "other-identities")
 
 
 def total_loss(terms: dict[str, torch.Tensor], config: LossConfig, contrastive_scale: float = 1.0) -> torch.Tensor:
@@ -54,38 +58,42 @@ def check_loss_config(config: LossConfig) -> None:
                           f"got {config.decode_static_from!r}")
     if config.contrastive_warmup_epochs < 0:
         raise ConfigError(f"loss.contrastive_warmup_epochs must be >= 0, got {config.contrastive_warmup_epochs}")
+    if config.static_negatives not in STATIC_NEGATIVES:
+        raise ConfigError(f"loss.static_negatives must be one of {', '.join(STATIC_NEGATIVES)}, "
+                          f"got {config.static_negatives!r}")
 
 
-def _contrastive(outputs: dict[str, torch.Tensor], code: str, view: str, similarity: str,
-                 codes: str, temperature: float) -> torch.Tensor:
-    """NT-Xent between the code of x (``s`` or ``z``) and the same code of its augmented ``view``."""
+def _contrastive(a: GaussianCode, b: GaussianCode, similarity: str, codes: str, temperature: float,
+                 groups: torch.Tensor | None = None) -> torch.Tensor:
+    """NT-Xent between a code of x and the same code of an augmented view (``groups``: see ``nt_xent``)."""
     if similarity == "overlap":
-        return nt_xent_overlap(outputs[f"{code}_mean"], outputs[f"{code}_logvar"],
-                               outputs[f"{code}_mean_{view}"], outputs[f"{code}_logvar_{view}"])
-    key = f"{code}_mean" if codes == "mean" else code
-    return nt_xent(outputs[key].flatten(1), outputs[f"{key}_{view}"].flatten(1), temperature)
+        return nt_xent_overlap(a.mean, a.logvar, b.mean, b.logvar, groups)
+    if codes == "mean":
+        return nt_xent(a.mean.flatten(1), b.mean.flatten(1), temperature, groups)
+    return nt_xent(a.sample.flatten(1), b.sample.flatten(1), temperature, groups)
 
 
-def objective_terms(outputs: dict[str, torch.Tensor], x: torch.Tensor, config: LossConfig,
-                    dataset_size: int) -> dict[str, torch.Tensor]:
-    """All six loss terms (unweighted), computed in float32."""
+def objective_terms(outputs: StepOutputs, x: torch.Tensor, config: LossConfig, dataset_size: int,
+                    static_groups: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    """All six loss terms (unweighted), computed in float32. ``static_groups`` (B,) are the utterances or
+    identities whose rows are not negatives of each other in the static NT-Xent (``loss.static_negatives``)."""
     check_loss_config(config)
+    static, dynamic = outputs.static, outputs.dynamic
     return {
-        "recon": reconstruction_loss(outputs["x_hat"].float(), x.float(), kind=config.recon),
-        "kl_static": kl_static(outputs["s_mean"], outputs["s_logvar"]),
-        "kl_dynamic": kl_dynamic(outputs["z_mean"], outputs["z_logvar"],
-                                 outputs["z_prior_mean"], outputs["z_prior_logvar"]),
-        "mi": mi_penalty(outputs["s_mean"], outputs["s_logvar"], outputs["s"],
-                         outputs["z_mean"], outputs["z_logvar"], outputs["z"],
+        "recon": reconstruction_loss(outputs.x_hat.float(), x.float(), kind=config.recon),
+        "kl_static": kl_static(static.mean, static.logvar),
+        "kl_dynamic": kl_dynamic(dynamic.mean, dynamic.logvar, outputs.prior_mean, outputs.prior_logvar),
+        "mi": mi_penalty(static.mean, static.logvar, static.sample, dynamic.mean, dynamic.logvar, dynamic.sample,
                          dataset_size=dataset_size, parity=config.mi_parity),
-        "contrastive_static": _contrastive(outputs, "s", "content", config.static_similarity,
-                                           config.contrastive_codes, config.temperature),
-        "contrastive_dynamic": _contrastive(outputs, "z", "motion", config.dynamic_similarity,
+        "contrastive_static": _contrastive(static, outputs.static_content, config.static_similarity,
+                                           config.contrastive_codes, config.temperature, static_groups),
+        "contrastive_dynamic": _contrastive(dynamic, outputs.dynamic_motion, config.dynamic_similarity,
                                             config.contrastive_codes, config.temperature),
     }
 
 
-def objective(outputs: dict[str, torch.Tensor], x: torch.Tensor, config: LossConfig,
-              dataset_size: int, contrastive_scale: float = 1.0) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    terms = objective_terms(outputs, x, config, dataset_size)
+def objective(outputs: StepOutputs, x: torch.Tensor, config: LossConfig, dataset_size: int,
+              contrastive_scale: float = 1.0,
+              static_groups: torch.Tensor | None = None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    terms = objective_terms(outputs, x, config, dataset_size, static_groups)
     return total_loss(terms, config, contrastive_scale), terms

@@ -23,24 +23,25 @@ from torch.nn.parallel import DistributedDataParallel
 from cdsvae_eval.atomic import write_json
 from cdsvae_eval.config import TrainConfig
 from cdsvae_eval.config_checks import check_train_config
-from cdsvae_eval.data.base import SequenceSplit
+from cdsvae_eval.data.base import SequenceDataset, SequenceSplit
 from cdsvae_eval.data.registry import get_dataset
 from cdsvae_eval.device import as_float, resolve_device, resolve_precision, reuse_freed_memory_on
 from cdsvae_eval.errors import CheckpointError, ConfigError, FieldError
 from cdsvae_eval.models.factory import build_model
-from cdsvae_eval.models.verdict import SELECTION_DESCRIPTION, Verdict, judge, selection_score
-from cdsvae_eval.names import MOTION_FACTOR, SWAP_MOTION_ACC, SWAP_IDENTITY_ACC, SWAP_MOTION_CHANCE, SWAP_IDENTITY_CHANCE
-from cdsvae_eval.path_checks import check_not_inside, check_output_dir
 from cdsvae_eval.models.checkpoint import load_checkpoint, save_checkpoint
+from cdsvae_eval.models.selection import SPEAKER_RECORD, SWAP_RECORD, SelectionRule, selection_rule
+from cdsvae_eval.models.verdict import Verdict, judge
+from cdsvae_eval.names import (
+    MOTION_FACTOR, SWAP_IDENTITY_ACC, SWAP_IDENTITY_CHANCE, SWAP_MOTION_ACC, SWAP_MOTION_CHANCE,
+)
+from cdsvae_eval.path_checks import check_not_inside, check_output_dir
 from cdsvae_eval.training.distributed import DistInfo, barrier, init_distributed, shutdown
 from cdsvae_eval.training.objective import TERMS, contrastive_scale, objective
 from cdsvae_eval.training.progress import StopFlag, progress_bar
 from cdsvae_eval.training.rng_state import capture_rng_state, restore_rng_state, seed_everything
 from cdsvae_eval.training.run_folder import check_run_folder, remove_previous_run, remove_run_files, write_run_config
-from cdsvae_eval.training.validation import validation_code_usage, validation_swaps
-from cdsvae_eval.training.views import IdentityPartners, contrastive_views
-
-SELECTION_RULE = f"best.pt: {SELECTION_DESCRIPTION} on the validation split"
+from cdsvae_eval.training.validation import validation_code_usage, validation_speaker_eer, validation_swaps
+from cdsvae_eval.training.views import GroupPartners, content_partners, contrastive_views, negative_groups
 _RESUME_KEYS = ("model_state", "optimizer_state", "epoch", "step_in_epoch", "epoch_generator_state", "partial_sums",
                 "rng", "best_score", "best_epoch", "history", "dataset")
 
@@ -61,16 +62,21 @@ class TrainSummary:
     history: list[dict[str, Any]] = field(default_factory=list)
     # the signal (SIGINT, SIGTERM) that interrupted the run; the CLI exits with 128 + it
     stop_signal: int | None = None
+    # how best.pt was chosen (models.selection), and the notes of figures the validation split could not support
+    selection: str = ""
+    notes: list[str] = field(default_factory=list)
+    # False on DDP ranks other than 0, which write nothing and keep no history
+    is_main: bool = True
 
     @property
     def verdict(self) -> Verdict | None:
         """The verdict of the best epoch's validation swaps and KLs (None when no swaps with their chance
         levels were scored: records written by older versions lack them)."""
-        scored = [record for record in self.history if "swap_motion_chance" in record.get("swap", {})]
+        scored = [record for record in self.history if SWAP_MOTION_CHANCE in record.get(SWAP_RECORD, {})]
         if not scored:
             return None
         record = next((r for r in scored if r["epoch"] == self.best_epoch), scored[-1])
-        swap, val = record["swap"], record["val"]
+        swap, val = record[SWAP_RECORD], record["val"]
         return judge(swap[SWAP_MOTION_ACC], swap[SWAP_IDENTITY_ACC], swap[SWAP_MOTION_CHANCE],
                      swap[SWAP_IDENTITY_CHANCE], val.get("kl_static"), val.get("kl_dynamic"))
 
@@ -107,10 +113,12 @@ class Trainer:
         self.val_split = self.dataset.split(self.dataset.validation_split)
         self.train_x = split_to_device(self.train_split, self.device)
         self.val_x = split_to_device(self.val_split, self.device)
-        self.partners: dict[str, IdentityPartners] = {}
-        if config.loss.content_view == "identity":
-            self.partners = {"train": IdentityPartners(self.train_split.identity, self.device),
-                             "val": IdentityPartners(self.val_split.identity, self.device)}
+        splits = {"train": self.train_split, "val": self.val_split}
+        self.partners: dict[str, GroupPartners | None] = {
+            name: content_partners(config.loss.content_view, split, self.dataset, self.device)
+            for name, split in splits.items()}
+        self.negative_groups: dict[str, torch.Tensor | None] = {
+            name: negative_groups(config.loss.static_negatives, split, self.device) for name, split in splits.items()}
         per_step = config.batch_size * self.dist.world_size
         if per_step > len(self.train_split):
             raise FieldError(
@@ -118,8 +126,10 @@ class Trainer:
                 f"training split ({len(self.train_split)} sequences)"
             )
         self.steps_per_epoch = len(self.train_split) // per_step
-        self.can_swap = (MOTION_FACTOR in self.val_split.labels
-                         and self.dataset.factor(MOTION_FACTOR).kind == "dynamic")
+        self.selection: SelectionRule = selection_rule(config, self.dataset, len(np.unique(self.val_split.identity)))
+        self.scores_swaps = swappable(self.dataset, self.val_split)
+        self.scores_speakers = self.dataset.modality == "audio" and self.val_split.groups is not None
+        self.notes: list[str] = []
 
         seed_everything(config.seed + self.dist.rank)
         self.model = build_model(config.model).to(self.device)
@@ -182,6 +192,7 @@ class Trainer:
             "best_epoch": self.best_epoch,
             "history": self.history,
             "dataset": {"name": self.dataset.name, "fingerprint": self.dataset.fingerprint()},
+            "selection_rule": self.selection.description,
         }
 
     def _load_resume_state(self) -> None:
@@ -211,11 +222,13 @@ class Trainer:
 
     # --- one step -------------------------------------------------------------------------
     def _content_source(self, x: torch.Tensor, clips: torch.Tensor | None, split: str) -> torch.Tensor:
-        """The clips whose shuffled frames make the content view: x itself, or identity partners."""
-        if not self.partners or clips is None:
+        """The clips whose shuffled frames make the content view: x itself, or partners of the same identity
+        or utterance."""
+        partners = self.partners[split]
+        if partners is None or clips is None:
             return x
         data = self.train_x if split == "train" else self.val_x
-        return as_float(data[self.partners[split].draw(clips, self.augment_generator)])
+        return as_float(data[partners.draw(clips, self.augment_generator)])
 
     def _views(self, x: torch.Tensor, clips: torch.Tensor | None = None,
                split: str = "train") -> tuple[torch.Tensor, torch.Tensor]:
@@ -236,7 +249,9 @@ class Trainer:
             outputs = model(x, x_content, x_motion, decode_views=self.config.mode == "release",
                             static_from_content=self.config.loss.decode_static_from == "content")
         scale = 1.0 if epochs_done is None else contrastive_scale(self.config.loss, epochs_done)
-        return objective(outputs, x, self.config.loss, dataset_size=len(self.train_split), contrastive_scale=scale)
+        groups = self.negative_groups[split]
+        return objective(outputs, x, self.config.loss, dataset_size=len(self.train_split), contrastive_scale=scale,
+                         static_groups=None if groups is None or clips is None else groups[clips])
 
     def train_step(self, x: torch.Tensor, clips: torch.Tensor | None = None,
                    epochs_done: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -300,8 +315,10 @@ class Trainer:
         last = self.history[-1] if self.history else {}
         return TrainSummary(
             run_dir=self.run_dir, epochs_done=len(self.history), interrupted=stop_signal is not None,
-            final_train=last.get("train", {}), final_val={**last.get("val", {}), **last.get("swap", {})},
+            final_train=last.get("train", {}),
+            final_val={**last.get("val", {}), **last.get(SWAP_RECORD, {}), **last.get(SPEAKER_RECORD, {})},
             best_epoch=self.best_epoch, best_score=self.best_score, history=self.history, stop_signal=stop_signal,
+            selection=self.selection.description, notes=list(self.notes), is_main=self.dist.is_main,
         )
 
     def _epoch_order(self, epoch: int) -> torch.Tensor:
@@ -359,13 +376,9 @@ class Trainer:
         record["val"] = self.validate()
         last_epoch = epoch + 1 == self.config.epochs
         if (epoch + 1) % self.config.swap_eval_every == 0 or last_epoch:
-            if self.can_swap:
-                record["swap"] = validation_swaps(self.model, self.val_x, self.val_split, self.config.swap_eval_pairs,
-                                                  self.config.swap_eval_seed)
-            record["code_usage"] = validation_code_usage(self.model, self.val_x, self.val_split, self.dataset,
-                                                         self.config.batch_size, self._autocast, self.config.seed)
+            self._score_validation(record)
         record["eval_seconds"] = time.perf_counter() - eval_started
-        score = self._selection_score(record)
+        score = self.selection.score(record)
         if score is not None and (self.best_score is None or score > self.best_score):
             self.best_score, self.best_epoch = score, epoch + 1
             record["best"] = True
@@ -380,16 +393,27 @@ class Trainer:
         if self.on_epoch is not None:
             self.on_epoch(record)
 
-    def _selection_score(self, record: dict[str, Any]) -> float | None:
-        """Higher is better. On the validation split: the smaller gain above chance of the two swaps (see
-        :func:`~cdsvae_eval.models.verdict.selection_score`) when swaps are scored, else -loss."""
-        if self.config.select_by == "swap" and self.can_swap:
-            swap = record.get("swap")
-            if swap is None:
-                return None
-            return selection_score(swap[SWAP_MOTION_ACC], swap[SWAP_IDENTITY_ACC],
-                                   swap[SWAP_MOTION_CHANCE], swap[SWAP_IDENTITY_CHANCE])
-        return -record["val"]["loss"]
+    def _score_validation(self, record: dict[str, Any]) -> None:
+        """The scored epoch's validation figures: swaps (video), speaker EER of both codes (speech), decodability;
+        what the split cannot support is left out with a note (recorded once in the log)."""
+        if self.scores_swaps:
+            record[SWAP_RECORD] = validation_swaps(self.model, self.val_x, self.val_split,
+                                                   self.config.swap_eval_pairs, self.config.swap_eval_seed)
+        figures = []
+        if self.scores_speakers:
+            figures.append((SPEAKER_RECORD, validation_speaker_eer(self.model, self.val_x, self.val_split,
+                                                                   self.dataset, self.config.batch_size,
+                                                                   self._autocast)))
+        figures.append(("code_usage", validation_code_usage(self.model, self.val_x, self.val_split, self.dataset,
+                                                            self.config.batch_size, self._autocast, self.config.seed)))
+        new_notes = []
+        for key, found in figures:
+            if found.values:
+                record[key] = found.values
+            new_notes += [note for note in found.notes if note not in self.notes]
+        if new_notes:
+            record["notes"] = new_notes
+            self.notes += new_notes
 
     def _stop_diverged(self, epoch: int, step: int) -> NoReturn:
         """Raise :class:`TrainingDiverged` saying what is kept: the last checkpoint, or (when none was
@@ -423,11 +447,18 @@ def train(config: TrainConfig, run_dir: str | Path, resume: bool = False, force:
     if on_start is not None:
         on_start(trainer)
     summary = trainer.fit()
-    if not summary.interrupted and Path(run_dir).is_dir():
+    if summary.is_main and not summary.interrupted and Path(run_dir).is_dir():
         write_json(Path(run_dir) / "summary.json", {
             "epochs_done": summary.epochs_done, "final_train": summary.final_train, "final_val": summary.final_val,
             "best_epoch": summary.best_epoch, "best_score": summary.best_score,
-            "selection": SELECTION_RULE if config.select_by == "swap" else "lowest validation loss",
+            "selection": summary.selection,
             "verdict": None if summary.verdict is None else summary.verdict.label,
+            "notes": summary.notes,
         })
     return summary
+
+
+def swappable(dataset: SequenceDataset, split: SequenceSplit) -> bool:
+    """Whether swaps can be scored on ``split``: the dataset has a dynamic motion factor and the split labels it."""
+    return (MOTION_FACTOR in split.labels
+            and any(factor.name == MOTION_FACTOR for factor in dataset.dynamic_factors))

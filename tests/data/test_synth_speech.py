@@ -10,7 +10,7 @@ from cdsvae_eval.data import synth_speech
 from cdsvae_eval.data.features import FOLD_61_TO_39
 from cdsvae_eval.data.sentences import SENTENCES
 from cdsvae_eval.data.synth_speech import (
-    SAMPA_TO_TIMIT, BaseVoice, plan_corpus, read_voice_roles, synthesize_corpus,
+    SAMPA_TO_TIMIT, BaseVoice, RoleCounts, plan_corpus, read_voice_roles, synthesize_corpus,
 )
 from cdsvae_eval.data.timit import TimitCorpus
 from cdsvae_eval.data.tts_timit import TtsTimit
@@ -34,7 +34,7 @@ def tiny(tmp_path_factory):
     if ENGINES_MISSING and os.environ.get("CI") != "true":
         pytest.skip("espeak-ng + mbrola are not installed")
     root = tmp_path_factory.mktemp("tiny") / "corpus"
-    return root, synthesize_corpus(root, speakers=4, sentences=2, seed=7)
+    return root, synthesize_corpus(root, RoleCounts.from_total(4), sentences=2, seed=7)
 
 
 def fake_voices(count: int) -> list[BaseVoice]:
@@ -50,34 +50,55 @@ def test_every_symbol_maps_to_a_timit_phone():
 
 
 def test_plan_keeps_base_voices_disjoint_and_gives_24_test_speakers():
-    plans = plan_corpus(fake_voices(24), speakers=40, sentences=10, seed=0, test_fraction=0.6, dev_fraction=0.15)
+    plans = plan_corpus(fake_voices(24), RoleCounts.from_total(40), sentences=10, seed=0)
     train_voices = {p.voice for p in plans if p.part == "TRAIN"}
     test = [p for p in plans if p.role == "test"]
     assert len(test) == 24 and all(p.voice not in train_voices for p in test)
+    assert len({p.voice for p in test}) == 14  # 60% of the voices are kept for test speakers
     dev = [p for p in plans if p.role == "dev"]
     assert dev and all(p.part == "TRAIN" and p.voice in train_voices for p in dev)
     ids = [p.speaker for p in plans]
     assert len(set(ids)) == 40 and all(re.fullmatch(r"[MF][A-Z]{3}\d", s) and s[0] == p.sex for s, p in zip(ids, plans))
     assert {p.region for p in plans} == set(range(1, 9))
     assert all(len(set(p.sentence_ids)) == 10 for p in plans)
-    assert plans == plan_corpus(fake_voices(24), 40, 10, 0, 0.6, 0.15)
-    assert plans != plan_corpus(fake_voices(24), 40, 10, 1, 0.6, 0.15)
+    assert plans == plan_corpus(fake_voices(24), RoleCounts.from_total(40), 10, 0)
+    assert plans != plan_corpus(fake_voices(24), RoleCounts.from_total(40), 10, 1)
+
+
+def test_more_training_speakers_keep_the_dev_and_test_speakers():
+    small = plan_corpus(fake_voices(24), RoleCounts(train=14, dev=8, test=24), sentences=10, seed=0)
+    large = plan_corpus(fake_voices(24), RoleCounts(train=96, dev=8, test=24), sentences=10, seed=0)
+    held_out = [p for p in small if p.role != "train"]
+    assert held_out == [p for p in large if p.role != "train"]
+    assert sum(p.role == "train" for p in large) == 96
+    train_voices = {p.voice for p in large if p.role == "train"}
+    assert len(train_voices) == 10 and all(p.voice not in train_voices for p in large if p.role == "test")
+    # dev speakers come in pairs of one train voice: same-voice trials, as the test split has
+    dev_voices = [p.voice for p in large if p.role == "dev"]
+    assert len(set(dev_voices)) == 4 and all(dev_voices.count(v) == 2 for v in dev_voices)
+    assert set(dev_voices) <= train_voices
 
 
 def test_plan_with_one_voice_shares_it_and_rejects_bad_sizes():
-    plans = plan_corpus(fake_voices(1), speakers=3, sentences=2, seed=0, test_fraction=0.5, dev_fraction=0.15)
+    plans = plan_corpus(fake_voices(1), RoleCounts.from_total(3, test_fraction=0.5), sentences=2, seed=0)
     assert {p.voice for p in plans} == set(fake_voices(1))
     with pytest.raises(ConfigError, match="^speakers must be at least 2"):
-        plan_corpus(fake_voices(4), speakers=1, sentences=2, seed=0, test_fraction=0.5, dev_fraction=0.1)
+        RoleCounts.from_total(1)
+    with pytest.raises(ConfigError, match="^train_speakers must be at least 1"):
+        RoleCounts(train=0, dev=1, test=2)
     with pytest.raises(ConfigError, match="^sentences must be between"):
-        plan_corpus(fake_voices(4), speakers=4, sentences=len(SENTENCES) + 1, seed=0, test_fraction=0.5,
-                    dev_fraction=0.1)
+        plan_corpus(fake_voices(4), RoleCounts.from_total(4), sentences=len(SENTENCES) + 1, seed=0)
 
 
 def test_no_engine_gives_the_install_commands(tmp_path, monkeypatch):
     monkeypatch.setattr(synth_speech, "available_voices", lambda: [])
     with pytest.raises(DataError, match="apt-get install -y espeak-ng mbrola mbrola-us1"):
-        synthesize_corpus(tmp_path / "out", speakers=2, sentences=1)
+        synthesize_corpus(tmp_path / "out", RoleCounts(1, 0, 1), sentences=1)
+
+
+def test_tts_timit_names_the_dataset_option_of_a_bad_speaker_count():
+    with pytest.raises(ConfigError, match="^dataset_options.dev_speakers must be at least 0, got -1"):
+        TtsTimit(dev_speakers=-1)
 
 
 def test_tts_timit_rejects_a_data_root():
@@ -132,7 +153,7 @@ def test_phone_boundaries_match_the_audio(tiny):
 def test_same_seed_gives_byte_identical_files(tiny, tmp_path):
     root, _ = tiny
     again = tmp_path / "again"
-    synthesize_corpus(again, speakers=4, sentences=2, seed=7)
+    synthesize_corpus(again, RoleCounts.from_total(4), sentences=2, seed=7)
     files = sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
     assert all((root / f).read_bytes() == (again / f).read_bytes() for f in files)
@@ -140,7 +161,7 @@ def test_same_seed_gives_byte_identical_files(tiny, tmp_path):
 
 @needs_engines
 def test_tts_timit_dataset_splits_by_role():
-    dataset = TtsTimit(speakers=4, sentences=2, seed=7)
+    dataset = TtsTimit(train_speakers=1, dev_speakers=2, test_speakers=2, sentences=2, seed=7)
     splits = {name: dataset.split(name) for name in dataset.split_names}
     speakers = {name: set(part.identity) for name, part in splits.items()}
     assert all(speakers[name] for name in ("train", "dev", "test"))
@@ -150,6 +171,6 @@ def test_tts_timit_dataset_splits_by_role():
     roles = dataset.roles
     names = dataset.factor("speaker").classes
     assert all(roles[names[i]][0] == "test" for i in speakers["test"])
-    assert TtsTimit(speakers=4, sentences=2, seed=7).corpus.root == dataset.corpus.root
+    assert TtsTimit(train_speakers=1, dev_speakers=2, test_speakers=2, sentences=2, seed=7).corpus.root == dataset.corpus.root
     assert [dataset.code_split(name) for name in dataset.split_names] == ["train", "val", "test"]
     assert dataset.identity_subsets() == {}  # no core test set in a synthesised corpus

@@ -73,18 +73,22 @@ def test_kl_dynamic_is_zero_when_posterior_equals_prior():
 # NT-Xent
 
 
-def _nt_xent_loop(a: torch.Tensor, b: torch.Tensor, temperature: float) -> float:
+def _nt_xent_loop(a: torch.Tensor, b: torch.Tensor, temperature: float, groups: list[int] | None = None) -> float:
     rows = [row.tolist() for row in torch.cat([a.flatten(1), b.flatten(1)]).double()]
     count, batch = len(rows), a.shape[0]
+    group = None if groups is None else groups + groups
 
     def cosine(u: list[float], v: list[float]) -> float:
         dot = sum(p * q for p, q in zip(u, v))
         return dot / (math.sqrt(sum(p * p for p in u)) * math.sqrt(sum(q * q for q in v)))
 
+    def candidate(i: int, k: int) -> bool:
+        return k != i and (group is None or k == (i + batch) % count or group[k] != group[i])
+
     total = 0.0
     for i in range(count):
         partner = (i + batch) % count
-        denominator = sum(math.exp(cosine(rows[i], rows[k]) / temperature) for k in range(count) if k != i)
+        denominator = sum(math.exp(cosine(rows[i], rows[k]) / temperature) for k in range(count) if candidate(i, k))
         total += -math.log(math.exp(cosine(rows[i], rows[partner]) / temperature) / denominator)
     return total / count
 
@@ -94,6 +98,43 @@ def test_nt_xent_matches_explicit_loop(temperature):
     a, b = _normal(6, 5, seed=1), _normal(6, 5, seed=2)
     expected = _nt_xent_loop(a, b, temperature)
     assert nt_xent(a, b, temperature).item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_nt_xent_masks_same_group_negatives_exactly_as_planted():
+    a, b = _normal(6, 5, seed=1), _normal(6, 5, seed=2)
+    groups = [0, 0, 1, 2, 2, 2]
+    masked = nt_xent(a, b, 0.5, torch.tensor(groups))
+    assert masked.item() == pytest.approx(_nt_xent_loop(a, b, 0.5, groups), rel=1e-5)
+    assert masked.item() != pytest.approx(nt_xent(a, b, 0.5).item(), rel=1e-3)
+    # groups of one pair each mask nothing
+    assert torch.equal(nt_xent(a, b, 0.5, torch.arange(6)), nt_xent(a, b, 0.5))
+
+
+def test_masking_removes_the_penalty_for_agreeing_with_same_group_rows():
+    # two pairs from one utterance share one code: unmasked, each row cannot tell its partner from the other
+    # pair's rows (loss above log 3); masked, only the other utterance's rows are negatives
+    shared, other = _normal(1, 8, seed=3), _normal(1, 8, seed=4)
+    a = torch.cat([shared, shared, other])
+    b = a.clone()
+    unmasked = nt_xent(a, b, 0.1)
+    masked = nt_xent(a, b, 0.1, torch.tensor([0, 0, 1]))
+    assert unmasked.item() > math.log(3) * 2 / 3
+    assert masked.item() < 0.1 * unmasked.item()
+
+
+def test_overlap_nt_xent_masks_same_group_negatives_like_the_cosine_one():
+    mean_a, mean_b = _normal(4, 3, seed=1), _normal(4, 3, seed=2)
+    logvar = torch.zeros(4, 3)
+    groups = torch.tensor([0, 0, 1, 1])
+    masked = nt_xent_overlap(mean_a, logvar, mean_b, logvar, groups)
+    rows = torch.cat([mean_a, mean_b])
+    logits = -0.5 * ((rows[:, None] - rows[None]) ** 2 / 2.0).sum(-1)
+    expected = 0.0
+    for i in range(8):
+        partner = (i + 4) % 8
+        keep = [k for k in range(8) if k != i and (k == partner or int(groups[k % 4]) != int(groups[i % 4]))]
+        expected += -(logits[i, partner] - torch.logsumexp(logits[i, keep], 0)).item()
+    assert masked.item() == pytest.approx(expected / 8, rel=1e-5)
 
 
 def test_nt_xent_flattens_time_for_dynamic_codes():

@@ -25,15 +25,24 @@ def test_verdict_labels_follow_the_stated_thresholds(motion, identity, kl_static
     assert "thresholds" in verdict.lines()[-1] and verdict.lines()[0] == f"verdict: {label.upper()}"
 
 
-@pytest.mark.parametrize("static, dynamic, mfcc, label", [
-    (3.0, 40.0, 6.4, "disentangled"),
-    (6.0, 40.0, 6.4, "partly disentangled"),
-    (3.0, 40.0, 2.0, "partly disentangled"),
-    (10.4, 33.0, 6.4, "partly disentangled"),
-    (30.0, 33.0, 6.4, "not disentangled"),
-])
-def test_audio_verdict_needs_a_speaker_code_better_than_mfcc_and_speaker_free_dynamics(static, dynamic, mfcc, label):
-    from cdsvae_eval.models.verdict import judge_audio
+PHONES_LEARNED = dict(dynamic=0.52, static=0.25, random_dynamic=0.34, chance=0.15)
 
-    verdict = judge_audio(static, dynamic, mfcc)
-    assert verdict.label == label and "MFCC baseline" in verdict.lines()[1]
+
+@pytest.mark.parametrize("static, dynamic, mfcc, phones, label", [
+    (3.0, 40.0, 6.4, PHONES_LEARNED, "disentangled"),
+    (3.0, 40.0, 6.4, None, "partly disentangled"),  # content not measured: no claim of disentanglement
+    (3.0, 40.0, 6.4, dict(PHONES_LEARNED, random_dynamic=0.45), "partly disentangled"),  # a random encoder is as good
+    (3.0, 40.0, 6.4, dict(PHONES_LEARNED, static=0.45), "partly disentangled"),  # z_s holds the phones too
+    (6.0, 40.0, 6.4, PHONES_LEARNED, "partly disentangled"),
+    (3.0, 40.0, 2.0, None, "partly disentangled"),
+    (10.4, 33.0, 6.4, None, "partly disentangled"),
+    (30.0, 33.0, 6.4, None, "not disentangled"),
+    (30.0, 33.0, 6.4, PHONES_LEARNED, "partly disentangled"),
+])
+def test_audio_verdict_needs_both_halves(static, dynamic, mfcc, phones, label):
+    from cdsvae_eval.models.verdict import PhoneProbes, judge_audio
+
+    verdict = judge_audio(static, dynamic, mfcc, None if phones is None else PhoneProbes(**phones))
+    assert verdict.label == label and verdict.lines()[0] == f"verdict: {label.upper()}"
+    assert "MFCC baseline" in verdict.lines()[1] and "thresholds" in verdict.lines()[-1]
+    assert ("not measured" in verdict.lines()[2]) == (phones is None)

@@ -26,3 +26,9 @@ def test_two_process_gloo_ddp_trains_and_only_rank0_writes(tmp_path):
     assert state["epoch"] == 2
     leftovers = [p.name for p in run.iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
+    # rank 1 renames nothing into place; rank 0 writes one summary and one picture, with the whole history
+    assert not (tmp_path / "writes-1.txt").exists()
+    written = (tmp_path / "writes-0.txt").read_text().split()
+    assert written.count("summary.json") == 1 and written.count("curves.png") == 1
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["epochs_done"] == 2 and summary["final_train"]

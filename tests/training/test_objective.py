@@ -3,28 +3,29 @@ import torch
 
 from cdsvae_eval.config import LossConfig
 from cdsvae_eval.errors import ConfigError
+from cdsvae_eval.models.core import GaussianCode, StepOutputs
 from cdsvae_eval.models.losses import nt_xent, nt_xent_overlap
 from cdsvae_eval.training.objective import contrastive_scale, objective, objective_terms, total_loss
 
 
 def outputs(batch=6, frames=4):
     torch.manual_seed(0)
-    shapes = {"x_hat": (batch, frames, 5), "s_mean": (batch, 3), "s_logvar": (batch, 3), "s": (batch, 3),
-              "z_mean": (batch, frames, 2), "z_logvar": (batch, frames, 2), "z": (batch, frames, 2),
-              "z_prior_mean": (batch, frames, 2), "z_prior_logvar": (batch, frames, 2),
-              "s_mean_content": (batch, 3), "s_logvar_content": (batch, 3), "s_content": (batch, 3),
-              "z_mean_motion": (batch, frames, 2), "z_logvar_motion": (batch, frames, 2),
-              "z_motion": (batch, frames, 2)}
-    return {name: torch.randn(shape) for name, shape in shapes.items()}
+
+    def code(*shape):
+        return GaussianCode(torch.randn(shape), torch.randn(shape), torch.randn(shape))
+
+    return StepOutputs(x_hat=torch.randn(batch, frames, 5), static=code(batch, 3), dynamic=code(batch, frames, 2),
+                       prior_mean=torch.randn(batch, frames, 2), prior_logvar=torch.randn(batch, frames, 2),
+                       static_content=code(batch, 3), dynamic_motion=code(batch, frames, 2))
 
 
 def test_contrastive_terms_compare_means_by_default_and_samples_on_request():
     out, x = outputs(), torch.rand(6, 4, 5)
     means = objective_terms(out, x, LossConfig(), dataset_size=100)
     samples = objective_terms(out, x, LossConfig(contrastive_codes="sample"), dataset_size=100)
-    assert means["contrastive_static"] == nt_xent(out["s_mean"], out["s_mean_content"], 0.5)
-    assert samples["contrastive_static"] == nt_xent(out["s"], out["s_content"], 0.5)
-    assert samples["contrastive_dynamic"] == nt_xent(out["z"].flatten(1), out["z_motion"].flatten(1), 0.5)
+    assert means["contrastive_static"] == nt_xent(out.static.mean, out.static_content.mean, 0.5)
+    assert samples["contrastive_static"] == nt_xent(out.static.sample, out.static_content.sample, 0.5)
+    assert samples["contrastive_dynamic"] == nt_xent(out.dynamic.sample.flatten(1), out.dynamic_motion.sample.flatten(1), 0.5)
     assert means["recon"] == samples["recon"]
 
 
@@ -66,10 +67,10 @@ def test_negative_free_bits_are_a_config_error():
 def test_overlap_similarity_uses_each_code_with_its_variance():
     out, x = outputs(), torch.rand(6, 4, 5)
     terms = objective_terms(out, x, LossConfig(static_similarity="overlap", dynamic_similarity="overlap"), 100)
-    assert terms["contrastive_static"] == nt_xent_overlap(out["s_mean"], out["s_logvar"],
-                                                          out["s_mean_content"], out["s_logvar_content"])
-    assert terms["contrastive_dynamic"] == nt_xent_overlap(out["z_mean"], out["z_logvar"],
-                                                           out["z_mean_motion"], out["z_logvar_motion"])
+    assert terms["contrastive_static"] == nt_xent_overlap(out.static.mean, out.static.logvar,
+                                                          out.static_content.mean, out.static_content.logvar)
+    assert terms["contrastive_dynamic"] == nt_xent_overlap(out.dynamic.mean, out.dynamic.logvar,
+                                                           out.dynamic_motion.mean, out.dynamic_motion.logvar)
 
 
 def test_warm_up_scales_only_the_contrastive_weights():

@@ -48,3 +48,16 @@ class ToyVideo(SequenceDataset):
                 identities.append(offset + character)
         return SequenceSplit(split, np.stack(clips), {"colour": np.array(colours), "motion": np.array(motions)},
                              np.array(identities))
+
+
+@register_dataset("toy-expressions", "procedural test clips without a motion factor (MUG-like)")
+class ToyExpressions(ToyVideo):
+    """The same clips with the dynamic factor named ``expression``: nothing to score swaps on."""
+
+    name = "toy-expressions"
+    factors = (ToyVideo.factors[0], Factor("expression", "dynamic", ToyVideo.factors[1].classes))
+
+    def _load_split(self, split: str) -> SequenceSplit:
+        part = super()._load_split(split)
+        part.labels["expression"] = part.labels.pop("motion")
+        return part

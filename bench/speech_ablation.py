@@ -1,0 +1,126 @@
+"""Speech recipe ablations, judged on the dev split: train named variants of the audio preset on tts-timit and
+score each run's best.pt on dev (never test) with the toolkit's own tasks.
+
+Per variant: speaker-verification EER of z_s, of mean z_1:T and of the MFCC baseline on the same dev trials
+(all pairs, cosine), the segment phone probe from z_1:T and from z_s and from a random-init encoder's z_1:T
+(linear probes fitted on train codes, scored on dev), the epoch best.pt was chosen at, and the training
+seconds. One JSON line per variant goes to OUT/results.jsonl and a Markdown row to stdout.
+
+    .venv/bin/python bench/speech_ablation.py --out bench/out/speech --variants base,utterance --epochs 60
+    .venv/bin/python bench/speech_ablation.py --list
+
+Variants are the preset plus ``--set``-style overrides (VARIANTS below); ``--set KEY=VALUE`` adds overrides to
+every variant (e.g. the corpus size, ``dataset_options.train_speakers=48``). A variant whose run folder holds a
+finished run of the same config is scored again without training.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+from cdsvae_eval.config import apply_overrides, preset_config
+from cdsvae_eval.evaluate.inputs import inputs_from_checkpoint
+from cdsvae_eval.evaluate.runner import run_task
+from cdsvae_eval.names import EER_DYNAMIC, EER_STATIC, PHONE_FACTOR
+
+UTTERANCE = {"loss.content_view": "utterance", "loss.decode_static_from": "content",
+             "loss.static_negatives": "other-utterances"}
+IDENTITY = {"loss.content_view": "identity", "loss.decode_static_from": "content",
+            "loss.static_negatives": "other-identities"}
+VARIANTS: dict[str, dict[str, Any]] = {
+    "base": {},
+    "utterance": UTTERANCE,
+    "utterance-no-mask": {**UTTERANCE, "loss.static_negatives": "all"},
+    "utterance-no-cross": {**UTTERANCE, "loss.decode_static_from": "self"},
+    "utterance-kls0.25": {**UTTERANCE, "loss.kl_static": 0.25},
+    "utterance-kls0.1": {**UTTERANCE, "loss.kl_static": 0.1},
+    "utterance-speaker-mask": {**UTTERANCE, "loss.static_negatives": "other-identities"},
+    "identity": IDENTITY,
+    "identity-no-mask": {**IDENTITY, "loss.static_negatives": "all"},
+    "base-kls0.25": {"loss.kl_static": 0.25},
+    "base-mask-utterance": {"loss.static_negatives": "other-utterances"},
+}
+
+
+def score_on_dev(run: Path) -> dict[str, Any]:
+    """The dev-split figures of ``run``'s best.pt (see the module docstring)."""
+    inputs = inputs_from_checkpoint(run, device="cpu", random_baseline=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        eer, _ = run_task("speaker-eer", inputs, {"split": "val", "baseline": "mfcc", "n_boot": 200})
+        probes, _ = run_task("classify", inputs, {"eval_split": "val"})
+
+    def value(metrics: dict[str, Any], name: str) -> float | None:
+        return round(metrics[name].value, 4) if name in metrics else None
+
+    return {
+        "eer_static": value(eer.metrics, EER_STATIC), "eer_dynamic": value(eer.metrics, EER_DYNAMIC),
+        "eer_mfcc": value(eer.metrics, "eer_mfcc"),
+        "phone_dynamic": value(probes.metrics, f"acc_{PHONE_FACTOR}_from_dynamic"),
+        "phone_static": value(probes.metrics, f"acc_{PHONE_FACTOR}_from_static"),
+        "phone_dynamic_random_init": value(probes.metrics, f"baseline_acc_{PHONE_FACTOR}_from_dynamic"),
+    }
+
+
+def run_variant(name: str, overrides: dict[str, Any], out: Path, epochs: int | None) -> dict[str, Any]:
+    from cdsvae_eval.training.trainer import train
+
+    config = apply_overrides(preset_config("quick", "audio"), {"select_by": "speaker-eer", **overrides})
+    if epochs is not None:
+        config = apply_overrides(config, {"epochs": epochs})
+    run = out / name
+    summary_path = run / "summary.json"
+    saved = run / "config.json"
+    finished = summary_path.is_file() and saved.is_file() and \
+        json.loads(saved.read_text())["config"] == config.to_dict()
+    started = time.perf_counter()
+    if not finished:
+        train(config, run, force=True, progress=False)
+    summary = json.loads(summary_path.read_text())
+    log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    return {"variant": name, "overrides": overrides, "epochs": config.epochs,
+            "train_seconds": round(sum(r["seconds"] for r in log)), "best_epoch": summary["best_epoch"],
+            "trained_now": not finished, "wall_seconds": round(time.perf_counter() - started),
+            **score_on_dev(run)}
+
+
+def markdown_row(result: dict[str, Any]) -> str:
+    def cell(key: str, scale: float = 1.0, digits: int = 2) -> str:
+        value = result.get(key)
+        return "-" if value is None else f"{value * scale:.{digits}f}"
+
+    return (f"| {result['variant']} | {result['epochs']} | {result['best_epoch']} | {cell('eer_static')} | "
+            f"{cell('eer_dynamic')} | {cell('eer_mfcc')} | {cell('phone_dynamic', digits=3)} | "
+            f"{cell('phone_static', digits=3)} | {cell('phone_dynamic_random_init', digits=3)} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("bench/out/speech"))
+    parser.add_argument("--variants", default="base,utterance")
+    parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--set", dest="extra", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--list", action="store_true", help="Print the variants and exit.")
+    args = parser.parse_args()
+    if args.list:
+        for name, overrides in VARIANTS.items():
+            print(f"{name}: {overrides}")
+        return
+    extra = dict(item.split("=", 1) for item in args.extra)
+    args.out.mkdir(parents=True, exist_ok=True)
+    print("| variant | epochs | best epoch | EER z_s | EER mean z_1:T | EER MFCC | phone z_1:T | phone z_s | "
+          "phone random-init z_1:T |\n|---|---|---|---|---|---|---|---|---|")
+    for name in args.variants.split(","):
+        result = run_variant(name, {**VARIANTS[name], **extra}, args.out, args.epochs)
+        with open(args.out / "results.jsonl", "a", encoding="utf-8") as log:
+            log.write(json.dumps(result) + "\n")
+        print(markdown_row(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()
