@@ -11,11 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import cdsvae_eval
 from cdsvae_eval.data import list_datasets
 from cdsvae_eval.draw.images import SEPARATOR_PX
-
-FLARE_MODULE = Path(cdsvae_eval.__file__).parent / "data" / "flare_sprites.py"
 
 
 def test_list_shows_every_dataset(run_cli) -> None:
@@ -132,7 +129,6 @@ def test_commands_leave_the_data_root_untouched(
         assert tree_digest(root.parent) == before
 
 
-@pytest.mark.skipif(not FLARE_MODULE.exists(), reason="cdsvae_eval/data/flare_sprites.py is not written yet")
 def test_flare_sprites_info_and_show(run_cli, tmp_path: Path) -> None:
     options = ("--max-characters", "12", "--resolution", "32")
     code, out, err = run_cli("data", "info", "flare-sprites", *options, "--json")
