@@ -10,7 +10,7 @@ import click
 import numpy as np
 
 from cdsvae_eval.cli.console import make_console, print_table
-from cdsvae_eval.cli.options import fields_as_flags
+from cdsvae_eval.cli.options import check_not_overwriting, fields_as_flags
 from cdsvae_eval.data import registry
 from cdsvae_eval.data.base import Factor, SequenceDataset
 from cdsvae_eval.errors import ConfigError, DataError
@@ -87,9 +87,11 @@ def info_command(name: str, as_json: bool, **options: Any) -> None:
 @click.option("--split", default="train", show_default=True, help="Which split to draw from.")
 @click.option("--rows", default=12, show_default=True, type=click.IntRange(min=1), help="Sequences to show.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed for picking sequences.")
-def show_command(name: str, out: Path, split: str, rows: int, seed: int, **options: Any) -> None:
+@click.option("--force", is_flag=True, help="Overwrite an existing --out file.")
+def show_command(name: str, out: Path, split: str, rows: int, seed: int, force: bool, **options: Any) -> None:
     """Draw sequences of a dataset as a PNG grid: one identity in every motion, then varied identities."""
     check_output_file(out, "--out")
+    check_not_overwriting(out, "--out", force)
     dataset = open_dataset(name, **options)
     if dataset.modality != "video":
         raise ConfigError(f"data show draws video datasets; {name!r} is {dataset.modality}")

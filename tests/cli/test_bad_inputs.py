@@ -310,6 +310,7 @@ CASES: list[tuple[str, list[str]]] = [
     ("data info flare-sprites max-per-motion", ["data", "info", "flare-sprites", "--max-per-motion", "2"]),
     ("data show out under a file", ["data", "show", "flare-sprites", "--out", "{in}/afile/grid.png"]),
     ("data show out is a folder", ["data", "show", "flare-sprites", "--out", "{in}/empty_dir"]),
+    ("data show existing out", ["data", "show", "flare-sprites", "--out", "{in}/afile"]),
     ("data show seed -1", ["data", "show", "flare-sprites", "--seed", "-1", "--out", "{out}/g.png"]),
     ("data show rows 0", ["data", "show", "flare-sprites", "--rows", "0", "--out", "{out}/g.png"]),
     ("data list extra argument", ["data", "list", "extra"]),

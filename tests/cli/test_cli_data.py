@@ -123,7 +123,7 @@ def test_commands_leave_the_data_root_untouched(
 ) -> None:
     for root in (sprites_npy_root, sprites_pkl_path):
         before = tree_digest(root.parent)
-        extra = ("--out", tmp_path / "grid.png") if "show" in command else ()
+        extra = ("--out", tmp_path / f"grid-{root.name}.png") if "show" in command else ()
         code, _, err = run_cli(*command, "--data-root", root, *extra)
         assert code == 0, err
         assert tree_digest(root.parent) == before

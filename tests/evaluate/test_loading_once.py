@@ -11,24 +11,9 @@ import pytest
 import torch
 
 from cdsvae_eval.codes import codes_for_checkpoint
-from cdsvae_eval.config import preset_config
 from cdsvae_eval.data.flare_sprites import FlareSprites
 from cdsvae_eval.evaluate import inputs_from_checkpoint
-from cdsvae_eval.models.checkpoint import save_checkpoint
 from cdsvae_eval.models.core import CDSVAE
-from cdsvae_eval.models.factory import build_model
-
-
-@pytest.fixture
-def untrained_run(tmp_path: Path) -> Path:
-    """A run folder whose best.pt holds the smoke preset's freshly initialised model."""
-    config = preset_config("smoke")
-    torch.manual_seed(0)
-    run = tmp_path / "run"
-    run.mkdir()
-    save_checkpoint(run / "best.pt", {"config": config.to_dict(), "model_state": build_model(config.model).state_dict(),
-                                      "epoch": 1, "best_score": 0.0})
-    return run
 
 
 @pytest.fixture
