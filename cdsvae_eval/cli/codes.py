@@ -61,6 +61,21 @@ def info_command(path: Path) -> None:
     if code_set.utt is not None:
         console.print(f"{len(np.unique(code_set.utt))} utterances")
     if code_set.identity is not None:
-        console.print(f"{len(np.unique(code_set.identity))} identities ({code_set.meta.get('identity', 'identity')})")
+        console.print(f"{len(np.unique(code_set.identity))} {_identities(code_set.meta)}")
     if code_set.meta:
         console.print(f"meta: {', '.join(sorted(code_set.meta))}")
+
+
+def _identities(meta: dict[str, object]) -> str:
+    """What the codes' identities are called: their dataset's word (speakers, characters) when the dataset is
+    known and has one, else "identities" with the singular name the file gives."""
+    from cdsvae_eval.data.base import CountUnits
+    from cdsvae_eval.data.registry import dataset_units
+    from cdsvae_eval.errors import DataError
+
+    generic = CountUnits().identities
+    try:
+        word = dataset_units(str(meta["dataset"])).identities
+    except (KeyError, DataError):
+        word = generic
+    return word if word != generic else f"{generic} ({meta.get('identity', 'identity')})"
