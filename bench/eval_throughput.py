@@ -36,7 +36,8 @@ from cdsvae_eval.data.flare_sprites import DIRECTIONS, MOTIONS, SPLIT_SIZES, Fla
 from cdsvae_eval.errors import CdsvaeError
 from cdsvae_eval.models.factory import build_model
 from cdsvae_eval.tasks import TaskInputs, get_task, list_tasks
-from cdsvae_eval.evaluate import missing_needs, run_task
+from cdsvae_eval.evaluate import run_task
+from cdsvae_eval.evaluate.runner import missing_needs
 
 # sibling scripts in bench/ (on sys.path when this file runs as a script)
 from eer_speed import time_verification_metrics

@@ -27,13 +27,16 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from cdsvae_eval.atomic import atomic_path
 from cdsvae_eval.errors import DataError, FieldError
 from cdsvae_eval.path_checks import check_output_file
+
+if TYPE_CHECKING:
+    from cdsvae_eval.models.checkpoint import TrainedRun
 
 SPLITS = ("train", "val", "test")
 
@@ -295,43 +298,43 @@ def _checkpoint_splits(dataset: Any, which: str) -> tuple[str, ...]:
     return tuple(name for name in dataset.split_names if dataset.code_split(name) is not None)
 
 
-def codes_for_checkpoint(run: str | Path, split: str = "all", device: str = "cpu", random_init: bool = False,
-                         batch_size: int = 256, random_init_seed: int = 0) -> CodeSet:
+def codes_for_checkpoint(run: str | Path | TrainedRun, split: str = "all", device: str = "cpu",
+                         random_init: bool = False, batch_size: int = 256, random_init_seed: int = 0) -> CodeSet:
     """Frozen codes of a trained run, cached by (checkpoint hash, dataset fingerprint, splits, extraction).
 
-    ``random_init=True`` gives the codes of a freshly initialised model of the same architecture,
-    its weights drawn with ``random_init_seed`` (recorded in the codes' meta): the baseline that shows
-    what training bought.
+    ``run`` is a run folder, a checkpoint file, or a :class:`~cdsvae_eval.models.checkpoint.TrainedRun`
+    already read (so that a caller that also needs the model or the dataset reads the checkpoint once).
+    A cache hit builds no model and loads no split. ``random_init=True`` gives the codes of a freshly
+    initialised model of the same architecture, its weights drawn with ``random_init_seed`` (recorded in
+    the codes' meta): the baseline that shows what training bought.
     """
     import torch
 
     from cdsvae_eval.data.base import hash_parts
-    from cdsvae_eval.data.registry import get_dataset
+    from cdsvae_eval.models.checkpoint import TrainedRun
+    from cdsvae_eval.models.checkpoint_provenance import training_provenance
     from cdsvae_eval.models.factory import build_model
     from cdsvae_eval.paths import cache_dir
-    from cdsvae_eval.models.checkpoint import load_model, resolve_checkpoint
-    from cdsvae_eval.models.checkpoint_provenance import training_provenance
-    from cdsvae_eval.provenance import sha256_file
 
-    path = resolve_checkpoint(run)
-    model, config, state = load_model(path, device=device)
-    dataset = get_dataset(config.dataset, **config.dataset_options)
-    training = training_provenance(state, dataset)
+    trained = run if isinstance(run, TrainedRun) else TrainedRun(run)
+    dataset = trained.dataset
+    training = training_provenance(trained.state, dataset)
     splits = _checkpoint_splits(dataset, split)
-    checkpoint_hash = sha256_file(path)
     init_seed = random_init_seed if random_init else None
-    key_parts = (checkpoint_hash, dataset.fingerprint(), splits, EXTRACTION_VERSION, random_init, init_seed)
+    key_parts = (trained.sha256, dataset.fingerprint(), splits, EXTRACTION_VERSION, random_init, init_seed)
     cache_key = hash_parts(*key_parts)
     cached = cache_dir("codes") / f"{cache_key}.npz"
     if cached.is_file():
         codes = load_codes(cached)
         codes.meta["training"] = training
         return codes
-    meta = {"checkpoint": str(path), "checkpoint_sha256": checkpoint_hash, "random_init": random_init}
+    meta = {"checkpoint": str(trained.path), "checkpoint_sha256": trained.sha256, "random_init": random_init}
     if random_init:
         torch.manual_seed(random_init_seed)
-        model = build_model(config.model).to(device).eval()
+        model = build_model(trained.config.model).to(device).eval()
         meta["random_init_seed"] = random_init_seed
+    else:
+        model = trained.model(device)
     codes = extract_codes(model, dataset, splits, batch_size=batch_size, device=device,
                           meta={**meta, "cache_key": cache_key, "training": training})
     save_codes(codes, cached)

@@ -164,6 +164,25 @@ def disentangled_codes() -> Callable[..., CodeSet]:
     return _disentangled_codes
 
 
+@pytest.fixture
+def untrained_run(tmp_path: Path) -> Path:
+    """A run folder whose best.pt holds the smoke preset's freshly initialised model (no training: for
+    tests of what reads a run, not of what it learnt)."""
+    import torch
+
+    from cdsvae_eval.config import preset_config
+    from cdsvae_eval.models.checkpoint import save_checkpoint
+    from cdsvae_eval.models.factory import build_model
+
+    config = preset_config("smoke")
+    torch.manual_seed(0)
+    run = tmp_path / "untrained-run"
+    run.mkdir()
+    save_checkpoint(run / "best.pt", {"config": config.to_dict(), "model_state": build_model(config.model).state_dict(),
+                                      "epoch": 1, "best_score": 0.0})
+    return run
+
+
 @pytest.fixture(scope="session")
 def trained_smoke_run(tmp_path_factory: pytest.TempPathFactory) -> Callable[[], tuple[Any, Any]]:
     """Call: a fresh (model, dataset) of the smoke preset (flare-sprites 16 px, 24 characters), splits loaded.

@@ -2,13 +2,15 @@
 
 Every sub-command lives in its own module and is imported only when used. Errors caused by the
 user's input (:class:`cdsvae_eval.errors.CdsvaeError`) print one line and exit with code 2; warnings print
-as one ``warning: ...`` line each.
+as one ``warning: ...`` line each, and each (category, message) once per command: a library that warns
+from a loop (scikit-learn in every task of ``probe --task all``) says it once.
 """
 
 from __future__ import annotations
 
 import sys
 import warnings
+from typing import TextIO
 
 import click
 
@@ -39,7 +41,8 @@ def main(argv: list[str] | None = None) -> None:
     from cdsvae_eval.cli.options import arguments_as_flags
     from cdsvae_eval.errors import CdsvaeError
 
-    warnings.formatwarning = _one_line_warning
+    shown_before = warnings.showwarning
+    warnings.showwarning = EachWarningOnce()
     try:
         cli.main(args=argv, prog_name="cdsvae-eval", standalone_mode=False)
     except CdsvaeError as error:
@@ -53,8 +56,22 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(error.exit_code)
     except click.exceptions.Exit as exit_:
         sys.exit(exit_.exit_code)
+    finally:
+        warnings.showwarning = shown_before
 
 
-def _one_line_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-                      line: str | None = None) -> str:
-    return f"warning: {' '.join(str(message).split())}\n"
+class EachWarningOnce:
+    """A ``warnings.showwarning`` that prints a warning as one ``warning: ...`` line, and a warning of the
+    same category and message as one already shown not at all (Python's own once-per-location filter
+    lets a library that warns from a loop, or inside ``catch_warnings``, repeat itself)."""
+
+    def __init__(self) -> None:
+        self.shown: set[tuple[type[Warning], str]] = set()
+
+    def __call__(self, message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                 file: TextIO | None = None, line: str | None = None) -> None:
+        text = " ".join(str(message).split())
+        if (category, text) in self.shown:
+            return
+        self.shown.add((category, text))
+        (file if file is not None else sys.stderr).write(f"warning: {text}\n")

@@ -8,6 +8,7 @@ import click
 import numpy as np
 
 from cdsvae_eval.cli.console import make_console, print_table
+from cdsvae_eval.cli.options import check_not_overwriting
 from cdsvae_eval.codes import load_codes, save_codes
 
 
@@ -22,7 +23,8 @@ def codes() -> None:
 @click.option("--out", "out_path", type=click.Path(path_type=Path), required=True, help="The code file to write (.npz).")
 @click.option("--device", default="auto", show_default=True, help="auto | cpu | cuda")
 @click.option("--random-init", is_flag=True, help="Codes of a randomly initialised model of the same architecture.")
-def extract_command(checkpoint: Path, split: str, out_path: Path, device: str, random_init: bool) -> None:
+@click.option("--force", is_flag=True, help="Overwrite an existing --out file.")
+def extract_command(checkpoint: Path, split: str, out_path: Path, device: str, random_init: bool, force: bool) -> None:
     """Encode a run's dataset with its trained model and write the codes in the exchange format."""
     from cdsvae_eval.codes import codes_for_checkpoint
     from cdsvae_eval.path_checks import check_not_inside, check_output_file
@@ -30,6 +32,7 @@ def extract_command(checkpoint: Path, split: str, out_path: Path, device: str, r
     from cdsvae_eval.device import resolve_device
 
     check_output_file(out_path, "--out")
+    check_not_overwriting(out_path, "--out", force)
     check_not_inside(out_path, run_data_root(checkpoint), "--out")
     code_set = codes_for_checkpoint(checkpoint, split=split, device=str(resolve_device(device, field="--device")), random_init=random_init)
     save_codes(code_set, out_path)
@@ -58,6 +61,21 @@ def info_command(path: Path) -> None:
     if code_set.utt is not None:
         console.print(f"{len(np.unique(code_set.utt))} utterances")
     if code_set.identity is not None:
-        console.print(f"{len(np.unique(code_set.identity))} identities ({code_set.meta.get('identity', 'identity')})")
+        console.print(f"{len(np.unique(code_set.identity))} {_identities(code_set.meta)}")
     if code_set.meta:
         console.print(f"meta: {', '.join(sorted(code_set.meta))}")
+
+
+def _identities(meta: dict[str, object]) -> str:
+    """What the codes' identities are called: their dataset's word (speakers, characters) when the dataset is
+    known and has one, else "identities" with the singular name the file gives."""
+    from cdsvae_eval.data.base import CountUnits
+    from cdsvae_eval.data.registry import dataset_units
+    from cdsvae_eval.errors import DataError
+
+    generic = CountUnits().identities
+    try:
+        word = dataset_units(str(meta["dataset"])).identities
+    except (KeyError, DataError):
+        word = generic
+    return word if word != generic else f"{generic} ({meta.get('identity', 'identity')})"

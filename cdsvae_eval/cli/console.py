@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 
 from rich.console import Console
 from rich.table import Table
 
+# The width of a console whose output is not a terminal (`| tee log`, CI): wide enough that a table takes
+# its natural width, so no metric name is broken over two lines, and a line is never wrapped into two.
+PIPE_WIDTH = 1000
+
 
 def make_console(stderr: bool = False) -> Console:
-    """A console on stdout (or stderr) that prints text as given, without syntax colouring."""
-    return Console(stderr=stderr, highlight=False)
+    """A console on stdout (or stderr) that prints text as given, without syntax colouring; through a pipe
+    it is :data:`PIPE_WIDTH` wide unless ``COLUMNS`` says otherwise."""
+    console = Console(stderr=stderr, highlight=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = PIPE_WIDTH
+    return console
 
 
 def print_table(

@@ -10,7 +10,7 @@ import click
 import numpy as np
 
 from cdsvae_eval.cli.console import make_console, print_table
-from cdsvae_eval.cli.options import fields_as_flags
+from cdsvae_eval.cli.options import check_not_overwriting, fields_as_flags
 from cdsvae_eval.data import registry
 from cdsvae_eval.data.base import Factor, SequenceDataset
 from cdsvae_eval.errors import ConfigError, DataError
@@ -54,7 +54,9 @@ def list_command() -> None:
 @dataset_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object and nothing else.")
 def info_command(name: str, as_json: bool, **options: Any) -> None:
-    """Show a dataset's splits, identities, factors and fingerprint."""
+    """Show a dataset's splits with their counts in its own words (speakers, utterances; characters, clips),
+    its factors and fingerprint; a speech corpus's files are checked as far as their headers and label
+    lines tell (one warning per kind of fault)."""
     info = open_dataset(name, **options).info()
     if as_json:
         click.echo(json.dumps(info, indent=2))
@@ -69,10 +71,10 @@ def info_command(name: str, as_json: bool, **options: Any) -> None:
         ("fingerprint", info["fingerprint"]),
     ]
     print_table(console, ["field", "value"], summary)
-    splits = info["splits"]
-    counts = sorted({key for part in splits.values() for key in part}, key=["sequences", "identities", "groups"].index)
+    splits, units = info["splits"], info["units"]
+    counts = [key for key in units if any(key in part for part in splits.values())]
     split_rows = ([split, *(part.get(key, "") for key in counts)] for split, part in splits.items())
-    print_table(console, ["split", *counts], split_rows)
+    print_table(console, ["split", *(units[key] for key in counts)], split_rows)
     print_table(
         console,
         ["factor", "kind", "classes"],
@@ -87,9 +89,11 @@ def info_command(name: str, as_json: bool, **options: Any) -> None:
 @click.option("--split", default="train", show_default=True, help="Which split to draw from.")
 @click.option("--rows", default=12, show_default=True, type=click.IntRange(min=1), help="Sequences to show.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed for picking sequences.")
-def show_command(name: str, out: Path, split: str, rows: int, seed: int, **options: Any) -> None:
+@click.option("--force", is_flag=True, help="Overwrite an existing --out file.")
+def show_command(name: str, out: Path, split: str, rows: int, seed: int, force: bool, **options: Any) -> None:
     """Draw sequences of a dataset as a PNG grid: one identity in every motion, then varied identities."""
     check_output_file(out, "--out")
+    check_not_overwriting(out, "--out", force)
     dataset = open_dataset(name, **options)
     if dataset.modality != "video":
         raise ConfigError(f"data show draws video datasets; {name!r} is {dataset.modality}")
@@ -110,7 +114,7 @@ def show_command(name: str, out: Path, split: str, rows: int, seed: int, **optio
     title = f"{name}, {split} split: one row per sequence, its {dataset.identity_name}, factors and frames"
     path = save_sequence_grid(part.x[picked], out, row_labels=labels, title=title,
                               scale=max(1, 48 // part.x.shape[-1]))
-    make_console().print(f"wrote {len(picked)} sequences of {name} ({split}) to {path}")
+    make_console().print(f"wrote {len(picked)} {dataset.units.sequences} of {name} ({split}) to {path}")
 
 
 def _motion_factor(dataset: SequenceDataset) -> Factor | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 
 from cdsvae_eval.errors import ConfigError, FieldError
 
@@ -17,6 +18,12 @@ def parse_key_values(pairs: tuple[str, ...], option: str = "--set") -> dict[str,
             raise ConfigError(f"{option} expects key=value, got {pair!r}")
         parsed[key.strip()] = value.strip()
     return parsed
+
+
+def check_not_overwriting(path: Path, flag: str, force: bool) -> None:
+    """An existing output file is kept unless ``--force`` is given."""
+    if path.exists() and not force:
+        raise ConfigError(f"{flag} {path} already exists (pass --force to overwrite it)")
 
 
 # API arguments as error messages spell them, and the flag that sets each on the command line.

@@ -15,7 +15,6 @@ from cdsvae_eval.errors import ConfigError, FieldError
 from cdsvae_eval.evaluate import (
     ALL_TASKS,
     Skip,
-    check_suite_options,
     inputs_from_checkpoint,
     inputs_from_codes,
     run_suite,
@@ -23,6 +22,7 @@ from cdsvae_eval.evaluate import (
     tasks_use_model,
 )
 from cdsvae_eval.evaluate.results import load_result
+from cdsvae_eval.evaluate.suite import check_suite_options
 from cdsvae_eval.path_checks import check_not_inside, check_output_dir
 from cdsvae_eval.report.aggregate import load_rows, seed_rows
 from cdsvae_eval.report.tables import result_table, seed_table

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -21,6 +22,18 @@ FactorKind = Literal["static", "dynamic"]
 Modality = Literal["video", "audio"]
 # The splits a code file holds (cdsvae_eval.codes): every dataset split maps onto one of them or none.
 CODE_SPLITS = ("train", "val", "test")
+PATHS_SHOWN = 3  # files a warning about many files names; the count says how many more
+
+
+@dataclass(frozen=True)
+class CountUnits:
+    """What a dataset calls, in the plural, what :meth:`SequenceDataset.split_counts` counts: its sequences
+    (clips, segments, takes), its identities (characters, speakers, subjects) and its groups of sequences
+    (utterances). ``data info`` and other counts people read use these words."""
+
+    sequences: str = "sequences"
+    identities: str = "identities"
+    groups: str = "groups"
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,7 @@ class SequenceDataset(ABC):
     identity_name: str
     factors: tuple[Factor, ...]
     split_names: tuple[str, ...]
+    units: CountUnits = CountUnits()
 
     def __init__(self) -> None:
         self._splits: dict[str, SequenceSplit] = {}
@@ -152,13 +166,15 @@ class SequenceDataset(ABC):
         }
 
     def info(self) -> dict[str, object]:
-        """A JSON-ready summary: counts per split, identities per split, factors and their classes."""
+        """A JSON-ready summary: counts per split, identities per split, factors and their classes, and
+        what the counts count in the dataset's own words (``units``)."""
         splits = {name: self.split_counts(name) for name in self.split_names}
         return {
             "name": self.name,
             "modality": self.modality,
             "sequence_shape": list(self.sequence_shape),
             "identity": self.identity_name,
+            "units": asdict(self.units),
             "fingerprint": self.fingerprint(),
             "factors": [
                 {"name": f.name, "kind": f.kind, "classes": list(f.classes)} for f in self.factors
@@ -205,6 +221,12 @@ class AudioSequenceDataset(SequenceDataset):
     @abstractmethod
     def split_speakers(self, split: str) -> list[str]:
         """The speakers of one split."""
+
+
+def first_paths(paths: Sequence[str] | np.ndarray) -> str:
+    """The first :data:`PATHS_SHOWN` of ``paths`` and how many more there are, for a warning about many files."""
+    more = len(paths) - PATHS_SHOWN
+    return ", ".join(str(path) for path in paths[:PATHS_SHOWN]) + (f" and {more} more" if more > 0 else "")
 
 
 def hash_parts(*parts: object) -> str:

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from cdsvae_eval.atomic import atomic_path, write_text
+from cdsvae_eval.data.base import first_paths
 from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.paths import cache_dir
 
@@ -45,7 +46,6 @@ class UtteranceCorpus(Protocol):
                     clipped_files: list[str] | None = None) -> Sequence[PhoneSpan]: ...
 
 LOG_FLOOR = 1e-6
-SKIPPED_SHOWN = 3  # skipped (or clipped) files named in a warning; the rest are in its listing file
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,7 @@ FOLD_61_TO_39: dict[str, str] = {
     **{p: "sil" for p in ("pcl", "tcl", "kcl", "bcl", "dcl", "gcl", "h#", "pau", "epi")},
 }
 DELETED_PHONES = frozenset({"q"})
+TIMIT_PHONES: frozenset[str] = frozenset(FOLD_61_TO_39) | DELETED_PHONES  # the 61 labels of TIMIT's .PHN files
 PHONE_INDEX: dict[str, int] = {p: i for i, p in enumerate(PHONES_39)}
 
 
@@ -278,18 +279,13 @@ def _warn_about_files(table: SegmentTable, folder: Path) -> None:
         reasons = table.skipped_reasons if len(table.skipped_reasons) == len(table.skipped) else ["?"] * len(table.skipped)
         listing = folder / "skipped.txt"
         write_text(listing, "".join(f"{path}\t{reason}\n" for path, reason in zip(table.skipped, reasons)))
-        warnings.warn(f"skipped {len(table.skipped)} unreadable or empty audio file(s): {_first(table.skipped)}; "
+        warnings.warn(f"skipped {len(table.skipped)} unreadable or empty audio file(s): {first_paths(table.skipped)}; "
                       f"all of them, with the reason, are listed in {listing}", stacklevel=3)
     if len(table.clipped):
         listing = folder / "clipped.txt"
         write_text(listing, "".join(f"{path}\n" for path in table.clipped))
         warnings.warn(f"clipped the phone labels of {len(table.clipped)} .PHN file(s) that run past the end of their "
-                      f"audio: {_first(table.clipped)}; all of them are listed in {listing}", stacklevel=3)
-
-
-def _first(paths: np.ndarray) -> str:
-    more = len(paths) - SKIPPED_SHOWN
-    return ", ".join(paths[:SKIPPED_SHOWN]) + (f" and {more} more" if more > 0 else "")
+                      f"audio: {first_paths(table.clipped)}; all of them are listed in {listing}", stacklevel=3)
 
 
 def load_segments(

@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from cdsvae_eval.atomic import atomic_path
-from cdsvae_eval.data.base import Factor, SequenceDataset, SequenceSplit, hash_parts
+from cdsvae_eval.data.base import CountUnits, Factor, SequenceDataset, SequenceSplit, hash_parts
 from cdsvae_eval.errors import ConfigError, DataError, FieldError
 from cdsvae_eval.names import MOTION_FACTOR
 from cdsvae_eval.paths import cache_dir
@@ -342,6 +342,7 @@ class FlareSprites(SequenceDataset):
     name = "flare-sprites"
     modality = "video"
     identity_name = "character"
+    units = CountUnits(sequences="clips", identities="characters")
     split_names = tuple(name for name, _ in SPLIT_SIZES)
     factors = (
         *(Factor(name, "static", tuple(value.name for value in values)) for name, values in STATIC_DESIGN),

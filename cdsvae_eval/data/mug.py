@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from cdsvae_eval.atomic import atomic_path
-from cdsvae_eval.data.base import Factor, SequenceDataset, SequenceSplit, hash_parts
+from cdsvae_eval.data.base import CountUnits, Factor, SequenceDataset, SequenceSplit, hash_parts
 from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.paths import cache_dir
 
@@ -57,6 +57,7 @@ class Mug(SequenceDataset):
     name = "mug"
     modality = "video"
     identity_name = "subject"
+    units = CountUnits(sequences="takes", identities="subjects")
     split_names = ("train", "val", "test")
 
     def __init__(self, data_root: str | Path, frames: int = FRAMES, resolution: int = 64, seed: int = SPLIT_SEED) -> None:

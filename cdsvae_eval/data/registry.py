@@ -8,7 +8,7 @@ from __future__ import annotations
 import inspect
 from typing import Any, Callable
 
-from cdsvae_eval.data.base import SequenceDataset
+from cdsvae_eval.data.base import CountUnits, SequenceDataset
 from cdsvae_eval.errors import DataError, FieldError
 from cdsvae_eval.registry import LazyRegistry
 
@@ -81,6 +81,13 @@ def dataset_factory(name: str) -> DatasetFactory:
 
 def dataset_modality(name: str) -> str:
     return getattr(dataset_factory(name), "modality", "video")
+
+
+def dataset_units(name: str) -> CountUnits:
+    """What dataset ``name`` calls its sequences, identities and groups (generic words for a factory that
+    does not say)."""
+    units = getattr(dataset_factory(name), "units", None)
+    return units if isinstance(units, CountUnits) else CountUnits()
 
 
 def dataset_option_names(name: str) -> tuple[set[str], set[str]] | None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cdsvae_eval.data.base import Factor, SequenceDataset, SequenceSplit, hash_parts
+from cdsvae_eval.data.base import CountUnits, Factor, SequenceDataset, SequenceSplit, hash_parts
 from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.names import MOTION_FACTOR
 
@@ -67,6 +67,7 @@ class Sprites(SequenceDataset):
     name = "sprites"
     modality = "video"
     identity_name = "character"
+    units = CountUnits(sequences="clips", identities="characters")
     factors = (
         *(Factor(attr, "static", tuple(str(v) for v in range(VALUES_PER_ATTRIBUTE))) for attr in ATTRIBUTES),
         Factor(MOTION_FACTOR, "dynamic", MOTIONS),

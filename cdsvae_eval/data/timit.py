@@ -10,15 +10,16 @@ from __future__ import annotations
 import math
 import os
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
 import soundfile
 
-from cdsvae_eval.data.base import AudioSequenceDataset, Factor, SequenceSplit, hash_parts
+from cdsvae_eval.data.base import AudioSequenceDataset, CountUnits, Factor, SequenceSplit, first_paths, hash_parts
 from cdsvae_eval.errors import DataError
 
 if TYPE_CHECKING:
@@ -69,6 +70,63 @@ class PhoneSegment:
     start: int
     end: int
     label: str
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """A kind of fault ``data info`` finds in a corpus's files without decoding audio: ``what`` is counted
+    by file, or by line with the files counted too (``by_line``); ``effect`` is what training does about it."""
+
+    what: str
+    by_line: bool
+    effect: str
+
+
+UNREADABLE_AUDIO = FileProblem("audio file(s) that cannot be read", False, "training skips them")
+EMPTY_AUDIO = FileProblem("audio file(s) without samples", False, "training skips them")
+MISSING_PHN = FileProblem("audio file(s) without a .PHN file beside them", False, "training stops at the first")
+MALFORMED_PHN = FileProblem(".PHN line(s) not of the form 'start_sample end_sample phone'", True,
+                            "training stops at the first")
+UNKNOWN_PHONE = FileProblem(".PHN line(s) with a phone outside the 61-phone TIMIT set", True,
+                            "training stops at the first")
+PHN_PAST_END = FileProblem(".PHN file(s) labelling past the end of their audio", False, "training clips the labels")
+MALFORMED_WRD = FileProblem(".WRD line(s) not of the form 'start_sample end_sample word'", True,
+                            "training does not read .WRD files")
+FILE_PROBLEMS = (UNREADABLE_AUDIO, EMPTY_AUDIO, MISSING_PHN, MALFORMED_PHN, UNKNOWN_PHONE, PHN_PAST_END,
+                 MALFORMED_WRD)  # in the order they are reported
+
+
+@dataclass
+class CorpusSurvey:
+    """What a corpus's files say without decoding audio (:meth:`TimitCorpus.survey`): each utterance's length
+    in 16 kHz samples from its audio header (0 when unreadable or empty), and its files' faults by kind, each
+    at ``(path, line)`` (line None for a fault of a whole file)."""
+
+    samples: dict[str, int] = field(default_factory=dict)
+    faults: dict[FileProblem, list[tuple[str, int | None]]] = field(default_factory=dict)
+    unknown_phones: set[str] = field(default_factory=set)
+
+    def add(self, problem: FileProblem, path: Path, line: int | None = None) -> None:
+        self.faults.setdefault(problem, []).append((str(path), line))
+
+    def check_readable(self, root: Path) -> None:
+        """A one-line :class:`DataError` naming ``root`` when no utterance has readable audio."""
+        if any(self.samples.values()):
+            return
+        unreadable = [path for problem in (UNREADABLE_AUDIO, EMPTY_AUDIO) for path, _ in self.faults.get(problem, [])]
+        raise DataError(f"{root}: no split has readable audio: all {len(self.samples)} audio file(s) are unreadable "
+                        f"or empty ({first_paths(unreadable)})")
+
+    def warn(self) -> None:
+        """One warning per kind of fault: how many, in how many files, and the first places."""
+        for problem in FILE_PROBLEMS:
+            places = self.faults.get(problem)
+            if not places:
+                continue
+            files = f" in {len({path for path, _ in places})} file(s)" if problem.by_line else ""
+            labels = f" ({', '.join(sorted(self.unknown_phones))})" if problem is UNKNOWN_PHONE else ""
+            shown = first_paths([path if line is None else f"{path}:{line}" for path, line in places])
+            warnings.warn(f"{len(places)} {problem.what}{labels}{files} ({problem.effect}): {shown}", stacklevel=2)
 
 
 class TimitCorpus:
@@ -181,6 +239,40 @@ class TimitCorpus:
             audio = librosa.resample(audio, orig_sr=rate, target_sr=SAMPLE_RATE).astype(np.float32)
         return audio
 
+    def survey(self, utterances: Iterable[Utterance]) -> CorpusSurvey:
+        """What the files of ``utterances`` say without decoding audio: each one's length from its audio
+        header, and the faults of its audio header and of its ``.PHN`` and ``.WRD`` lines."""
+        from cdsvae_eval.data.features import TIMIT_PHONES
+
+        survey = CorpusSurvey()
+        for utt in utterances:
+            header = audio_header(utt.wav)
+            if header is None:
+                survey.add(UNREADABLE_AUDIO, utt.wav)
+            elif header.frames == 0:
+                survey.add(EMPTY_AUDIO, utt.wav)
+            survey.samples[utt.id] = header.samples_at_16k if header is not None else 0
+            if utt.phn is None:
+                survey.add(MISSING_PHN, utt.wav)
+            else:
+                past_end = False
+                for line_no, line in _label_lines(utt.phn):
+                    label = parse_label_line(line)
+                    if label is None:
+                        survey.add(MALFORMED_PHN, utt.phn, line_no)
+                    elif label.label.lower() not in TIMIT_PHONES:
+                        survey.add(UNKNOWN_PHONE, utt.phn, line_no)
+                        survey.unknown_phones.add(label.label)
+                    elif header is not None and header.frames and label.end > header.frames:
+                        past_end = True
+                if past_end:
+                    survey.add(PHN_PAST_END, utt.phn)
+            if utt.wrd is not None:
+                for line_no, line in _label_lines(utt.wrd):
+                    if parse_label_line(line) is None:
+                        survey.add(MALFORMED_WRD, utt.wrd, line_no)
+        return survey
+
     def audio_rate(self, utt: Utterance) -> int | None:
         """The sample rate in the utterance's audio header (None when unreadable)."""
         return audio_rate(utt.wav)
@@ -196,18 +288,16 @@ class TimitCorpus:
         scale = 1.0 if rate in (None, SAMPLE_RATE) else SAMPLE_RATE / rate
         segments = []
         clipped = False
-        for line_no, line in enumerate(utt.phn.read_text(encoding="latin-1").splitlines(), start=1):
-            fields = line.split()
-            if not fields:
-                continue
-            if len(fields) != 3 or not (fields[0].isdigit() and fields[1].isdigit()):
+        for line_no, line in _label_lines(utt.phn):
+            label = parse_label_line(line)
+            if label is None:
                 raise DataError(f"{utt.phn}:{line_no}: expected 'start_sample end_sample phone', got {line!r}")
-            start, end = round(int(fields[0]) * scale), round(int(fields[1]) * scale)
+            start, end = round(label.start * scale), round(label.end * scale)
             if end > num_samples:
                 clipped = True
                 end = num_samples
             if start < end:
-                segments.append(PhoneSegment(start, end, fields[2].lower()))
+                segments.append(PhoneSegment(start, end, label.label.lower()))
         if clipped and clipped_files is not None:
             clipped_files.append(str(utt.phn))
         elif clipped:
@@ -215,15 +305,41 @@ class TimitCorpus:
         return segments
 
 
-def header_samples(path: Path) -> int | None:
-    """Samples at 16 kHz the audio will have once read (from its header alone), or None when unreadable."""
+def parse_label_line(line: str) -> PhoneSegment | None:
+    """A non-blank ``.PHN``/``.WRD`` line as ``start_sample end_sample label``, or None when it is not one."""
+    fields = line.split()
+    if len(fields) != 3 or not (fields[0].isdigit() and fields[1].isdigit()):
+        return None
+    return PhoneSegment(int(fields[0]), int(fields[1]), fields[2])
+
+
+def _label_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """The non-blank lines of a label file, numbered from 1."""
+    for line_no, line in enumerate(path.read_text(encoding="latin-1").splitlines(), start=1):
+        if line.strip():
+            yield line_no, line
+
+
+@dataclass(frozen=True)
+class AudioHeader:
+    """What an audio file's header says: its length in frames at its own sample rate."""
+
+    frames: int
+    rate: int
+
+    @property
+    def samples_at_16k(self) -> int:
+        """Samples at 16 kHz the audio will have once read (resampled when it is at another rate)."""
+        return self.frames if self.rate == SAMPLE_RATE else math.ceil(self.frames * SAMPLE_RATE / self.rate)
+
+
+def audio_header(path: Path) -> AudioHeader | None:
+    """The header of an audio file, or None when it cannot be read."""
     try:
         info = soundfile.info(str(path))
     except (RuntimeError, soundfile.LibsndfileError):
         return None
-    if info.samplerate == SAMPLE_RATE:
-        return info.frames
-    return math.ceil(info.frames * SAMPLE_RATE / info.samplerate)
+    return AudioHeader(info.frames, info.samplerate)
 
 
 def _skip(path: Path, reason: str, skipped: list[tuple[str, str]] | None) -> None:
@@ -234,10 +350,8 @@ def _skip(path: Path, reason: str, skipped: list[tuple[str, str]] | None) -> Non
 
 
 def audio_rate(path: Path) -> int | None:
-    try:
-        return soundfile.info(str(path)).samplerate
-    except (RuntimeError, soundfile.LibsndfileError):
-        return None
+    header = audio_header(path)
+    return header.rate if header is not None else None
 
 
 def _part_of(split: str) -> str:
@@ -275,6 +389,7 @@ class TimitSegments(AudioSequenceDataset):
     name = "timit"
     modality = "audio"
     identity_name = "speaker"
+    units = CountUnits(sequences="segments", identities="speakers", groups="utterances")
     split_names: tuple[str, ...] = SPLIT_NAMES
     sample_rate = SAMPLE_RATE
 
@@ -363,9 +478,19 @@ class TimitSegments(AudioSequenceDataset):
     def fingerprint(self) -> str:
         return hash_parts(self.name, self.corpus.fingerprint(), self.config.key(), self.max_speakers)
 
+    @cached_property
+    def survey(self) -> CorpusSurvey:
+        """The kept speakers' files read without decoding audio (:meth:`TimitCorpus.survey`), once: one
+        warning per kind of fault, and a :class:`DataError` naming the root when no audio is readable."""
+        kept = set(self.speaker_ids)
+        survey = self.corpus.survey(utt for utt in self.corpus.utterances if utt.speaker in kept)
+        survey.check_readable(self.corpus.root)
+        survey.warn()
+        return survey
+
     def split_counts(self, name: str) -> dict[str, int]:
-        """Counts from the file listing and the audio headers: segments each utterance will give, without
-        decoding audio. Unreadable and empty files count 0, as loading skips them."""
+        """Counts from the file listing and the audio headers (:attr:`survey`): segments each utterance will
+        give, without decoding audio. Unreadable and empty files count 0, as loading skips them."""
         from cdsvae_eval.data.features import FEATURE_SPECS, num_frames, segment_count
 
         if name not in self.split_names:
@@ -375,7 +500,7 @@ class TimitSegments(AudioSequenceDataset):
         per_utterance = {}
         for utt in self.corpus.utterances:
             if utt.speaker in speakers:
-                samples = header_samples(utt.wav) or 0
+                samples = self.survey.samples[utt.id]
                 frames = num_frames(samples, hop) if samples else 0
                 per_utterance[utt] = segment_count(frames, self.config.segment_frames, self.config.segment_hop)
         counted = [utt for utt, count in per_utterance.items() if count]

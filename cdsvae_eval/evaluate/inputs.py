@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from cdsvae_eval.codes import codes_for_checkpoint, load_codes
-from cdsvae_eval.device import resolve_device
+from cdsvae_eval.device import resolve_device, reuse_freed_memory_on
 from cdsvae_eval.errors import ConfigError
 from cdsvae_eval.tasks.base import TaskInputs
 from cdsvae_eval.tasks.registry import get_task
@@ -28,18 +28,21 @@ def inputs_from_checkpoint(checkpoint: str | Path, device: str = "auto", with_mo
 
     ``random_baseline`` adds the codes of a model of the same architecture initialised with
     ``random_init_seed``; ``baseline_codes`` reads a baseline from a code file instead."""
-    from cdsvae_eval.models.checkpoint import model_and_dataset
+    from cdsvae_eval.models.checkpoint import TrainedRun
 
     if random_baseline and baseline_codes is not None:
         raise ConfigError("give either baseline_codes or random_baseline, not both")
     resolved = str(resolve_device(device))
-    model, dataset = model_and_dataset(checkpoint, resolved) if with_model else (None, None)
+    trained = TrainedRun(checkpoint)  # read once: the codes, the baseline, the model and the dataset share it
+    codes = codes_for_checkpoint(trained, device=resolved)
     if random_baseline:
-        baseline = codes_for_checkpoint(checkpoint, device=resolved, random_init=True,
-                                        random_init_seed=random_init_seed)
+        baseline = codes_for_checkpoint(trained, device=resolved, random_init=True, random_init_seed=random_init_seed)
     else:
         baseline = load_codes(baseline_codes) if baseline_codes is not None else None
-    codes = codes_for_checkpoint(checkpoint, device=resolved)
+    model, dataset = None, None
+    if with_model:
+        model, dataset = trained.model(resolved), trained.dataset
+        reuse_freed_memory_on(resolved)  # decoding swaps allocates like training does
     return TaskInputs(codes=codes, baseline_codes=baseline, decoder=model, dataset=dataset, device=resolved)
 
 

@@ -178,6 +178,11 @@ def _build_inputs(root: Path) -> None:
     (timit / "TRAIN").mkdir(parents=True)
     (root / "timit_empty" / "TRAIN").mkdir(parents=True)
     (root / "timit_empty" / "TEST").mkdir()
+    for part, speaker in (("TRAIN", "MABC0"), ("TEST", "FDEF0")):  # every audio file corrupt
+        folder = root / "timit_corrupt" / part / "DR1" / speaker
+        folder.mkdir(parents=True)
+        (folder / "SX1.WAV").write_bytes(b"NIST_1A\n   1024\nnot a header")
+        (folder / "SX1.PHN").write_text("0 1600 h#\n")
 
 
 @pytest.fixture(scope="module")
@@ -304,12 +309,14 @@ CASES: list[tuple[str, list[str]]] = [
                                             "--max-per-motion", "0"]),
     ("data info timit only TRAIN", ["data", "info", "timit", "--data-root", "{in}/timit"]),
     ("data info timit no utterances", ["data", "info", "timit", "--data-root", "{in}/timit_empty"]),
+    ("data info timit no readable audio", ["data", "info", "timit", "--data-root", "{in}/timit_corrupt"]),
     ("data info timit a file", ["data", "info", "timit", "--data-root", "{in}/afile"]),
     ("data info flare-sprites resolution 7", ["data", "info", "flare-sprites", "--resolution", "7"]),
     ("data info flare-sprites max-characters 0", ["data", "info", "flare-sprites", "--max-characters", "0"]),
     ("data info flare-sprites max-per-motion", ["data", "info", "flare-sprites", "--max-per-motion", "2"]),
     ("data show out under a file", ["data", "show", "flare-sprites", "--out", "{in}/afile/grid.png"]),
     ("data show out is a folder", ["data", "show", "flare-sprites", "--out", "{in}/empty_dir"]),
+    ("data show existing out", ["data", "show", "flare-sprites", "--out", "{in}/afile"]),
     ("data show seed -1", ["data", "show", "flare-sprites", "--seed", "-1", "--out", "{out}/g.png"]),
     ("data show rows 0", ["data", "show", "flare-sprites", "--rows", "0", "--out", "{out}/g.png"]),
     ("data list extra argument", ["data", "list", "extra"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,11 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import cdsvae_eval
 from cdsvae_eval.data import list_datasets
 from cdsvae_eval.draw.images import SEPARATOR_PX
-
-FLARE_MODULE = Path(cdsvae_eval.__file__).parent / "data" / "flare_sprites.py"
 
 
 def test_list_shows_every_dataset(run_cli) -> None:
@@ -84,7 +82,7 @@ def test_show_writes_a_grid_of_every_motion_and_varied_characters(
     args = ("data", "show", "sprites", "--data-root", sprites_npy_root, "--out", out_path, "--rows", 11)
     code, out, err = run_cli(*args)
     assert code == 0, err
-    assert "11 sequences" in out
+    assert "11 clips of sprites" in out
     with Image.open(out_path) as image:
         width, height = image.size
         pixels = np.asarray(image.convert("RGB"))
@@ -126,13 +124,12 @@ def test_commands_leave_the_data_root_untouched(
 ) -> None:
     for root in (sprites_npy_root, sprites_pkl_path):
         before = tree_digest(root.parent)
-        extra = ("--out", tmp_path / "grid.png") if "show" in command else ()
+        extra = ("--out", tmp_path / f"grid-{root.name}.png") if "show" in command else ()
         code, _, err = run_cli(*command, "--data-root", root, *extra)
         assert code == 0, err
         assert tree_digest(root.parent) == before
 
 
-@pytest.mark.skipif(not FLARE_MODULE.exists(), reason="cdsvae_eval/data/flare_sprites.py is not written yet")
 def test_flare_sprites_info_and_show(run_cli, tmp_path: Path) -> None:
     options = ("--max-characters", "12", "--resolution", "32")
     code, out, err = run_cli("data", "info", "flare-sprites", *options, "--json")
@@ -158,3 +155,58 @@ def test_timit_info_on_a_corpus_without_dev_speakers_reports_zero(run_cli, tmp_p
     splits = json.loads(out)["splits"]
     assert splits["dev"] == {"sequences": 0, "identities": 0, "groups": 0}
     assert splits["train"]["identities"] == 4 and splits["test"]["identities"] == 4
+
+
+def _timit(tmp_path: Path) -> Path:
+    from formant_synth import write_formant_timit
+
+    return write_formant_timit(tmp_path / "timit", speakers_per_split={"TRAIN": 2, "TEST": 2}, sentences=2)
+
+
+def test_timit_info_on_a_tree_without_readable_audio_exits_2_naming_the_root(run_cli, tmp_path: Path,
+                                                                            tree_digest) -> None:
+    root = _timit(tmp_path)
+    for wav in root.rglob("*.WAV"):
+        wav.write_bytes(b"NIST_1A\n   1024\nnot a header")
+    before = tree_digest(root)
+    code, out, err = run_cli("data", "info", "timit", "--data-root", root)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith(f"error: {root}: no split has readable audio")
+    assert "all 8 audio file(s) are unreadable" in err
+    assert tree_digest(root) == before
+
+
+def test_timit_info_warns_once_per_kind_of_label_fault_with_counts_and_places(run_cli, tmp_path: Path) -> None:
+    root = _timit(tmp_path)
+    phn = sorted(root.rglob("*.PHN"))
+    phn[0].write_text(phn[0].read_text() + "12 h#\nnot a label line\n")  # its last two lines are malformed
+    malformed_lines = len(phn[0].read_text().splitlines()) - 1, len(phn[0].read_text().splitlines())
+    for path in phn[1:3]:
+        lines = path.read_text().splitlines()
+        lines[1] = lines[1].rsplit(" ", 1)[0] + " xx"
+        path.write_text("\n".join(lines) + "\n")
+    wrd = sorted(root.rglob("*.WRD"))[0]
+    wrd.write_text("0 100\n" + wrd.read_text())
+    code, out, err = run_cli("data", "info", "timit", "--data-root", root)
+    assert code == 0, err
+    warnings_printed = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert len(warnings_printed) == 3, err
+    malformed, unknown, bad_wrd = warnings_printed
+    assert malformed.startswith("warning: 2 .PHN line(s) not of the form 'start_sample end_sample phone' in 1 "
+                                "file(s) (training stops at the first): ")
+    assert all(f"{phn[0]}:{line}" in malformed for line in malformed_lines)
+    assert unknown.startswith("warning: 2 .PHN line(s) with a phone outside the 61-phone TIMIT set (xx) in 2 file(s)")
+    assert f"{phn[1]}:2" in unknown and f"{phn[2]}:2" in unknown
+    assert bad_wrd.startswith("warning: 1 .WRD line(s) not of the form") and f"{wrd}:1" in bad_wrd
+    assert "speakers" in out and "utterances" in out and "segments" in out
+
+
+def test_info_names_the_counts_in_each_dataset_s_words(run_cli, sprites_npy_root: Path, tmp_path: Path) -> None:
+    code, out, err = run_cli("data", "info", "sprites", "--data-root", sprites_npy_root)
+    assert code == 0, err
+    assert re.search(r"\bsplit\W+clips\W+characters\W*$", out, re.MULTILINE), out
+    code, out, err = run_cli("data", "info", "timit", "--data-root", _timit(tmp_path), "--json")
+    assert code == 0, err
+    info = json.loads(out)
+    assert info["units"] == {"sequences": "segments", "identities": "speakers", "groups": "utterances"}
+    assert set(info["splits"]["train"]) == {"sequences", "identities", "groups"}

@@ -207,3 +207,22 @@ def test_core_test_round_trips_through_a_code_file(tmp_path):
     codes.meta.pop("identity_subsets")
     with pytest.raises(DataError, match="no rows of split 'core-test'"):
         codes.of_split("core-test")
+
+
+def test_the_survey_reads_headers_and_label_lines_and_warns_once_per_kind(tmp_path, monkeypatch):
+    root = write_formant_timit(tmp_path / "t", speakers_per_split={"TRAIN": 2, "TEST": 2}, sentences=2)
+    utterances = TimitCorpus(root).utterances
+    soundfile.write(str(utterances[0].wav), np.zeros(0, np.int16), 16000, format="NIST", subtype="PCM_16")
+    utterances[1].phn.unlink()
+    phn = utterances[2].phn
+    phn.write_text(phn.read_text() + "0 99999999 h#\n")  # a label past the end of the audio
+    dataset = TimitSegments(root)
+    monkeypatch.setattr(TimitCorpus, "read_audio", lambda *args: pytest.fail("the survey decoded audio"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        counts = [dataset.split_counts(name) for name in dataset.split_names]
+    assert sum(part["groups"] for part in counts) == len(utterances) - 1  # the empty one gives no segment
+    assert [str(w.message).split(" (")[0] for w in caught] == [
+        "1 audio file(s) without samples", "1 audio file(s) without a .PHN file beside them",
+        "1 .PHN file(s) labelling past the end of their audio"]
+    assert str(utterances[1].wav) in str(caught[1].message) and str(phn) in str(caught[2].message)
