@@ -153,3 +153,23 @@ def _lower_hull(x: np.ndarray, y: np.ndarray) -> np.ndarray:
             break
         keep = np.concatenate((keep[:1], middle[convex], keep[-1:]))
     return keep
+
+
+def group_means(values: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The mean of ``values`` (N, ...) over the rows of each group: ``(group_ids, means)``, groups sorted as
+    :func:`numpy.unique` sorts them and means in float64, shape (G, ...).
+
+    The utterance embedding rule of speech (the mean of an utterance's segments) is this with the utterance
+    ids as groups; the trainer's validation EER and the ``speaker-eer`` task both call it."""
+    values = np.asarray(values)
+    groups = np.asarray(groups)
+    if groups.ndim != 1 or len(groups) != len(values):
+        raise DataError(f"group means: need one group per row, got {groups.shape} groups for {values.shape} values")
+    if len(values) == 0:
+        raise DataError("group means: no rows")
+    group_ids, group_of_row = np.unique(groups, return_inverse=True)
+    order = np.argsort(group_of_row, kind="stable")
+    counts = np.bincount(group_of_row, minlength=len(group_ids))
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    sums = np.add.reduceat(values[order].astype(np.float64), starts, axis=0)
+    return group_ids, sums / counts.reshape(-1, *([1] * (values.ndim - 1)))
