@@ -251,7 +251,7 @@ def protocol_paragraph(record: dict[str, Any]) -> Paragraph:
     """The protocol in one line: method, split, counts, CI method and unit, chance, seed."""
     protocol = record.get("protocol") or {}
     parts = [f"{record['task']['name']} v{record['task']['version']}", f"protocol {protocol.get('name')}"]
-    split = protocol.get("eval_split") or protocol.get("split")
+    split = protocol.get("split")
     if split:
         parts.append(f"split {split}")
     for key, name in (("n_eval", "rows"), ("eval_identities", "identities"), ("identities", "identities"),

@@ -39,7 +39,7 @@ NO_VARIANCES = ("the code file has no posterior variances (static_logvar, dynami
 @dataclass
 class CodeUsageOptions:
     train_split: str = "train"
-    eval_split: str = "test"
+    split: str = "test"
 
 
 def _features(codes: CodeSet, view: str, sampled: bool, rng: np.random.Generator) -> np.ndarray:
@@ -71,7 +71,7 @@ class CodeUsage(Task):
     )
 
     def run(self, inputs: TaskInputs, options: CodeUsageOptions, seed: int, out_dir: Path | None) -> TaskResult:
-        train, test = train_eval_codes(inputs.codes, options.train_split, options.eval_split, self.name)
+        train, test = train_eval_codes(inputs.codes, options.train_split, options.split, self.name)
         metrics: dict[str, MetricValue] = {}
         notes: list[str] = []
         for code, mean in (("static", test.static), ("dynamic", test.dynamic)):
@@ -90,14 +90,14 @@ class CodeUsage(Task):
         metrics.update(probe_metrics)
         if inputs.baseline_codes is not None:
             base_train, base_test = train_eval_codes(inputs.baseline_codes, options.train_split,
-                                                     options.eval_split, self.name)
+                                                     options.split, self.name)
             base_metrics, base_rows, _ = _probes(base_train, base_test, seed, prefix="baseline_")
             metrics.update(base_metrics)
             rows += base_rows
         protocol: dict[str, Any] = {
             "name": "decodability",
             "train_split": options.train_split,
-            "eval_split": options.eval_split,
+            "split": options.split,
             "n_train": len(train),
             "n_eval": len(test),
             "eval_identities": int(len(np.unique(resampling_unit(test)[0]))),

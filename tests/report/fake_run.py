@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-PROTOCOL = {"name": "p", "eval_split": "test", "n_eval": 40, "eval_identities": 10,
+PROTOCOL = {"name": "p", "split": "test", "n_eval": 40, "eval_identities": 10,
             "ci": {"method": "95% percentile cluster bootstrap", "resampled_unit": "character", "replicates": 100},
             "chance": "majority-class rate on the eval split"}
 FACTORS = (("skin", "static", 0.25), ("action", "dynamic", 0.5))
