@@ -46,6 +46,10 @@ def chance_metric(factor: str) -> str:
     return f"chance_{factor}"
 
 
-def sample_probe_metric(factor: str, code: str) -> str:
-    """code-usage's probe of ``factor`` on one posterior sample per row of ``code``."""
-    return f"sample_acc_{factor}_from_{code}"
+def probe_metric(factor: str, code: str, prefix: str = "") -> str:
+    """A linear probe's accuracy for ``factor`` from ``code``: ``acc_<factor>_from_<code>``; ``prefix`` names its
+    input (``sample_``, ``mean_``) and/or the random-init baseline (``baseline_``)."""
+    return f"{prefix}acc_{factor}_from_{code}"
+
+
+SAMPLE_PROBE_PREFIX = "sample_"

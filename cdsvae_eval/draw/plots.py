@@ -15,30 +15,38 @@ from cdsvae_eval.errors import DataError
 def plot_few_shot_curves(
     curves: Mapping[str, Sequence[Mapping[str, Any]]], path: str | Path, title: str = "few-shot probe accuracy",
     xlabel: str = "labelled examples per class (k)", ylabel: str = "test accuracy",
-    panels: Mapping[str, str] | None = None,
+    panels: Mapping[str, Sequence[str]] | None = None,
 ) -> Path:
     """One line per curve: mean accuracy against the number of shots, with its 95% interval as error bars
     where the points carry ``ci_low``/``ci_high`` (else +- the std over seeds).
 
     Each point is a mapping with ``k`` (its label, e.g. ``10`` or ``"all"``), ``shots`` (its position
     on the log axis), ``mean`` and optionally ``std``, ``ci_low``, ``ci_high`` and ``chance``. Curves
-    whose label ends in ``(leakage)`` are dashed; each distinct chance level is a dotted line. ``panels``
-    maps curve labels to panel titles: one panel per title, side by side on one y scale.
+    whose name ends in ``(leakage)`` are dashed; each distinct chance level is a dotted line. ``panels``
+    maps each curve to ``(panel title, its name in the panel)``: one panel per title, side by side on one
+    y scale, a name keeping its colour in every panel.
     """
     from matplotlib.figure import Figure
 
-    titles = list(dict.fromkeys(panels[label] for label in curves)) if panels else [""]
-    figure = Figure(figsize=(8.4 if len(titles) == 1 else 3.4 * len(titles) + 2.4, 4.6), dpi=120)
-    all_axes = np.atleast_1d(figure.subplots(1, len(titles), sharey=True, squeeze=False)[0])
+    placed = {label: tuple(panels[label]) if panels else ("", label) for label in curves}
+    titles = list(dict.fromkeys(panel for panel, _ in placed.values()))
+    names = list(dict.fromkeys(name for _, name in placed.values()))
+    figure = Figure(figsize=(8.4 if len(titles) == 1 else 3.2 * len(titles) + 2.0, 4.6), dpi=120)
+    all_axes = figure.subplots(1, len(titles), sharey=True, squeeze=False)[0]
     with_ci = False
     for axes, panel in zip(all_axes, titles):
-        chosen = {label: points for label, points in curves.items() if not panels or panels[label] == panel}
-        with_ci |= _draw_curves(axes, chosen, list(curves))
+        chosen = {placed[label][1]: points for label, points in curves.items() if placed[label][0] == panel}
+        with_ci |= _draw_curves(axes, chosen, names)
         axes.set_xlabel(xlabel)
         if panel:
             axes.set_title(panel, fontsize="medium")
     all_axes[0].set_ylabel(ylabel)
-    all_axes[-1].legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    handles: dict[str, Any] = {}
+    for axes in all_axes:
+        for handle, name in zip(*axes.get_legend_handles_labels()):
+            handles.setdefault(name, handle)
+    all_axes[-1].legend(list(handles.values()), list(handles), fontsize="x-small", loc="upper left",
+                        bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     note = " (bars: 95% interval, unit in the results file)" if with_ci else " (bars: std over seeds)"
     if len(titles) == 1:
         all_axes[0].set_title(title + note, fontsize="medium")
@@ -47,8 +55,8 @@ def plot_few_shot_curves(
     return save_figure(figure, path)
 
 
-def _draw_curves(axes: Any, curves: Mapping[str, Sequence[Mapping[str, Any]]], order: list[str]) -> bool:
-    """Draw ``curves`` on ``axes`` (colours by each label's place in ``order``); whether any carried a CI."""
+def _draw_curves(axes: Any, curves: Mapping[str, Sequence[Mapping[str, Any]]], names: list[str]) -> bool:
+    """Draw ``curves`` on ``axes``, each coloured by its name's place in ``names``; whether any carried a CI."""
     from matplotlib import colormaps
 
     palette = colormaps["tab20"].colors
@@ -65,7 +73,7 @@ def _draw_curves(axes: Any, curves: Mapping[str, Sequence[Mapping[str, Any]]], o
         else:
             error = np.array([point.get("std") or 0.0 for point in points])
         axes.errorbar([point["shots"] for point in points], means, yerr=error, marker="o", capsize=3,
-                      color=palette[order.index(label) % len(palette)],
+                      color=palette[names.index(label) % len(palette)],
                       linestyle="--" if label.endswith("(leakage)") else "-", label=label)
         for point in points:
             positions.setdefault(str(point["k"]), []).append(point["shots"])
@@ -73,8 +81,9 @@ def _draw_curves(axes: Any, curves: Mapping[str, Sequence[Mapping[str, Any]]], o
                 chances.setdefault(round(float(point["chance"]), 4), label.split(" from ")[0] if " from " in label else "")
     for level, factor in chances.items():
         axes.axhline(level, color="grey", linestyle=":", linewidth=1)
-        axes.annotate(f"chance {factor} {level:.2f}".replace("  ", " "), (1.0, level),
-                      xycoords=("axes fraction", "data"), fontsize="x-small", color="grey", ha="right", va="bottom")
+        text = f"chance {factor} {level:.2f}" if factor else f"chance {level:.2f}"
+        axes.annotate(text, (1.0, level), xycoords=("axes fraction", "data"), fontsize="x-small", color="grey",
+                      ha="right", va="bottom")
     axes.set_xscale("log")
     axes.set_xticks([float(np.median(where)) for where in positions.values()], list(positions))
     axes.minorticks_off()

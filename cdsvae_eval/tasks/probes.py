@@ -24,6 +24,7 @@ from threadpoolctl import threadpool_limits
 
 from cdsvae_eval.codes import CodeSet
 from cdsvae_eval.errors import DataError
+from cdsvae_eval.names import chance_metric, probe_metric
 from cdsvae_eval.tasks.base import MetricValue
 from cdsvae_eval.tasks.bootstrap import identity_bootstrap_ci
 from cdsvae_eval.tasks.library_warnings import each_warning_once
@@ -141,12 +142,12 @@ def probe_factors(
         kind = train.factors[factor].kind
         chance = majority_rate(test_y)
         if record_chance:
-            metrics[f"chance_{factor}"] = MetricValue(chance, higher_is_better=False)
+            metrics[chance_metric(factor)] = MetricValue(chance, higher_is_better=False)
         for view, (train_x, test_x) in features.items():
             correct = probe_correct(train_x, train_y, test_x, test_y, seed)
             low, high = identity_bootstrap_ci(correct, identities, seed)
             accuracy = float(correct.mean())
-            metrics[f"{metric_prefix}acc_{factor}_from_{view}"] = MetricValue(
+            metrics[probe_metric(factor, view, metric_prefix)] = MetricValue(
                 accuracy, higher_is_better=view == kind, ci_low=low, ci_high=high, chance=chance)
             rows.append({**row_fields, "factor": factor, "kind": kind, "code": view, "accuracy": accuracy,
                          "ci_low": low, "ci_high": high, "chance": chance,

@@ -130,8 +130,8 @@ class SpeakerFewShot(Task):
         figure = Figure("curves", curves, options={
             "title": f"speaker identification of the {options.split} speakers",
             "xlabel": "enrolment utterances per speaker (k)", "ylabel": "identification accuracy",
-            **({"panels": {row["curve"]: f"back-end {row['backend']}" for row in rows}} if len(fits.fitted) > 1
-               else {})})
+            **({"panels": {row["curve"]: (f"back-end {row['backend']}", _curve_label(row["code"], row["backend"], 1))
+                           for row in rows}} if len(fits.fitted) > 1 else {})})
         protocol = {
             "name": "closed-set-speaker-identification",
             "split": options.split,
