@@ -11,8 +11,8 @@ mean z_1:T and the MFCC baseline:
   with a ridge of 1e-6 of its mean variance so that it is invertible), cosine;
 - ``plda``: subtract the training mean, length-normalise (Garcia-Romero & Espy-Wilson 2011), then score the
   log-likelihood ratio of a two-covariance PLDA (x = m + y + e, speaker y ~ N(0, B), residual e ~ N(0, W))
-  whose B and W are the between- and within-speaker covariances of the training utterances (moment
-  estimates, W with the same ridge).
+  whose m, B and W are moment estimates from the training utterances so processed: their mean, the
+  covariance of the speaker means and the pooled within-speaker covariance (with the same ridge).
 
 The two-covariance log-likelihood ratio is computed exactly in the basis that diagonalises W to I and B to
 diag(psi): per dimension, ``log N([u1, u2]; 0, [[1+psi, psi], [psi, 1+psi]]) - log N(u1; 0, 1+psi) -

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-import numpy as np
-
 from cdsvae_eval.codes import CodeSet
 from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.metrics import det_curve, eer_from_curve
@@ -179,7 +177,8 @@ class SpeakerEER(Task):
 def _curve_backend(codes: CodeSet, fits: BackendFits, options: SpeakerEEROptions, seed: int, task: str
                    ) -> tuple[str, str]:
     """The back-end whose DET curves the results carry, and why: the one asked for, else the one with the lowest
-    z_s EER on the validation split (raw cosine when the codes have no usable validation split)."""
+    z_s EER on the validation split, ties going to the simpler (none, norm, lda, plda); raw cosine when the
+    codes have no usable validation split."""
     if len(fits.fitted) == 1:
         return next(iter(fits.fitted)), "the back-end asked for"
     fallback = RAW_COSINE_BACKEND

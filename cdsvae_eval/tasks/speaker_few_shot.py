@@ -106,7 +106,7 @@ class SpeakerFewShot(Task):
                 adjustments.append(f"k={k}: skipped, fewer than 2 speakers have more than {k} utterances")
                 continue
             gallery = len(draws[0].gallery)
-            shots = float(np.mean([len(rows_) for draw in draws for rows_ in draw.enrol]))
+            shots = float(np.mean([len(enrolled) for draw in draws for enrolled in draw.enrol]))
             if gallery < utterances.n_speakers:
                 adjustments.append(f"k={k}: {utterances.n_speakers - gallery} speaker(s) with no more than "
                                    f"{k} utterances sit out")
@@ -141,8 +141,7 @@ class SpeakerFewShot(Task):
             "enrol": [str(k) for k in options.enrol],
             "draws": options.draws,
             "sampling": "per draw and speaker, k enrolment utterances at random (numpy default_rng([seed, draw, k]), "
-                        "0 for all-but-one), the "
-                        "rest identified; the same draws for every code and back-end",
+                        "k = 0 for all-but-one), the rest identified; the same draws for every code and back-end",
             "speaker_model": "mean of the enrolment embeddings in the back-end's scoring space",
             "embedding": "utterance: mean over its rows of z_s, and of z_1:T averaged over time",
             "scoring": {backend: DESCRIPTIONS[backend] for backend in fits.fitted},
