@@ -17,6 +17,8 @@ Exchange format (``.npz``, read with ``allow_pickle=False``):
 - ``split``    str (N,), optional: ``train``, ``val`` or ``test``
 - ``identity`` str (N,), optional: the character/speaker of each row; tasks resample it for their CIs
   (without it they fall back to resampling rows, and say so in the protocol)
+- ``frame_y_<factor>`` integer (N, T), optional: a per-frame label of a dynamic factor, one per step of
+  ``dynamic`` (e.g. ``frame_y_phone``: each frame's phone, read by the ``frame-probe`` task)
 - ``meta``     str: a JSON object ``{"factors": {"<factor>": {"kind": "static"|"dynamic",
   "classes": [...]}}, ...}``; other keys (source, checkpoint hash, ...) are kept as provenance.
 """
@@ -33,12 +35,14 @@ import numpy as np
 
 from cdsvae_eval.atomic import atomic_path
 from cdsvae_eval.errors import DataError, FieldError
+from cdsvae_eval.names import FRAME_LABEL_FACTORS
 from cdsvae_eval.path_checks import check_output_file
 
 if TYPE_CHECKING:
     from cdsvae_eval.models.checkpoint import TrainedRun
 
 SPLITS = ("train", "val", "test")
+FRAME_LABEL_PREFIX = "frame_y_"
 
 
 class SequentialEncoder(Protocol):
@@ -71,6 +75,7 @@ class CodeSet:
     static_logvar: np.ndarray | None = None
     dynamic_logvar: np.ndarray | None = None
     identity: np.ndarray | None = None
+    frame_labels: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         validate(self)
@@ -90,6 +95,7 @@ class CodeSet:
             static_logvar=None if self.static_logvar is None else self.static_logvar[mask],
             dynamic_logvar=None if self.dynamic_logvar is None else self.dynamic_logvar[mask],
             identity=None if self.identity is None else self.identity[mask],
+            frame_labels={k: v[mask] for k, v in self.frame_labels.items()},
         )
 
     def select_identities(self, identities: list[str], what: str = "the subset") -> "CodeSet":
@@ -151,6 +157,16 @@ def validate(codes: CodeSet) -> None:
             raise DataError(f"'meta' does not describe factor {name!r} (its kind and classes)")
         if len(labels) and (labels.min() < 0 or labels.max() >= len(codes.factors[name].classes)):
             raise DataError(f"'y_{name}' has values outside 0..{len(codes.factors[name].classes) - 1}")
+    steps = codes.dynamic.shape[1]
+    for name, labels in codes.frame_labels.items():
+        field_name = f"frame_y_{name}"
+        if labels.shape != (n, steps) or not np.issubdtype(labels.dtype, np.integer):
+            raise DataError(f"{field_name!r} must be an integer array of shape ({n}, {steps}): one label per step "
+                            f"of 'dynamic', got {labels.dtype} {labels.shape}")
+        if name not in codes.factors:
+            raise DataError(f"'meta' does not describe factor {name!r} of {field_name!r} (its kind and classes)")
+        if labels.size and (labels.min() < 0 or labels.max() >= len(codes.factors[name].classes)):
+            raise DataError(f"{field_name!r} has values outside 0..{len(codes.factors[name].classes) - 1}")
     for name, meta in codes.factors.items():
         if meta.kind not in ("static", "dynamic"):
             raise DataError(f"factor {name!r} has kind {meta.kind!r}, expected 'static' or 'dynamic'")
@@ -170,6 +186,7 @@ def save_codes(codes: CodeSet, path: str | Path) -> None:
         "static": codes.static.astype(np.float32),
         "dynamic": codes.dynamic.astype(np.float32),
         **{f"y_{k}": v.astype(np.int64) for k, v in codes.labels.items()},
+        **{f"{FRAME_LABEL_PREFIX}{k}": v.astype(np.int32) for k, v in codes.frame_labels.items()},
     }
     for name in ("static_logvar", "dynamic_logvar"):
         if getattr(codes, name) is not None:
@@ -214,6 +231,7 @@ def load_codes(path: str | Path) -> CodeSet:
     except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as error:
         raise DataError(f"code file {path}: 'meta' is not the expected JSON object ({error})") from None
     labels = {key[2:]: arrays[key] for key in arrays if key.startswith("y_")}
+    frame_labels = {key[len(FRAME_LABEL_PREFIX):]: arrays[key] for key in arrays if key.startswith(FRAME_LABEL_PREFIX)}
     try:
         return CodeSet(
             static=arrays["static"],
@@ -226,6 +244,7 @@ def load_codes(path: str | Path) -> CodeSet:
             static_logvar=arrays.get("static_logvar"),
             dynamic_logvar=arrays.get("dynamic_logvar"),
             identity=arrays["identity"].astype(str) if "identity" in arrays else None,
+            frame_labels=frame_labels,
         )
     except DataError as error:
         raise DataError(f"code file {path}: {error}") from None
@@ -233,7 +252,7 @@ def load_codes(path: str | Path) -> CodeSet:
 
 # --- extraction -------------------------------------------------------------------------------
 
-EXTRACTION_VERSION = "posterior-mean-logvar-identity-v3"
+EXTRACTION_VERSION = "posterior-mean-logvar-identity-frame-labels-v4"
 
 
 def extract_codes(encoder: SequentialEncoder, dataset: Any, splits: tuple[str, ...] = ("train", "val", "test"),
@@ -243,7 +262,9 @@ def extract_codes(encoder: SequentialEncoder, dataset: Any, splits: tuple[str, .
     Dataset split names are mapped onto the code-file names by the dataset (``dev`` becomes ``val``; a
     split that is a subset of another, such as TIMIT's ``core-test``, is recorded in ``meta["identity_subsets"]``
     and selected again by :meth:`CodeSet.of_split`); uint8 video is scaled to [0, 1] on the device.
-    Memory grows only with the codes, not with the batches.
+    Per-frame labels a split keeps in its extras (:data:`cdsvae_eval.names.FRAME_LABEL_FACTORS`, e.g. each
+    frame's phone) are written as ``frame_y_<factor>`` when the encoder gives one dynamic step per frame;
+    otherwise ``meta["frame_labels_skipped"]`` says why. Memory grows only with the codes, not with the batches.
     """
     import torch
 
@@ -255,6 +276,7 @@ def extract_codes(encoder: SequentialEncoder, dataset: Any, splits: tuple[str, .
     dynamic_logvars: list[np.ndarray] = []
     with_variances = callable(getattr(encoder, "encode_posterior", None))
     labels: dict[str, list[np.ndarray]] = {f.name: [] for f in dataset.factors}
+    frame_labels: dict[str, list[np.ndarray]] = {}
     for name in splits:
         part = dataset.split(name)
         for start in range(0, len(part), batch_size):
@@ -270,24 +292,49 @@ def extract_codes(encoder: SequentialEncoder, dataset: Any, splits: tuple[str, .
             dynamics.append(z_t.float().cpu().numpy())
         for factor in labels:
             labels[factor].append(part.labels[factor])
+        for extra, factor in FRAME_LABEL_FACTORS.items():
+            if extra in part.extras and factor in labels:
+                frame_labels.setdefault(factor, []).append(np.asarray(part.extras[extra]))
         groups = part.groups if part.groups is not None else np.array([f"{name}/{i}" for i in range(len(part))])
         utts.append(np.asarray(groups).astype(str))
         split_column.append(np.full(len(part), dataset.code_split(name)))
         identities.append(np.asarray(part.identity).astype(str))
+    dynamic = np.concatenate(dynamics)
+    frames, skipped = _aligned_frame_labels(frame_labels, dynamic.shape[:2], len(splits))
     return CodeSet(
         static=np.concatenate(statics),
-        dynamic=np.concatenate(dynamics),
+        dynamic=dynamic,
         labels={k: np.concatenate(v).astype(np.int64) for k, v in labels.items()},
         factors={f.name: FactorMeta(kind=f.kind, classes=list(f.classes)) for f in dataset.factors},
         utt=np.concatenate(utts) if dataset.modality == "audio" else None,
         split=np.concatenate(split_column),
         meta={"dataset": dataset.name, "dataset_fingerprint": dataset.fingerprint(),
               "extraction": EXTRACTION_VERSION, "identity": dataset.identity_name,
-              **({"identity_subsets": subsets} if (subsets := dataset.identity_subsets()) else {}), **(meta or {})},
+              **({"identity_subsets": subsets} if (subsets := dataset.identity_subsets()) else {}),
+              **({"frame_labels_skipped": skipped} if skipped else {}), **(meta or {})},
         identity=np.concatenate(identities),
         static_logvar=np.concatenate(static_logvars) if with_variances else None,
         dynamic_logvar=np.concatenate(dynamic_logvars) if with_variances else None,
+        frame_labels=frames,
     )
+
+
+def _aligned_frame_labels(found: dict[str, list[np.ndarray]], shape: tuple[int, int], n_splits: int
+                          ) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """The per-frame labels that every split has, one per step of the codes (``shape``: rows, steps), and why
+    the others were left out."""
+    kept: dict[str, np.ndarray] = {}
+    skipped: dict[str, str] = {}
+    for factor, parts in found.items():
+        labels = np.concatenate(parts) if len(parts) == n_splits else None
+        if labels is None:
+            skipped[factor] = "not every split has per-frame labels"
+        elif labels.shape != shape:
+            skipped[factor] = (f"per-frame labels of shape {labels.shape[1:]} per row, but the encoder gives "
+                               f"{shape[1]} dynamic steps")
+        else:
+            kept[factor] = labels.astype(np.int64)
+    return kept, skipped
 
 
 def _checkpoint_splits(dataset: Any, which: str) -> tuple[str, ...]:

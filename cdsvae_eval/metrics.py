@@ -156,12 +156,23 @@ def _lower_hull(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def group_means(values: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(group ids sorted, the mean row of each group)``: how a speech code's utterance embedding is made
-    from its segments (the mean of z_s, or of the time-averaged z_t, over the utterance's segments)."""
-    ids, inverse, counts = np.unique(np.asarray(groups), return_inverse=True, return_counts=True)
-    sums = np.zeros((len(ids), *values.shape[1:]), dtype=np.float64)
-    np.add.at(sums, inverse, np.asarray(values, dtype=np.float64))
-    return ids, sums / counts.reshape(-1, *([1] * (values.ndim - 1)))
+    """The mean of ``values`` (N, ...) over the rows of each group: ``(group_ids, means)``, groups sorted as
+    :func:`numpy.unique` sorts them and means in float64, shape (G, ...).
+
+    The utterance embedding rule of speech (the mean of an utterance's segments) is this with the utterance
+    ids as groups; the trainer's validation EER and the ``speaker-eer`` task both call it."""
+    values = np.asarray(values)
+    groups = np.asarray(groups)
+    if groups.ndim != 1 or len(groups) != len(values):
+        raise DataError(f"group means: need one group per row, got {groups.shape} groups for {values.shape} values")
+    if len(values) == 0:
+        raise DataError("group means: no rows")
+    group_ids, group_of_row = np.unique(groups, return_inverse=True)
+    order = np.argsort(group_of_row, kind="stable")
+    counts = np.bincount(group_of_row, minlength=len(group_ids))
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    sums = np.add.reduceat(values[order].astype(np.float64), starts, axis=0)
+    return group_ids, sums / counts.reshape(-1, *([1] * (values.ndim - 1)))
 
 
 def all_pairs_cosine_eer(embeddings: np.ndarray, speakers: np.ndarray) -> float:

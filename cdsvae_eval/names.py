@@ -1,5 +1,5 @@
-"""Names shared across layers: the factors the built-in datasets and tasks agree on, and the swap metrics
-that the trainer logs, the ``swap-oracle`` task reports, and the verdict, curves and pages read."""
+"""Names shared across layers: the factors the built-in datasets and tasks agree on, the codes, and the metrics
+that one module writes and others read (the trainer logs, the tasks report, the verdict, curves and pages)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,43 @@ SWAP_MOTION_CHANCE = "swap_motion_chance"
 SWAP_IDENTITY_CHANCE = "swap_identity_chance"
 SWAP_REL_ERROR = "swap_rel_error"
 
-# Speaker-verification metrics (percent): the speaker-eer task reports them, the trainer logs them on validation
-EER_STATIC = "eer_static"
-EER_DYNAMIC = "eer_dynamic"
+# Codes a metric is measured on: the static code z_s, the dynamic codes z_1:T (for speech: their mean over an
+# utterance), and the MFCC baseline of the speech tasks
+STATIC_CODE = "static"
+DYNAMIC_CODE = "dynamic"
+MFCC_CODE = "mfcc"
+
+# Speaker verification (speaker-eer writes them, the verdict and the report read them)
+EER = "eer"
+MIN_DCF_01 = "min_dcf_0.01"
+MIN_DCF_05 = "min_dcf_0.05"
+RAW_COSINE_BACKEND = "none"
+EER_STATIC = f"{EER}_{STATIC_CODE}"
+EER_DYNAMIC = f"{EER}_{DYNAMIC_CODE}"
+
+# Code usage (the trainer's log and code-usage write them; the verdict, curves and pages read them)
+KL_STATIC = "kl_static"
+KL_DYNAMIC = "kl_dynamic"
+
+# Per-frame labels a speech dataset keeps in SequenceSplit.extras, and the factor each one labels
+FRAME_PHONES = "frame_phones"
+FRAME_LABEL_FACTORS = {FRAME_PHONES: PHONE_FACTOR}
+
+
+def verification_metric(measure: str, code: str, backend: str = RAW_COSINE_BACKEND) -> str:
+    """``eer_static``, ``min_dcf_0.01_mfcc``, ...; a back-end other than raw cosine is a suffix (``eer_dynamic_lda``),
+    so the paper-comparable figures keep their names."""
+    return f"{measure}_{code}" if backend == RAW_COSINE_BACKEND else f"{measure}_{code}_{backend}"
+
+
+def chance_metric(factor: str) -> str:
+    return f"chance_{factor}"
+
+
+def probe_metric(factor: str, code: str, prefix: str = "") -> str:
+    """A linear probe's accuracy for ``factor`` from ``code``: ``acc_<factor>_from_<code>``; ``prefix`` names its
+    input (``sample_``, ``mean_``) and/or the random-init baseline (``baseline_``)."""
+    return f"{prefix}acc_{factor}_from_{code}"
+
+
+SAMPLE_PROBE_PREFIX = "sample_"

@@ -18,15 +18,8 @@ from cdsvae_eval.evaluate.options import build_options
 from cdsvae_eval.evaluate.results import result_path, result_record, write_result
 from cdsvae_eval.models.checkpoint_provenance import SelectionWarning, checkpoint_provenance, selection_overlap
 from cdsvae_eval.path_checks import check_output_dir
-from cdsvae_eval.tasks.base import Figure, Task, TaskInputs, TaskResult
+from cdsvae_eval.tasks.base import TASK_INPUTS, Figure, Task, TaskInputs, TaskResult
 from cdsvae_eval.tasks.registry import get_task
-
-_NEED_DESCRIPTIONS = {
-    "codes": "codes (a code file or a checkpoint)",
-    "decoder": "a decoder (a --checkpoint run, not a code file)",
-    "dataset": "a dataset",
-}
-
 
 def run_task(
     name: str,
@@ -54,7 +47,7 @@ def run_task(
     task_options = build_options(task, options)
     missing = missing_needs(task, inputs)
     if missing:
-        wanted = " and ".join(_NEED_DESCRIPTIONS.get(need, need) for need in missing)
+        wanted = " and ".join(TASK_INPUTS[need] for need in missing)
         raise ConfigError(f"task {task.name!r} needs {wanted}, which was not given")
     if out_dir is not None and not force and result_path(out_dir, task.name).exists():
         raise ConfigError(f"results file {result_path(out_dir, task.name)} already exists; pass force=True to overwrite it")
@@ -67,7 +60,7 @@ def run_task(
         raise type(error)(f"task {task.name!r}: {error}") from None
     wall_time_s = time.perf_counter() - start
     training = _training(inputs, checkpoint)
-    overlap = selection_overlap(training, getattr(task_options, "eval_split", getattr(task_options, "split", None)))
+    overlap = selection_overlap(training, getattr(task_options, "split", None))
     if overlap is not None:
         result.protocol["selection_warning"] = overlap
         warnings.warn(f"task {task.name!r}: {overlap}", SelectionWarning, stacklevel=2)
@@ -111,9 +104,4 @@ def draw_figures(figures: Mapping[str, Figure], out_dir: Path) -> list[str]:
 
 def missing_needs(task: type[Task], inputs: TaskInputs) -> list[str]:
     """The needs of ``task`` that ``inputs`` do not satisfy, in a stable order."""
-    given = {
-        "codes": inputs.codes is not None,
-        "decoder": inputs.decoder is not None,
-        "dataset": inputs.dataset is not None,
-    }
-    return sorted(need for need in task.needs if not given.get(need, False))
+    return sorted(need for need in task.needs if getattr(inputs, need) is None)

@@ -9,10 +9,12 @@ from typing import Any
 
 from cdsvae_eval.draw.plots import save_figure
 from cdsvae_eval.errors import DataError
-from cdsvae_eval.names import SWAP_MOTION_ACC, SWAP_IDENTITY_ACC, SWAP_MOTION_CHANCE, SWAP_IDENTITY_CHANCE
+from cdsvae_eval.names import (
+    KL_DYNAMIC, KL_STATIC, SWAP_IDENTITY_ACC, SWAP_IDENTITY_CHANCE, SWAP_MOTION_ACC, SWAP_MOTION_CHANCE,
+)
 
 LOSS_TERMS = ("loss", "recon", "mi", "contrastive_static", "contrastive_dynamic")
-KL_TERMS = {"kl_static": "KL z_s", "kl_dynamic": "KL z_1:T"}
+KL_TERMS = {KL_STATIC: "KL z_s", KL_DYNAMIC: "KL z_1:T"}
 SWAP_TERMS = {SWAP_MOTION_ACC: ("motion swap", SWAP_MOTION_CHANCE),
               SWAP_IDENTITY_ACC: ("identity swap", SWAP_IDENTITY_CHANCE)}
 
@@ -45,14 +47,18 @@ def load_log(path: str | Path) -> list[dict[str, Any]]:
 
 def plot_training_curves(log_path: str | Path, out_path: str | Path, title: str | None = None) -> Path:
     """Write a PNG of the run's curves: loss terms (train solid, validation dashed, log scale), KL of each
-    code, and the validation swap accuracies with their chance levels."""
+    code, and (when the log has them: video runs) the validation swap accuracies with their chance levels."""
     from matplotlib import colormaps
     from matplotlib.figure import Figure
 
     records = load_log(log_path)
     palette = colormaps["tab10"].colors
-    figure = Figure(figsize=(12.0, 3.6), dpi=100)
-    loss_axes, kl_axes, swap_axes = figure.subplots(1, 3)
+    swaps = {term: [(record["epoch"], record["swap"]) for record in records
+                    if isinstance(record.get("swap"), dict) and term in record["swap"]] for term in SWAP_TERMS}
+    with_swaps = any(swaps.values())
+    figure = Figure(figsize=(12.0 if with_swaps else 8.4, 3.6), dpi=100)
+    panels = figure.subplots(1, 3 if with_swaps else 2)
+    loss_axes, kl_axes = panels[:2]
     epochs = [record["epoch"] for record in records]
     for index, term in enumerate(LOSS_TERMS):
         _plot_term(loss_axes, records, epochs, term, term, palette[index])
@@ -63,20 +69,9 @@ def plot_training_curves(log_path: str | Path, out_path: str | Path, title: str 
         _plot_term(kl_axes, records, epochs, term, label, palette[index])
     kl_axes.set_title("KL of each code, nats (train -, val --)", fontsize="medium")
     kl_axes.set_ylabel("nats")
-    for index, (term, (label, chance_term)) in enumerate(SWAP_TERMS.items()):
-        scored = [(record["epoch"], record["swap"]) for record in records if isinstance(record.get("swap"), dict)
-                  and term in record["swap"]]
-        if not scored:
-            continue
-        swap_axes.plot([epoch for epoch, _ in scored], [swap[term] for _, swap in scored], marker="o",
-                       color=palette[index], label=label)
-        chance = scored[-1][1].get(chance_term)
-        if chance is not None:
-            swap_axes.axhline(chance, color=palette[index], linestyle=":", linewidth=1,
-                              label=f"{label} chance {chance:.2g}")
-    swap_axes.set_ylim(0.0, 1.02)
-    swap_axes.set_title("validation swaps (accuracy)", fontsize="medium")
-    for axes in (loss_axes, kl_axes, swap_axes):
+    if with_swaps:
+        _plot_swaps(panels[2], swaps, palette)
+    for axes in panels:
         axes.set_xlabel("epoch")
         axes.grid(alpha=0.3)
         if axes.get_legend_handles_labels()[0]:
@@ -84,6 +79,21 @@ def plot_training_curves(log_path: str | Path, out_path: str | Path, title: str 
     if title:
         figure.suptitle(title, fontsize="medium")
     return save_figure(figure, out_path)
+
+
+def _plot_swaps(axes: Any, swaps: dict[str, list[tuple[int, dict[str, Any]]]], palette: Any) -> None:
+    for index, (term, (label, chance_term)) in enumerate(SWAP_TERMS.items()):
+        scored = swaps[term]
+        if not scored:
+            continue
+        axes.plot([epoch for epoch, _ in scored], [swap[term] for _, swap in scored], marker="o",
+                  color=palette[index], label=label)
+        chance = scored[-1][1].get(chance_term)
+        if chance is not None:
+            axes.axhline(chance, color=palette[index], linestyle=":", linewidth=1,
+                         label=f"{label} chance {chance:.2g}")
+    axes.set_ylim(0.0, 1.02)
+    axes.set_title("validation swaps (accuracy)", fontsize="medium")
 
 
 def _plot_term(axes: Any, records: list[dict[str, Any]], epochs: list[int], term: str, label: str,

@@ -1,6 +1,12 @@
 """The blocks of the report page: per run the verdict, config and provenance, training curves, probe
 tables (both directions, chance and the random-init baseline as columns, with deltas), few-shot curves,
-the swap grid and decodability; for several runs a comparison table against the first run."""
+the swap grid and decodability; for several runs of one dataset a comparison table against the first run.
+
+An audio run (scored with ``speaker-eer`` and no swaps) gets the page a speaker-verification reader looks
+for, in this order: the verdict, the EER table (back-ends as rows; z_s, mean z_1:T and MFCC as columns, with
+CIs), the DET curves at the chosen back-end, the speaker-identification curves, the phone probes (segment
+and frame level, against the random-init model), decodability, the training curves, then provenance and
+the remaining results."""
 
 from __future__ import annotations
 
@@ -10,28 +16,48 @@ from pathlib import Path
 from typing import Any, Callable
 
 from cdsvae_eval.errors import CdsvaeError, DataError
-from cdsvae_eval.names import SWAP_MOTION_ACC, SWAP_IDENTITY_ACC
+from cdsvae_eval.names import (
+    DYNAMIC_CODE, EER, KL_DYNAMIC, KL_STATIC, MFCC_CODE, MIN_DCF_01, MIN_DCF_05, PHONE_FACTOR, STATIC_CODE,
+    SWAP_IDENTITY_ACC, SWAP_MOTION_ACC, verification_metric,
+)
 from cdsvae_eval.report.aggregate import format_cell, format_value, pivot, result_rows
 from cdsvae_eval.report.page import Block, Heading, Paragraph, Picture, Preformatted, Table, png_bytes
 from cdsvae_eval.report.run_inputs import RunResults
 
-CODE_NAMES = {"static": "z_s", "dynamic": "z_1:T"}
+CODE_NAMES = {STATIC_CODE: "z_s", DYNAMIC_CODE: "z_1:T"}
+SPEAKER_CODE_NAMES = {STATIC_CODE: "z_s", DYNAMIC_CODE: "mean z_1:T", MFCC_CODE: "MFCC"}
 _DETAILED_TASKS = ("swap-oracle", "classify", "code-usage", "few-shot")
+_AUDIO_TASKS = ("speaker-eer", "speaker-few-shot", "frame-probe", "code-usage")
 
 
 def report_blocks(runs: list[RunResults]) -> list[Block]:
     """The whole page: one line per run, the comparison when there are several runs, then each run in detail."""
     blocks: list[Block] = glance_blocks(runs)
-    if len(runs) > 1:
-        blocks += comparison_blocks(runs)
+    for group in _by_dataset(runs):
+        if len(group) > 1:
+            blocks += comparison_blocks(group)
     for run in runs:
         blocks += run_blocks(run)
     return blocks
 
 
+def _by_dataset(runs: list[RunResults]) -> list[list[RunResults]]:
+    """Runs grouped by the dataset they were trained on (in first-seen order): only runs of one dataset are
+    compared metric by metric."""
+    groups: dict[object, list[RunResults]] = {}
+    for run in runs:
+        record = next(iter(run.results.values()))[1]
+        dataset = (record.get("training") or {}).get("dataset") or ((record.get("codes") or {}).get("meta") or {}).get(
+            "dataset")
+        groups.setdefault(dataset, []).append(run)
+    return list(groups.values())
+
+
 _GLANCE_METRICS = (("swap-oracle", SWAP_MOTION_ACC, "motion swap"), ("swap-oracle", SWAP_IDENTITY_ACC, "identity swap"),
-                   ("code-usage", "kl_static", "KL z_s"), ("code-usage", "kl_dynamic", "KL z_1:T"),
-                   ("speaker-eer", "eer_static", "EER z_s %"), ("speaker-eer", "eer_dynamic", "EER z_1:T %"))
+                   ("code-usage", KL_STATIC, "KL z_s"), ("code-usage", KL_DYNAMIC, "KL z_1:T"),
+                   ("speaker-eer", verification_metric(EER, STATIC_CODE), "EER z_s % (cosine)"),
+                   ("speaker-eer", verification_metric(EER, DYNAMIC_CODE), "EER mean z_1:T % (cosine)"),
+                   ("speaker-eer", verification_metric(EER, MFCC_CODE), "EER MFCC % (cosine)"))
 
 
 def glance_blocks(runs: list[RunResults]) -> list[Block]:
@@ -80,7 +106,14 @@ def comparison_blocks(runs: list[RunResults]) -> list[Block]:
                                          caption=f"{len(labels)} runs, reference {labels[0]}", marked=marked, note=note)]
 
 
+def is_audio_run(run: RunResults) -> bool:
+    """A speech run: scored with speaker-eer or speaker-few-shot, and without swaps."""
+    return "swap-oracle" not in run.results and any(task in run.results for task in ("speaker-eer", "speaker-few-shot"))
+
+
 def run_blocks(run: RunResults) -> list[Block]:
+    if is_audio_run(run):
+        return audio_run_blocks(run)
     blocks: list[Block] = [Heading(f"Run {run.label}")]
     blocks += _verdict_blocks(run)
     blocks += _provenance_blocks(run)
@@ -98,6 +131,152 @@ def run_blocks(run: RunResults) -> list[Block]:
         if name not in _DETAILED_TASKS:
             blocks += [Heading(name, 3), protocol_paragraph(record), metric_table(record)]
     return blocks
+
+
+def audio_run_blocks(run: RunResults) -> list[Block]:
+    """The page of a speech run: verdict, verification, identification, content probes, decodability, curves."""
+    results = run.results
+    blocks: list[Block] = [Heading(f"Run {run.label} (speech)")]
+    blocks += _verdict_blocks(run)
+    if "speaker-eer" in results:
+        blocks += speaker_eer_blocks(run, results["speaker-eer"][1])
+    if "speaker-few-shot" in results:
+        blocks += _speaker_few_shot_blocks(run, results["speaker-few-shot"][1])
+    blocks += phone_probe_blocks(results.get("classify", (None, None))[1], results.get("frame-probe", (None, None))[1])
+    if "code-usage" in results:
+        blocks += _code_usage_blocks(results["code-usage"][1])
+    blocks += _curves_blocks(run)
+    blocks += _provenance_blocks(run)
+    if "classify" in results:
+        blocks += probe_blocks(results["classify"][1], "Linear probes of every factor (classify)")
+    if "few-shot" in results:
+        blocks += _few_shot_blocks(run, results["few-shot"][1])
+    for name, (_, record) in results.items():
+        if name not in _AUDIO_TASKS + _DETAILED_TASKS:
+            blocks += [Heading(name, 3), protocol_paragraph(record), metric_table(record)]
+    return blocks
+
+
+def speaker_eer_blocks(run: RunResults, record: dict[str, Any]) -> list[Block]:
+    """The EER table (one row per back-end; z_s, mean z_1:T and MFCC with their CIs) and the DET curves of the
+    back-end the results carry curves for."""
+    protocol = record.get("protocol") or {}
+    rows = (record.get("tables") or {}).get("eer") or []
+    codes = [code for code in SPEAKER_CODE_NAMES if any(row.get("code") == code for row in rows)]
+    backends = list(dict.fromkeys(row["backend"] for row in rows))
+    by_key = {(row["backend"], row["code"]): row for row in rows}
+    metrics = record["metrics"]
+    table_rows = []
+    for backend in backends:
+        cells = [backend]
+        for code in codes:
+            metric = metrics.get(verification_metric(EER, code, backend))
+            cells.append(format_cell(metric) if metric and (backend, code) in by_key else "-")
+        table_rows.append(cells)
+    fitted = protocol.get("backends") or {}
+    fit_note = "; ".join(f"{name}: {spec['fitted_on']['speakers']} speakers, {spec['fitted_on']['utterances']} "
+                         f"utterances of split {spec['fitted_on']['split']}" for name, spec in fitted.items())
+    skipped = "; ".join(f"{name} skipped ({reason})" for name, reason in (protocol.get("backends_skipped") or {}).items())
+    note = ("EER in %, 95% CI over speakers (the same resampled speakers for every cell); chance 50%. Lower is "
+            "better for z_s and MFCC; for mean z_1:T lower means more speaker information left in the dynamics "
+            "(leakage). Back-ends are fitted on the training speakers only"
+            + (f" ({fit_note})" if fit_note else "") + (f"; {skipped}" if skipped else "") + ".")
+    scoring = protocol.get("scoring") or {}
+    blocks: list[Block] = [Heading("Speaker verification (speaker-eer)", 3), protocol_paragraph(record)]
+    if isinstance(scoring, dict) and scoring:
+        blocks.append(Paragraph("Back-ends: " + "; ".join(f"{name}: {text}" for name, text in scoring.items()) + "."))
+    blocks.append(Table(["back-end", *(SPEAKER_CODE_NAMES[code] for code in codes)], table_rows,
+                        caption="Equal error rate (%)", note=note))
+    dcf_rows = [[backend, *(" / ".join(format_value(metrics[name]["value"]) if name in metrics else "-"
+                                       for name in (verification_metric(MIN_DCF_01, code, backend),
+                                                    verification_metric(MIN_DCF_05, code, backend)))
+                            for code in codes)] for backend in backends]
+    blocks.append(Table(["back-end", *(SPEAKER_CODE_NAMES[code] for code in codes)], dcf_rows,
+                        caption="Normalised minDCF, p_target 0.01 / 0.05",
+                        note="c_miss = c_fa = 1; 1.0 is the better of accepting or rejecting every trial. CIs are in "
+                             "the results file."))
+    det = (record.get("tables") or {}).get("det") or []
+    if det:
+        from cdsvae_eval.draw.plots import plot_det_curves
+
+        chosen = protocol.get("curve_backend") or {}
+        curves = {SPEAKER_CODE_NAMES.get(row["code"], row["code"]): row for row in det}
+        title = f"DET curves of {run.label}, back-end {det[0]['backend']}"
+        blocks.append(Picture(_drawn(lambda path: plot_det_curves(curves, path, title=title)), title))
+        if chosen.get("chosen_by"):
+            blocks.append(Paragraph(f"Curves at back-end {chosen.get('name')}: {chosen['chosen_by']}."))
+    return blocks
+
+
+def _speaker_few_shot_blocks(run: RunResults, record: dict[str, Any]) -> list[Block]:
+    from cdsvae_eval.draw.plots import plot_few_shot_curves
+
+    rows = (record.get("tables") or {}).get("curves") or []
+    blocks: list[Block] = [Heading("Speaker identification from k enrolment utterances (speaker-few-shot)", 3),
+                           protocol_paragraph(record)]
+    if not rows:
+        return blocks
+    curves: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        curves.setdefault(row["curve"], []).append(row)
+    backends = list(dict.fromkeys(row["backend"] for row in rows))
+    panels = ({row["curve"]: (f"back-end {row['backend']}", SPEAKER_CODE_NAMES[row["code"]]
+                              + (" (leakage)" if row["code"] == DYNAMIC_CODE else "")) for row in rows}
+              if len(backends) > 1 else None)
+    png = _drawn(lambda path: plot_few_shot_curves(
+        curves, path, title=f"speaker identification of {run.label}", xlabel="enrolment utterances per speaker (k)",
+        ylabel="identification accuracy", panels=panels))
+    blocks.append(Picture(png, f"speaker identification curves of {run.label}"))
+    codes = [code for code in SPEAKER_CODE_NAMES if any(row["code"] == code for row in rows)]
+    by_key = {(row["backend"], row["k"], row["code"]): row for row in rows}
+    table_rows = []
+    for backend in backends:
+        for k in dict.fromkeys(row["k"] for row in rows):
+            cells = [by_key.get((backend, k, code)) for code in codes]
+            first = next((cell for cell in cells if cell is not None), None)
+            if first is None:
+                continue
+            table_rows.append([backend, k, *(_accuracy_of(cell) for cell in cells), format_value(first["chance"]),
+                               str(first["speakers"])])
+    blocks.append(Table(["back-end", "k", *(SPEAKER_CODE_NAMES[code] for code in codes), "chance", "speakers"],
+                        table_rows, note="Closed-set identification accuracy with 95% CIs over speakers; higher is "
+                        "better for z_s and MFCC, near chance is better for mean z_1:T."))
+    return blocks
+
+
+def phone_probe_blocks(classify: dict[str, Any] | None, frames: dict[str, Any] | None) -> list[Block]:
+    """The phone from each code, per segment (classify: the centre frame's phone from z_s and from the whole
+    z_1:T) and per frame (frame-probe: each frame's phone from that frame's z_t and from z_s), against the
+    random-init model."""
+    rows = []
+    for record, level, dynamic_view in ((classify, "segment (centre frame)", "z_1:T"),
+                                        (frames, "frame", "that frame's z_t")):
+        if record is None:
+            continue
+        probes = [row for row in (record.get("tables") or {}).get("probes") or [] if row["factor"] == PHONE_FACTOR]
+        by_key = {(row["codes"], row["code"]): row for row in probes}
+        model = [by_key.get(("model", code)) for code in (DYNAMIC_CODE, STATIC_CODE)]
+        baseline = [by_key.get(("baseline", code)) for code in (DYNAMIC_CODE, STATIC_CODE)]
+        if model[0] is None:
+            continue
+        deltas = [format_value(m["accuracy"] - b["accuracy"]) if m is not None and b is not None else "-"
+                  for m, b in zip(model, baseline)]
+        rows.append([level, dynamic_view, *(_accuracy(row) for row in model), format_value(model[0]["chance"]),
+                     *(_accuracy(row) for row in baseline), *deltas])
+    if not rows:
+        return []
+    header = ["phone of each", "dynamic input", "from z_1:T", "from z_s (leakage)", "chance", "random z_1:T",
+              "random z_s", "Δ z_1:T", "Δ z_s"]
+    return [Heading("Phone probes (content)", 3),
+            Table(header, rows, note="Linear probes fitted on the training speakers, scored on the test speakers, "
+                  "95% CIs over speakers; chance is the majority phone. The phone should be read from z_1:T and "
+                  "not from z_s. Random: the same architecture at initialisation; Δ: trained - random.")]
+
+
+def _accuracy_of(row: dict[str, Any] | None) -> str:
+    if row is None:
+        return "-"
+    return format_cell({"value": row["mean"], "ci_low": row.get("ci_low"), "ci_high": row.get("ci_high")})
 
 
 def _verdict_blocks(run: RunResults) -> list[Block]:
@@ -251,11 +430,13 @@ def protocol_paragraph(record: dict[str, Any]) -> Paragraph:
     """The protocol in one line: method, split, counts, CI method and unit, chance, seed."""
     protocol = record.get("protocol") or {}
     parts = [f"{record['task']['name']} v{record['task']['version']}", f"protocol {protocol.get('name')}"]
-    split = protocol.get("eval_split") or protocol.get("split")
+    split = protocol.get("split")
     if split:
         parts.append(f"split {split}")
-    for key, name in (("n_eval", "rows"), ("eval_identities", "identities"), ("identities", "identities"),
-                      ("pairs", "pairs"), ("seeds", "probe seeds")):
+    for key, name in (("n_eval", "rows"), ("n_frames", "frames"), ("eval_identities", "identities"),
+                      ("identities", "identities"), ("n_speakers", "speakers"), ("n_utterances", "utterances"),
+                      ("n_target", "target trials"), ("n_nontarget", "non-target trials"), ("pairs", "pairs"),
+                      ("seeds", "probe seeds"), ("draws", "draws")):
         if protocol.get(key) is not None:
             parts.append(f"{protocol[key]} {name}")
     ci = protocol.get("ci")

@@ -1,4 +1,10 @@
-"""The verdict of a scored run, from its ``swap-oracle`` (and, when present, ``code-usage``) results."""
+"""The verdict of a scored run, from its ``swap-oracle`` (and, when present, ``code-usage``) results, or for an
+audio run from its ``speaker-eer`` results.
+
+An audio run scored with several back-ends is judged on raw cosine for z_s and the MFCC baseline (the
+paper's scoring, and no back-end chosen on the test speakers), and on the LOWEST EER of mean z_1:T over the
+back-ends: a back-end fitted on the training speakers that finds the speaker in z_1:T shows that it is
+there, and raw cosine alone underestimates that leakage."""
 
 from __future__ import annotations
 
@@ -7,7 +13,11 @@ from pathlib import Path
 from cdsvae_eval.errors import DataError
 from cdsvae_eval.models.verdict import AudioVerdict, Verdict, judge, judge_audio
 from cdsvae_eval.evaluate.results import load_result
-from cdsvae_eval.names import MOTION_FACTOR, SWAP_MOTION_ACC, SWAP_IDENTITY_ACC, SWAP_MOTION_CHANCE, SWAP_IDENTITY_CHANCE
+from cdsvae_eval.names import (
+    DYNAMIC_CODE, EER, KL_DYNAMIC, KL_STATIC, MFCC_CODE, MOTION_FACTOR, RAW_COSINE_BACKEND, SAMPLE_PROBE_PREFIX,
+    STATIC_CODE, SWAP_IDENTITY_ACC, SWAP_IDENTITY_CHANCE, SWAP_MOTION_ACC, SWAP_MOTION_CHANCE, chance_metric,
+    probe_metric, verification_metric,
+)
 
 
 def verdict_from_results(results_dir: str | Path) -> tuple[Verdict | AudioVerdict, list[str]]:
@@ -27,17 +37,17 @@ def verdict_from_results(results_dir: str | Path) -> tuple[Verdict | AudioVerdic
             raise DataError(f"{swap_path} lacks metric {name!r} (written by an older version: re-run the task)")
     usage_path = folder / "code-usage.json"
     usage = load_result(usage_path)["metrics"] if usage_path.is_file() else {}
-    kl_static = usage.get("kl_static", {}).get("value")
-    kl_dynamic = usage.get("kl_dynamic", {}).get("value")
+    kl_static = usage.get(KL_STATIC, {}).get("value")
+    kl_dynamic = usage.get(KL_DYNAMIC, {}).get("value")
     verdict = judge(metrics[SWAP_MOTION_ACC]["value"], metrics[SWAP_IDENTITY_ACC]["value"],
                     metrics[SWAP_MOTION_CHANCE]["value"], metrics[SWAP_IDENTITY_CHANCE]["value"],
                     kl_static, kl_dynamic)
     evidence = [f"  split {swap['protocol'].get('split')}, {swap['protocol'].get('pairs')} swap pairs, "
                 f"{swap['protocol'].get('identities')} identities"]
     for factor, code, wanted in ((MOTION_FACTOR, "dynamic", "high"), (MOTION_FACTOR, "static", "low")):
-        value = usage.get(f"sample_acc_{factor}_from_{code}")
+        value = usage.get(probe_metric(factor, code, SAMPLE_PROBE_PREFIX))
         if value is not None:
-            chance = usage.get(f"chance_{factor}", {}).get("value", float("nan"))
+            chance = usage.get(chance_metric(factor), {}).get("value", float("nan"))
             evidence.append(f"  {factor} from z_{'1:T' if code == 'dynamic' else 's'} samples {value['value']:.3f} "
                             f"(chance {chance:.3f}; {wanted} is good)")
     return verdict, evidence
@@ -46,13 +56,22 @@ def verdict_from_results(results_dir: str | Path) -> tuple[Verdict | AudioVerdic
 def _audio_verdict(path: Path) -> tuple[AudioVerdict, list[str]]:
     record = load_result(path)
     metrics = record["metrics"]
-    for name in ("eer_static", "eer_dynamic"):
+    static, dynamic = verification_metric(EER, STATIC_CODE), verification_metric(EER, DYNAMIC_CODE)
+    for name in (static, dynamic):
         if name not in metrics:
-            raise DataError(f"{path} lacks metric {name!r}")
-    mfcc = metrics.get("eer_mfcc", {}).get("value")
-    verdict = judge_audio(metrics["eer_static"]["value"], metrics["eer_dynamic"]["value"], mfcc)
+            raise DataError(f"{path} lacks metric {name!r} (score it with the raw-cosine back-end, backend=none or all)")
+    mfcc = metrics.get(verification_metric(EER, MFCC_CODE), {}).get("value")
+    backends = [row["backend"] for row in (record.get("tables") or {}).get("eer", []) if row.get("code") == DYNAMIC_CODE]
+    leakage = {backend: metrics[verification_metric(EER, DYNAMIC_CODE, backend)]["value"]
+               for backend in backends or [RAW_COSINE_BACKEND] if verification_metric(EER, DYNAMIC_CODE, backend) in metrics}
+    worst = min(leakage, key=leakage.get)
+    verdict = judge_audio(metrics[static]["value"], leakage[worst], mfcc)
     protocol = record.get("protocol", {})
     trials = protocol.get("n_target", 0) + protocol.get("n_nontarget", 0)
     evidence = [f"  split {protocol.get('split')}, protocol {protocol.get('name')}, {trials} trials, "
                 f"{protocol.get('n_speakers')} speakers"]
+    if len(leakage) > 1:
+        listed = ", ".join(f"{backend} {value:.2f}%" for backend, value in leakage.items())
+        evidence.append(f"  mean z_1:T EER by back-end (fitted on the training speakers): {listed}; judged on the "
+                        f"lowest ({worst}), z_s and MFCC on raw cosine")
     return verdict, evidence

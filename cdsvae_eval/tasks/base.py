@@ -1,6 +1,6 @@
 """What a task is: a named, versioned measurement of frozen codes (or of a decoder) with typed options.
 
-A task declares what it needs (``codes``, ``decoder``, ``dataset``), its options as a dataclass with
+A task declares what it needs (``codes``, ``decoder``, ``dataset``: :data:`TASK_INPUTS`), its options as a dataclass with
 defaults, and for each metric whether higher is better. ``run`` returns a :class:`TaskResult`; the
 evaluation API (:mod:`cdsvae_eval.evaluate`) turns it into the results JSON.
 """
@@ -13,6 +13,14 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from cdsvae_eval.codes import CodeSet
+
+# The inputs a task may need or use (``Task.needs``, ``Task.uses``): the TaskInputs fields of those names, each
+# with how a user provides it. A task naming anything else is refused when it is registered.
+TASK_INPUTS: dict[str, str] = {
+    "codes": "codes (a code file or a checkpoint)",
+    "decoder": "a decoder (a --checkpoint run, not a code file)",
+    "dataset": "a dataset",
+}
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,22 @@ import numpy as np
 from cdsvae_eval.errors import DataError
 
 BOOTSTRAP_REPS = 1000
+BOOTSTRAP_LEVEL = 0.95
 _BLOCK_CELLS = 1 << 22
 
 
+def percentile_interval(replicates: np.ndarray, level: float = BOOTSTRAP_LEVEL) -> tuple[float, float]:
+    """The central ``level`` percentile interval of bootstrap replicate values: every bootstrap here ends in it."""
+    if not 0.0 < level < 1.0:
+        raise DataError(f"a bootstrap interval needs 0 < level < 1, got {level}")
+    tail = (1.0 - level) / 2.0 * 100.0
+    low, high = np.percentile(np.asarray(replicates, dtype=np.float64), [tail, 100.0 - tail])
+    return float(low), float(high)
+
+
 def identity_bootstrap_ci(
-    values: np.ndarray, identities: np.ndarray, seed: int, reps: int = BOOTSTRAP_REPS, level: float = 0.95
+    values: np.ndarray, identities: np.ndarray, seed: int, reps: int = BOOTSTRAP_REPS,
+    level: float = BOOTSTRAP_LEVEL,
 ) -> tuple[float, float]:
     """Percentile interval of ``values.mean()``, resampling identities with replacement (seeded).
 
@@ -59,12 +70,10 @@ def identity_bootstrap_ci(
     means = means[np.isfinite(means)]
     if len(means) == 0:
         raise DataError("identity bootstrap: no replicate kept any row (too few identities)")
-    tail = (1.0 - level) / 2.0 * 100.0
-    low, high = np.percentile(means, [tail, 100.0 - tail])
-    return float(low), float(high)
+    return percentile_interval(means, level)
 
 
-def ci_description(unit: str, reps: int = BOOTSTRAP_REPS, level: float = 0.95) -> dict[str, object]:
+def ci_description(unit: str, reps: int = BOOTSTRAP_REPS, level: float = BOOTSTRAP_LEVEL) -> dict[str, object]:
     """The protocol entry of an interval: its method, resampled unit and replicate count."""
     return {
         "method": f"{round(level * 100)}% percentile cluster bootstrap",

@@ -34,7 +34,7 @@ from cdsvae_eval.tasks.registry import register_task
 @dataclass
 class ClassifyOptions:
     train_split: str = "train"
-    eval_split: str = "test"
+    split: str = "test"
 
 
 @register_task
@@ -64,11 +64,11 @@ class Classify(Task):
     )
 
     def run(self, inputs: TaskInputs, options: ClassifyOptions, seed: int, out_dir: Path | None) -> TaskResult:
-        train, test = train_eval_codes(inputs.codes, options.train_split, options.eval_split, self.name)
+        train, test = train_eval_codes(inputs.codes, options.train_split, options.split, self.name)
         metrics, rows, skipped = _probe_all(train, test, seed, prefix="")
         if inputs.baseline_codes is not None:
             base_train, base_test = train_eval_codes(
-                inputs.baseline_codes, options.train_split, options.eval_split, self.name
+                inputs.baseline_codes, options.train_split, options.split, self.name
             )
             base_metrics, base_rows, _ = _probe_all(base_train, base_test, seed, prefix="baseline_")
             metrics.update(base_metrics)
@@ -78,7 +78,7 @@ class Classify(Task):
             "probe": PROBE_DESCRIPTION,
             "views": VIEW_DESCRIPTIONS,
             "train_split": options.train_split,
-            "eval_split": options.eval_split,
+            "split": options.split,
             "n_train": len(train),
             "n_eval": len(test),
             "ci": ci_description(resampling_unit(test)[1]),

@@ -25,6 +25,7 @@ from cdsvae_eval.codes import CodeSet
 from cdsvae_eval.models.code_stats import (
     ACTIVE_UNIT_THRESHOLD, active_units, kl_to_standard_normal, sample_codes, signal_to_noise,
 )
+from cdsvae_eval.names import KL_DYNAMIC, KL_STATIC, SAMPLE_PROBE_PREFIX, probe_metric
 from cdsvae_eval.tasks.base import MetricSpec, MetricValue, Task, TaskInputs, TaskResult
 from cdsvae_eval.tasks.bootstrap import ci_description
 from cdsvae_eval.tasks.probes import (
@@ -39,7 +40,7 @@ NO_VARIANCES = ("the code file has no posterior variances (static_logvar, dynami
 @dataclass
 class CodeUsageOptions:
     train_split: str = "train"
-    eval_split: str = "test"
+    split: str = "test"
 
 
 def _features(codes: CodeSet, view: str, sampled: bool, rng: np.random.Generator) -> np.ndarray:
@@ -57,13 +58,13 @@ class CodeUsage(Task):
     uses = frozenset({"decoder"})
     Options = CodeUsageOptions
     metric_specs = (
-        MetricSpec("kl_static", True, "KL(q(z_s|x) || N(0, I)) per clip, nats, eval split"),
+        MetricSpec(KL_STATIC, True, "KL(q(z_s|x) || N(0, I)) per clip, nats, eval split"),
         MetricSpec("kl_dynamic_per_step", True, "KL(q(z_t|x) || p(z_t|z_<t)) per step, nats (needs the model)"),
-        MetricSpec("kl_dynamic", True, "the same KL summed over steps: nats per clip (needs the model)"),
+        MetricSpec(KL_DYNAMIC, True, "the same KL summed over steps: nats per clip (needs the model)"),
         MetricSpec("active_units_{code}", True, f"dimensions with Var_x E_q > {ACTIVE_UNIT_THRESHOLD}"),
         MetricSpec("snr_median_{code}", True, "median over dimensions of Var_x(mean) / E_x[var]"),
         MetricSpec("informative_dims_{code}", True, "dimensions with signal-to-noise above 1"),
-        MetricSpec("sample_acc_{factor}_from_{code}", True,
+        MetricSpec(probe_metric("{factor}", "{code}", SAMPLE_PROBE_PREFIX), True,
                    "probe on one posterior sample per row; higher is better for the matching code, lower for leakage"),
         MetricSpec("mean_acc_{factor}_from_{code}", True, "the same probe on the posterior means"),
         MetricSpec("chance_{factor}", False, "informational: majority-class rate on the eval split"),
@@ -71,7 +72,7 @@ class CodeUsage(Task):
     )
 
     def run(self, inputs: TaskInputs, options: CodeUsageOptions, seed: int, out_dir: Path | None) -> TaskResult:
-        train, test = train_eval_codes(inputs.codes, options.train_split, options.eval_split, self.name)
+        train, test = train_eval_codes(inputs.codes, options.train_split, options.split, self.name)
         metrics: dict[str, MetricValue] = {}
         notes: list[str] = []
         for code, mean in (("static", test.static), ("dynamic", test.dynamic)):
@@ -83,21 +84,21 @@ class CodeUsage(Task):
                 notes.append("kl_dynamic_per_step needs the model's learned prior: score a run with --checkpoint")
             else:
                 metrics["kl_dynamic_per_step"] = MetricValue(float(kl_steps.mean()), higher_is_better=True)
-                metrics["kl_dynamic"] = MetricValue(float(kl_steps.sum()), higher_is_better=True)
+                metrics[KL_DYNAMIC] = MetricValue(float(kl_steps.sum()), higher_is_better=True)
         else:
             notes.append(NO_VARIANCES)
         probe_metrics, rows, skipped = _probes(train, test, seed, prefix="")
         metrics.update(probe_metrics)
         if inputs.baseline_codes is not None:
             base_train, base_test = train_eval_codes(inputs.baseline_codes, options.train_split,
-                                                     options.eval_split, self.name)
+                                                     options.split, self.name)
             base_metrics, base_rows, _ = _probes(base_train, base_test, seed, prefix="baseline_")
             metrics.update(base_metrics)
             rows += base_rows
         protocol: dict[str, Any] = {
             "name": "decodability",
             "train_split": options.train_split,
-            "eval_split": options.eval_split,
+            "split": options.split,
             "n_train": len(train),
             "n_eval": len(test),
             "eval_identities": int(len(np.unique(resampling_unit(test)[0]))),
@@ -115,7 +116,7 @@ class CodeUsage(Task):
 
 
 def _noise_figures(codes: CodeSet) -> dict[str, MetricValue]:
-    metrics = {"kl_static": MetricValue(kl_to_standard_normal(codes.static, codes.static_logvar), True)}
+    metrics = {KL_STATIC: MetricValue(kl_to_standard_normal(codes.static, codes.static_logvar), True)}
     for code, mean, logvar in (("static", codes.static, codes.static_logvar),
                                ("dynamic", codes.dynamic, codes.dynamic_logvar)):
         snr = signal_to_noise(mean, logvar)
@@ -149,14 +150,14 @@ def _probes(train: CodeSet, test: CodeSet, seed: int, prefix: str
     metrics: dict[str, MetricValue] = {}
     rows: list[dict[str, Any]] = []
     skipped: dict[str, str] = {}
-    inputs = [("sample", True)] if train.has_variances and test.has_variances else []
-    for which, sampled in [*inputs, ("mean", False)]:
+    inputs = [(SAMPLE_PROBE_PREFIX, True)] if train.has_variances and test.has_variances else []
+    for which, sampled in [*inputs, ("mean_", False)]:
         rng = np.random.default_rng(seed)
         features = {view: (_features(train, view, sampled, rng), _features(test, view, sampled, rng)) for view in VIEWS}
         found, found_rows, skipped = probe_factors(
-            train, test, features, seed, metric_prefix=f"{prefix}{which}_",
-            row_fields={"codes": "baseline" if prefix else "model", "input": which},
-            record_chance=not prefix and which == "mean")
+            train, test, features, seed, metric_prefix=f"{prefix}{which}",
+            row_fields={"codes": "baseline" if prefix else "model", "input": which.rstrip("_")},
+            record_chance=not prefix and not sampled)
         metrics.update(found)
         rows += found_rows
     return metrics, rows, skipped

@@ -56,7 +56,7 @@ class FewShotOptions:
     seeds: int = 5
     code: str = "both"
     train_split: str = "train"
-    eval_split: str = "test"
+    split: str = "test"
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ class FewShot(Task):
     )
 
     def run(self, inputs: TaskInputs, options: FewShotOptions, seed: int, out_dir: Path | None) -> TaskResult:
-        train, test = train_eval_codes(inputs.codes, options.train_split, options.eval_split, self.name)
+        train, test = train_eval_codes(inputs.codes, options.train_split, options.split, self.name)
         _check_options(options, train)
         factors = options.factors or tuple(sorted(train.labels))
         features = {view: (feature_view(train, view), feature_view(test, view)) for view in VIEWS}
@@ -127,7 +127,7 @@ class FewShot(Task):
             "eval_identities": int(len(np.unique(resampling_unit(test)[0]))),
             "auc": "trapezoid of mean accuracy over log(k) divided by the log range; 'all' at the largest class count",
             "train_split": options.train_split,
-            "eval_split": options.eval_split,
+            "split": options.split,
             "n_train": len(train),
             "n_eval": len(test),
             "adjustments": adjustments,

@@ -24,8 +24,10 @@ from threadpoolctl import threadpool_limits
 
 from cdsvae_eval.codes import CodeSet
 from cdsvae_eval.errors import DataError
+from cdsvae_eval.names import chance_metric, probe_metric
 from cdsvae_eval.tasks.base import MetricValue
 from cdsvae_eval.tasks.bootstrap import identity_bootstrap_ci
+from cdsvae_eval.tasks.library_warnings import each_warning_once
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
@@ -48,7 +50,8 @@ def feature_view(codes: CodeSet, view: str) -> np.ndarray:
 
 
 def fit_probe(train_x: np.ndarray, train_y: np.ndarray, seed: int = 0) -> Pipeline:
-    """Fit a linear probe. Hitting the iteration cap is expected on separable data and not reported."""
+    """Fit a linear probe. Hitting the iteration cap is expected on separable data and not reported; any other
+    library warning is shown once per process (:func:`each_warning_once`)."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -58,7 +61,7 @@ def fit_probe(train_x: np.ndarray, train_y: np.ndarray, seed: int = 0) -> Pipeli
         StandardScaler(),
         LogisticRegression(C=1.0, max_iter=MAX_ITER, random_state=seed),
     )
-    with warnings.catch_warnings(), threadpool_limits(limits=1):
+    with each_warning_once(), threadpool_limits(limits=1):
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(train_x, train_y)
     return model
@@ -69,7 +72,7 @@ def probe_correct(
 ) -> np.ndarray:
     """Boolean vector: did the probe fitted on the train rows classify each eval row correctly?"""
     model = fit_probe(train_x, train_y, seed)
-    with threadpool_limits(limits=1):
+    with each_warning_once(), threadpool_limits(limits=1):
         return model.predict(eval_x) == eval_y
 
 
@@ -88,17 +91,17 @@ def majority_rate(labels: np.ndarray) -> float:
     return float(np.bincount(labels).max() / len(labels))
 
 
-def train_eval_codes(codes: CodeSet | None, train_split: str, eval_split: str, task: str) -> tuple[CodeSet, CodeSet]:
+def train_eval_codes(codes: CodeSet | None, train_split: str, split: str, task: str) -> tuple[CodeSet, CodeSet]:
     """The rows to fit on and the rows to score, with one-line errors naming what is missing."""
     if codes is None:
         raise DataError(f"task {task!r} needs codes")
     if codes.split is None:
         raise DataError(
-            f"task {task!r} needs a 'split' column in the codes with {train_split!r} and {eval_split!r} rows"
+            f"task {task!r} needs a 'split' column in the codes with {train_split!r} and {split!r} rows"
         )
     if not codes.labels:
         raise DataError(f"task {task!r} needs labelled factors (fields 'y_<factor>') in the codes")
-    return codes.of_split(train_split), codes.of_split(eval_split)
+    return codes.of_split(train_split), codes.of_split(split)
 
 
 def unscorable_reason(train_labels: np.ndarray, eval_labels: np.ndarray) -> str | None:
@@ -139,12 +142,12 @@ def probe_factors(
         kind = train.factors[factor].kind
         chance = majority_rate(test_y)
         if record_chance:
-            metrics[f"chance_{factor}"] = MetricValue(chance, higher_is_better=False)
+            metrics[chance_metric(factor)] = MetricValue(chance, higher_is_better=False)
         for view, (train_x, test_x) in features.items():
             correct = probe_correct(train_x, train_y, test_x, test_y, seed)
             low, high = identity_bootstrap_ci(correct, identities, seed)
             accuracy = float(correct.mean())
-            metrics[f"{metric_prefix}acc_{factor}_from_{view}"] = MetricValue(
+            metrics[probe_metric(factor, view, metric_prefix)] = MetricValue(
                 accuracy, higher_is_better=view == kind, ci_low=low, ci_high=high, chance=chance)
             rows.append({**row_fields, "factor": factor, "kind": kind, "code": view, "accuracy": accuracy,
                          "ci_low": low, "ci_high": high, "chance": chance,

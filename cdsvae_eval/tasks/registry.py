@@ -19,7 +19,7 @@ from typing import Callable, TypeVar
 
 from cdsvae_eval.errors import ConfigError
 from cdsvae_eval.registry import LazyRegistry, distribution_name, one_line, qualified
-from cdsvae_eval.tasks.base import MetricSpec, Task
+from cdsvae_eval.tasks.base import TASK_INPUTS, MetricSpec, Task
 
 ENTRY_POINT_GROUP = "cdsvae_eval.tasks"
 
@@ -28,6 +28,8 @@ _BUILTIN: dict[str, str] = {
     "classify": "cdsvae_eval.tasks.classify:Classify",
     "code-usage": "cdsvae_eval.tasks.code_usage:CodeUsage",
     "few-shot": "cdsvae_eval.tasks.few_shot:FewShot",
+    "speaker-few-shot": "cdsvae_eval.tasks.speaker_few_shot:SpeakerFewShot",
+    "frame-probe": "cdsvae_eval.tasks.frame_probe:FrameProbe",
     "swap-oracle": "cdsvae_eval.tasks.swap_oracle:SwapOracle",
     "judge-swap": "cdsvae_eval.tasks.judge_swap:JudgeSwap",
 }
@@ -39,6 +41,14 @@ def _check_task_attributes(cls: object, where: str) -> None:
     missing = [attr for attr in ("name", "version", "description") if not isinstance(getattr(cls, attr, None), str)]
     if missing:
         raise ConfigError(f"task class {where} lacks the string attribute(s) {', '.join(missing)}")
+    for attr in ("needs", "uses"):
+        declared = getattr(cls, attr)
+        if isinstance(declared, str) or not all(isinstance(need, str) for need in declared):
+            raise ConfigError(f"task class {where}: {attr} must be a set of input names, got {declared!r}")
+        unknown = sorted(set(declared) - set(TASK_INPUTS))
+        if unknown:
+            raise ConfigError(f"task class {where}: {attr} names unknown input(s) {', '.join(map(repr, unknown))} "
+                              f"(known: {', '.join(TASK_INPUTS)})")
 
 
 def _check_task_class(name: str, cls: object, where: str) -> None:
@@ -51,7 +61,8 @@ TASKS = LazyRegistry(
     kind="task",
     builtins=_BUILTIN,
     entry_point_group=ENTRY_POINT_GROUP,
-    aliases={"speaker_eer": "speaker-eer", "few_shot": "few-shot"},
+    aliases={"speaker_eer": "speaker-eer", "few_shot": "few-shot", "speaker_few_shot": "speaker-few-shot",
+             "frame_probe": "frame-probe"},
     check=_check_task_class,
 )
 

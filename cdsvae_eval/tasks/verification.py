@@ -1,4 +1,4 @@
-"""Speaker-verification trials, cosine scoring and the speaker bootstrap.
+"""Speaker-verification trials, cosine scoring, the speaker bootstrap and DET points for plots.
 
 Utterances are indexed 0..U-1; a :class:`Trials` list holds pairs of such indices with a target label.
 Trial lists are exchanged as text lines ``<label> <enrol_id> <test_id>`` (label 1 = same speaker); the
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -21,6 +21,8 @@ from cdsvae_eval.atomic import write_text
 from cdsvae_eval.data.timit import CORE_TEST_SPEAKERS
 from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.metrics import DetCurve, det_curve, eer_from_curve, min_dcf_from_curve
+from cdsvae_eval.names import EER, MIN_DCF_01, MIN_DCF_05
+from cdsvae_eval.tasks.bootstrap import BOOTSTRAP_LEVEL, BOOTSTRAP_REPS, percentile_interval
 
 CORE_UTTERANCES_PER_SPEAKER = 8
 SA_SENTENCES = ("SA1", "SA2")
@@ -30,7 +32,12 @@ _CHUNK_FLOATS = 1 << 22
 # Up to this many utterances the bootstrap scores trials by looking up one cosine (Gram) matrix.
 _GRAM_MAX_UTTERANCES = 4096
 
+# Operating points kept per DET curve in a results file (enough for a smooth plot on probit axes).
+DET_POINTS = 300
+
 MetricFn = Callable[[DetCurve], float]
+# Scores of trials given as utterance indices (enrol, test): cosine of embeddings, or a back-end's score.
+PairScorer = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -155,39 +162,48 @@ def cosine_scores(emb: np.ndarray, trials: Trials) -> np.ndarray:
     Rows are normalised once; trials are scored in chunks so memory stays bounded for 10^7 trials. A
     zero embedding has cosine 0 with everything.
     """
-    return _cosine_of_pairs(_unit_rows(emb), trials.enrol, trials.test)
+    return _cosine_of_pairs(unit_rows(emb), trials.enrol, trials.test)
+
+
+def cosine_pair_scorer(emb: np.ndarray) -> PairScorer:
+    """Cosine of utterance pairs (rows of ``emb``): a Gram-matrix lookup for small sets, chunked dot
+    products otherwise. A zero embedding has cosine 0 with everything."""
+    unit = unit_rows(emb)
+    if len(unit) <= _GRAM_MAX_UTTERANCES:
+        gram = unit @ unit.T
+        return lambda enrol, test: gram[enrol, test]
+    return partial(_cosine_of_pairs, unit)
 
 
 def speaker_bootstrap(
-    emb: np.ndarray,
+    scorers: Mapping[str, PairScorer],
     speakers: np.ndarray,
     build_trials: Callable[[np.ndarray], Trials],
-    metric_fns: dict[str, MetricFn],
-    n_boot: int = 1000,
+    metric_fns: Mapping[str, MetricFn],
+    n_boot: int = BOOTSTRAP_REPS,
     seed: int = 0,
-) -> dict[str, tuple[float, float, np.ndarray]]:
-    """95% percentile intervals of metrics under resampling of SPEAKERS with replacement.
+    level: float = BOOTSTRAP_LEVEL,
+) -> dict[str, dict[str, tuple[float, float, np.ndarray]]]:
+    """Percentile intervals (``level``) of metrics under resampling of SPEAKERS with replacement.
 
     Each replicate draws as many speakers as there are, with replacement, and takes all utterances of
     every drawn speaker; a speaker drawn twice contributes two copies of its utterances. Copies keep
     their speaker's identity, so pairs of two different utterances across copies are target trials,
     but a pair of an utterance with its own copy is dropped (it would be a trivial target trial with
-    cosine 1). ``build_trials(speakers_of_resampled_utterances)`` builds each replicate's trials and
-    each metric is a function of the replicate's DET curve, computed once. Replicates that lack target
-    or non-target trials (e.g. one speaker drawn every time) are redrawn. Returns
-    ``{name: (ci_low, ci_high, values)}`` with the ``n_boot`` replicate values.
+    cosine 1). ``build_trials(speakers_of_resampled_utterances)`` builds each replicate's trials; every
+    scorer (utterance indices -> scores, e.g. one per code and back-end) scores the SAME replicates, and
+    each metric is a function of the replicate's DET curve, computed once per scorer. Replicates that
+    lack target or non-target trials (e.g. one speaker drawn every time) are redrawn. Returns
+    ``{scorer: {metric: (ci_low, ci_high, values)}}`` with the ``n_boot`` replicate values.
     """
     if n_boot < 1:
         raise ConfigError(f"speaker bootstrap: n_boot must be at least 1, got {n_boot}")
     speakers = np.asarray(speakers)
-    if len(emb) != len(speakers):
-        raise DataError(f"speaker bootstrap: {len(emb)} embeddings but {len(speakers)} speaker labels")
     _, speaker_of = np.unique(speakers, return_inverse=True)
     by_speaker = np.argsort(speaker_of, kind="stable")
     utterances_of = np.split(by_speaker, np.cumsum(np.bincount(speaker_of))[:-1])
-    score_pairs = _pair_scorer(emb)
     rng = np.random.default_rng(seed)
-    values = {name: np.empty(n_boot) for name in metric_fns}
+    values = {scorer: {name: np.empty(n_boot) for name in metric_fns} for scorer in scorers}
     done, attempts = 0, 0
     while done < n_boot:
         attempts += 1
@@ -204,64 +220,90 @@ def speaker_bootstrap(
         n_target = int(np.count_nonzero(label))
         if n_target == 0 or n_target == len(label):
             continue
-        curve = det_curve(score_pairs(source[trials.enrol[keep]], source[trials.test[keep]]), label)
-        for name, fn in metric_fns.items():
-            values[name][done] = fn(curve)
+        enrol, test = source[trials.enrol[keep]], source[trials.test[keep]]
+        for scorer, score_pairs in scorers.items():
+            curve = det_curve(score_pairs(enrol, test), label)
+            for name, fn in metric_fns.items():
+                values[scorer][name][done] = fn(curve)
         done += 1
     return {
-        name: (float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5)), v) for name, v in values.items()
+        scorer: {name: (*percentile_interval(v, level), v) for name, v in by_metric.items()}
+        for scorer, by_metric in values.items()
     }
 
 
+@dataclass(frozen=True)
+class Verification:
+    """Scored trials: per scorer, each metric as ``{"value", "ci_low", "ci_high", "std"}`` (rates as fractions,
+    no interval without a bootstrap) and the DET curve; the trial and speaker counts; the checksum."""
+
+    metrics: dict[str, dict[str, dict[str, float | None]]]
+    curves: dict[str, DetCurve]
+    n_target: int
+    n_nontarget: int
+    n_speakers: int
+    n_utterances: int
+    n_boot: int
+    trials_checksum: str
+
+
 def evaluate_verification(
-    emb: np.ndarray,
+    scorers: Mapping[str, PairScorer],
     speakers: np.ndarray,
     trials: Trials,
-    n_boot: int = 1000,
+    n_boot: int = BOOTSTRAP_REPS,
     seed: int = 0,
     utt_ids: Sequence[str] | np.ndarray | None = None,
     max_trials: int | None = None,
-) -> dict[str, object]:
-    """Cosine-score ``trials`` and report EER and minDCF(0.01, 0.05) with speaker-bootstrap CIs.
+    level: float = BOOTSTRAP_LEVEL,
+) -> Verification:
+    """Score ``trials`` with each scorer and report EER and minDCF(0.01, 0.05) with speaker-bootstrap CIs.
 
-    The bootstrap resamples the speakers of the utterances that occur in ``trials`` and rebuilds each
-    replicate's trials with :func:`all_pairs_trials` (``max_trials``, ``seed``), which reproduces both
-    ``all-pairs`` and ``core-allpairs`` on the resampled set. ``n_boot=0`` skips it (CIs are None).
-    The checksum uses ``utt_ids``, else ids ``row<i>``. Rates are fractions.
+    A scorer maps utterance indices (enrol, test) to scores (:func:`cosine_pair_scorer` of embeddings, or a
+    back-end's). The bootstrap resamples the speakers of the utterances that occur in ``trials`` and rebuilds
+    each replicate's trials with :func:`all_pairs_trials` (``max_trials``, ``seed``), which reproduces both
+    ``all-pairs`` and ``core-allpairs`` on the resampled set; every scorer sees the same replicates.
+    ``n_boot=0`` skips it (CIs are None). The checksum uses ``utt_ids``, else ids ``row<i>``.
     """
     speakers = np.asarray(speakers)
-    if len(emb) != len(speakers):
-        raise DataError(f"verification: {len(emb)} embeddings but {len(speakers)} speaker labels")
-    ids = np.asarray(utt_ids if utt_ids is not None else [f"row{i}" for i in range(len(emb))], dtype=str)
-    curve = det_curve(cosine_scores(emb, trials), trials.label)
+    ids = np.asarray(utt_ids if utt_ids is not None else [f"row{i}" for i in range(len(speakers))], dtype=str)
+    if len(ids) != len(speakers):
+        raise DataError(f"verification: {len(ids)} utterance ids but {len(speakers)} speaker labels")
+    curves = {name: det_curve(score_pairs(trials.enrol, trials.test), trials.label)
+              for name, score_pairs in scorers.items()}
     metric_fns: dict[str, MetricFn] = {
-        "eer": eer_from_curve,
-        "min_dcf_0.01": partial(min_dcf_from_curve, p_target=0.01),
-        "min_dcf_0.05": partial(min_dcf_from_curve, p_target=0.05),
+        EER: eer_from_curve,
+        MIN_DCF_01: partial(min_dcf_from_curve, p_target=0.01),
+        MIN_DCF_05: partial(min_dcf_from_curve, p_target=0.05),
     }
     used = np.unique(np.concatenate((trials.enrol, trials.test)))
     intervals = (
         speaker_bootstrap(
-            emb[used],
+            {name: _on_rows(score_pairs, used) for name, score_pairs in scorers.items()},
             speakers[used],
             partial(all_pairs_trials, max_trials=max_trials, seed=seed),
             metric_fns,
             n_boot=n_boot,
             seed=seed,
+            level=level,
         )
         if n_boot > 0
         else {}
     )
-    summary: dict[str, object] = {}
-    for name, fn in metric_fns.items():
-        low, high, values = intervals.get(name, (None, None, None))
-        summary[name] = {
-            "value": fn(curve),
-            "ci_low": low,
-            "ci_high": high,
-            "std": float(np.std(values, ddof=1)) if values is not None and len(values) > 1 else None,
-        }
-    summary.update(
+    metrics: dict[str, dict[str, dict[str, float | None]]] = {}
+    for scorer, curve in curves.items():
+        metrics[scorer] = {}
+        for name, fn in metric_fns.items():
+            low, high, values = intervals.get(scorer, {}).get(name, (None, None, None))
+            metrics[scorer][name] = {
+                "value": fn(curve),
+                "ci_low": low,
+                "ci_high": high,
+                "std": float(np.std(values, ddof=1)) if values is not None and len(values) > 1 else None,
+            }
+    return Verification(
+        metrics=metrics,
+        curves=curves,
         n_target=trials.n_target,
         n_nontarget=trials.n_nontarget,
         n_speakers=len(np.unique(speakers[used])),
@@ -269,7 +311,27 @@ def evaluate_verification(
         n_boot=n_boot,
         trials_checksum=trials.checksum(ids),
     )
-    return summary
+
+
+def det_points(curve: DetCurve, max_points: int = DET_POINTS) -> dict[str, list[float]]:
+    """At most ``max_points`` operating points of ``curve`` for drawing a DET plot: spaced evenly along the
+    curve on normal-deviate (probit) axes, where DET plots are read, so the low-error tails keep their detail;
+    the first and last points are kept."""
+    from scipy.stats import norm
+
+    far, frr = curve.far, curve.frr
+    if len(far) > max_points:
+        clip = (1e-6, 1.0 - 1e-6)
+        x, y = norm.ppf(np.clip(far, *clip)), norm.ppf(np.clip(frr, *clip))
+        along = np.concatenate(([0.0], np.cumsum(np.hypot(np.diff(x), np.diff(y)))))
+        keep = np.unique(np.searchsorted(along, np.linspace(0.0, along[-1], max_points)).clip(0, len(far) - 1))
+        far, frr = far[keep], frr[keep]
+    return {"far": np.round(far, 6).tolist(), "frr": np.round(frr, 6).tolist()}
+
+
+def _on_rows(score_pairs: PairScorer, rows: np.ndarray) -> PairScorer:
+    """``score_pairs`` for indices into ``rows``."""
+    return lambda enrol, test: score_pairs(rows[enrol], rows[test])
 
 
 def _trial_ids(trials: Trials, ids: Sequence[str] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -335,7 +397,7 @@ def _sample_nontarget_pair_index(
     return rng.choice(found, size=count, replace=False)
 
 
-def _unit_rows(emb: np.ndarray) -> np.ndarray:
+def unit_rows(emb: np.ndarray) -> np.ndarray:
     emb = np.asarray(emb, dtype=np.float64)
     if emb.ndim != 2:
         raise DataError(f"embeddings must be 2-D (utterances, dims), got shape {emb.shape}")
@@ -350,12 +412,3 @@ def _cosine_of_pairs(unit: np.ndarray, enrol: np.ndarray, test: np.ndarray) -> n
         stop = start + chunk
         scores[start:stop] = np.einsum("ij,ij->i", unit[enrol[start:stop]], unit[test[start:stop]])
     return scores
-
-
-def _pair_scorer(emb: np.ndarray) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
-    """Cosine of utterance pairs: a Gram-matrix lookup for small sets, chunked dot products otherwise."""
-    unit = _unit_rows(emb)
-    if len(unit) <= _GRAM_MAX_UTTERANCES:
-        gram = unit @ unit.T
-        return lambda enrol, test: gram[enrol, test]
-    return partial(_cosine_of_pairs, unit)

@@ -160,7 +160,7 @@ def test_probe_a_trained_run_with_its_random_baseline(run_cli, tmp_path: Path) -
     assert len(training["config_sha256"]) == 64 and "selection_warning" not in record["protocol"]
 
     code, out, err = run_cli(
-        "probe", "--task", "classify", "--checkpoint", tmp_path / "run", "--option", "eval_split=val",
+        "probe", "--task", "classify", "--checkpoint", tmp_path / "run", "--option", "split=val",
         "--out", tmp_path / "on-val", "--device", "cpu",
     )
     assert code == 0, err

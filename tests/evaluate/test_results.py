@@ -38,7 +38,7 @@ def written(tmp_path: Path) -> tuple[Path, Path, CodeSet]:
     codes_path = tmp_path / "codes.npz"
     save_codes(codes, codes_path)
     _, path = run_task(
-        "classify", TaskInputs(codes=codes), {"eval_split": "test"}, seed=7, out_dir=tmp_path / "out",
+        "classify", TaskInputs(codes=codes), {"split": "test"}, seed=7, out_dir=tmp_path / "out",
         codes_path=codes_path, checkpoint="runs/model-a",
     )
     return path, codes_path, codes
@@ -60,7 +60,7 @@ def test_results_file_holds_the_schema(written: tuple[Path, Path, CodeSet]) -> N
     assert record["codes"]["meta"]["source"] == "unit test"
     assert record["checkpoint"] == {"run": "runs/model-a", "sha256": "abc123"}
     assert record["dataset_fingerprint"] == "fp-1"
-    assert record["options"] == {"train_split": "train", "eval_split": "test"} and record["seed"] == 7
+    assert record["options"] == {"train_split": "train", "split": "test"} and record["seed"] == 7
     assert "git_hash" in record["provenance"] and "numpy" in record["provenance"]["packages"]
     assert record["wall_time_s"] >= 0
     assert record["protocol"]["n_train"] == 60 and record["protocol"]["n_eval"] == 30
@@ -100,11 +100,11 @@ def test_scoring_the_split_that_chose_the_checkpoint_warns_and_is_recorded(tmp_p
     codes.meta["training"] = {"preset": "smoke", "seed": 4, "selection_split": "dev",
                               "selection_rule": "lowest validation loss on 'dev'"}
     with pytest.warns(SelectionWarning, match="scored on split 'val', the split whose identities chose this checkpoint"):
-        result, path = run_task("classify", TaskInputs(codes=codes), {"eval_split": "val"}, out_dir=tmp_path / "val")
+        result, path = run_task("classify", TaskInputs(codes=codes), {"split": "val"}, out_dir=tmp_path / "val")
     record = json.loads(path.read_text())
     assert record["protocol"]["selection_warning"] == result.protocol["selection_warning"]
     assert record["training"]["seed"] == 4 and "training" not in record["codes"]["meta"]
     with warnings.catch_warnings():
         warnings.simplefilter("error", SelectionWarning)
-        result, _ = run_task("classify", TaskInputs(codes=codes), {"eval_split": "test"})
+        result, _ = run_task("classify", TaskInputs(codes=codes), {"split": "test"})
     assert "selection_warning" not in result.protocol

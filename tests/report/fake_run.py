@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-PROTOCOL = {"name": "p", "eval_split": "test", "n_eval": 40, "eval_identities": 10,
+PROTOCOL = {"name": "p", "split": "test", "n_eval": 40, "eval_identities": 10,
             "ci": {"method": "95% percentile cluster bootstrap", "resampled_unit": "character", "replicates": 100},
             "chance": "majority-class rate on the eval split"}
 FACTORS = (("skin", "static", 0.25), ("action", "dynamic", 0.5))
@@ -62,4 +62,55 @@ def write_fake_run(run: Path, accuracy: float = 0.9, motion_swap: float = 0.95, 
                     {"probes": _probe_rows(accuracy, input="sample") + _probe_rows(1.0, input="mean")})
     for record in (swap, classify, few_shot, usage):
         (probes / f"{record['task']['name']}.json").write_text(json.dumps(record))
+    return run
+
+
+def speech_codes(seed: int = 0, speakers: int = 6, utterances: int = 5, segments: int = 3, steps: int = 4,
+                 trained: bool = True) -> "CodeSet":
+    """Codes of a speech run on train, val and test speakers: z_s clusters by speaker (``trained``), each frame's
+    z_t holds its phone, and every row carries its frame phones; a random-init model's codes hold neither."""
+    import numpy as np
+
+    from cdsvae_eval.codes import CodeSet, FactorMeta
+
+    rng = np.random.default_rng(seed)
+    phones = [f"ph{i}" for i in range(6)]
+    names, rows = [], []
+    for split, count in (("train", speakers), ("val", 3), ("test", speakers)):
+        for s in range(count):
+            names.append(f"{split[:2].upper()}{s}")
+            rows += [(len(names) - 1, u, split) for u in range(utterances) for _ in range(segments)]
+    speaker = np.array([s for s, _, _ in rows])
+    frames = rng.integers(0, len(phones), size=(len(rows), steps))
+    centres = 4 * rng.normal(size=(len(names), 8))
+    static = (centres[speaker] if trained else 0) + rng.normal(size=(len(rows), 8))
+    dynamic = (3 * np.eye(len(phones))[frames] if trained else 0) + rng.normal(size=(len(rows), steps, len(phones)))
+    return CodeSet(
+        static=static.astype(np.float32), dynamic=dynamic.astype(np.float32),
+        labels={"speaker": speaker, "phone": frames[:, steps // 2]},
+        factors={"speaker": FactorMeta("static", names), "phone": FactorMeta("dynamic", phones)},
+        utt=np.array([f"{names[s]}/U{u}" for s, u, _ in rows]), split=np.array([split for _, _, split in rows]),
+        identity=np.asarray(names)[speaker], frame_labels={"phone": frames},
+        static_logvar=np.full_like(static, -2.0, dtype=np.float32),
+        dynamic_logvar=np.full_like(dynamic, -2.0, dtype=np.float32),
+        meta={"identity": "speaker", "dataset": "tts-timit",
+              "training": {**_record("x", {})["training"], "dataset": "tts-timit", "preset": "quick"}},
+    )
+
+
+def write_fake_audio_run(run: Path) -> Path:
+    """A speech run folder as `train --dataset tts-timit` and `probe --task all --random-baseline --option
+    backend=all` leave it, scored by the real tasks on planted codes (no MFCC baseline: it needs audio)."""
+    from cdsvae_eval.evaluate import run_suite
+    from cdsvae_eval.tasks.base import TaskInputs
+
+    run.mkdir(parents=True)
+    (run / "config.json").write_text(json.dumps({"config": {"preset": "quick", "dataset": "tts-timit"}}))
+    epochs = [{"epoch": e, "train": {"loss": 10.0 / e, "recon": 5.0 / e, "kl_static": 2.0, "kl_dynamic": 1.0,
+                                     "mi": 0.1, "contrastive_static": 1.0, "contrastive_dynamic": 1.0}}
+              for e in (1, 2, 3)]
+    (run / "log.jsonl").write_text("\n".join(json.dumps(e) for e in epochs) + "\n")
+    inputs = TaskInputs(codes=speech_codes(), baseline_codes=speech_codes(seed=1, trained=False))
+    run_suite(inputs, ["speaker-eer", "speaker-few-shot", "classify", "frame-probe", "code-usage"],
+              {"backend": "all", "n_boot": 50, "draws": 3}, out_dir=run / "probes")
     return run

@@ -63,3 +63,12 @@ def test_train_writes_curves_png(run_cli, tmp_path: Path, monkeypatch: pytest.Mo
     assert f"training curves: {tmp_path / 'run' / 'curves.png'}" in out.replace("\n", "")
     with Image.open(tmp_path / "run" / "curves.png") as image:
         assert image.format == "PNG"
+
+
+def test_a_log_without_swaps_draws_no_empty_swap_panel(tmp_path: Path) -> None:
+    """Audio runs log no swaps: two panels, not a third one left empty."""
+    lines = [json.dumps({"epoch": e, "train": dict(TERMS), "val": dict(TERMS)}) for e in (1, 2)]
+    (tmp_path / "log.jsonl").write_text("\n".join(lines) + "\n")
+    with Image.open(plot_training_curves(tmp_path / "log.jsonl", tmp_path / "curves.png")) as image:
+        width, height = image.size
+    assert width / height < 2.5

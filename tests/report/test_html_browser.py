@@ -18,7 +18,7 @@ from PIL import Image
 from cdsvae_eval.report.page import write_page
 from cdsvae_eval.report.run_inputs import collect_runs
 from cdsvae_eval.report.run_page import report_blocks
-from fake_run import write_fake_run
+from fake_run import write_fake_audio_run, write_fake_run
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary installed (apt-get install chromium)")
@@ -51,8 +51,10 @@ def test_the_parsed_page_holds_the_tables_and_decodable_pictures(page: Path) -> 
             assert image.format == "PNG" and min(image.size) > 100
 
 
-def test_the_page_paints_text_and_pictures(page: Path) -> None:
-    shot = page.parent / "shot.png"
+@pytest.mark.parametrize("which", ["page", "audio_page"])
+def test_the_page_paints_text_and_pictures(which: str, request: pytest.FixtureRequest) -> None:
+    page = request.getfixturevalue(which)
+    shot = page.parent / f"{which}.png"
     _chromium(f"--screenshot={shot}", page.as_uri(), cwd=page.parent)
     with Image.open(shot) as image:
         pixels = np.asarray(image.convert("RGB"), dtype=np.int16)
@@ -61,3 +63,24 @@ def test_the_page_paints_text_and_pictures(page: Path) -> None:
     assert not_white.mean() > 0.02, "text and figures are drawn"
     coloured = (pixels.max(axis=-1) - pixels.min(axis=-1)) > 80
     assert coloured.sum() > 2000, "the embedded figures (coloured curves) are painted"
+
+
+@pytest.fixture(scope="module")
+def audio_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Both halves on one page, the speech run first: what `report runs/demo-audio runs/demo` writes."""
+    folder = tmp_path_factory.mktemp("audio-page")
+    runs = [write_fake_audio_run(folder / "speech"), write_fake_run(folder / "video")]
+    (path,) = write_page("report", report_blocks(collect_runs(runs)), html_path=folder / "report.html")
+    return path
+
+
+def test_the_parsed_audio_page_holds_the_eer_table_and_its_figures(audio_page: Path) -> None:
+    dom = _chromium("--dump-dom", audio_page.as_uri(), cwd=audio_page.parent).stdout
+    speech = dom.split("<h2>Run speech (speech)</h2>", 1)[1].split("<h2>Run video</h2>", 1)[0]
+    assert speech.lstrip().startswith('<p class="emphasis">verdict: ')
+    assert "<tr><th>back-end</th><th>z_s</th><th>mean z_1:T</th></tr>" in speech
+    assert all(f"<tr><td>{backend}</td>" in speech for backend in ("none", "norm", "lda", "plda"))
+    alts = re.findall(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]+" alt="([^"]+)"', speech)
+    assert alts[:2] == [alts[0], "speaker identification curves of speech"] and alts[0].startswith("DET curves")
+    assert {"decodability per factor", "training curves of speech"} <= set(alts)
+    assert "<h2>Comparison</h2>" not in dom  # a speech run and a video run have no metric in common to compare

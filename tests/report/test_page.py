@@ -7,10 +7,11 @@ import io
 import re
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from cdsvae_eval.report.page import Heading, Picture, Table, png_bytes, to_html, to_markdown
-from fake_run import write_fake_run
+from fake_run import write_fake_audio_run, write_fake_run
 
 DATA_URI = re.compile(r'data:image/png;base64,([A-Za-z0-9+/=]+)')
 
@@ -94,3 +95,45 @@ def test_markup_in_text_is_escaped() -> None:
     page = to_html("t", blocks)
     assert "&lt;b&gt;x&lt;/b&gt;" in page and "&lt;i&gt;" in page and "<i>" not in page
     assert "| a\\|b |" in to_markdown("t", blocks)
+
+
+@pytest.fixture(scope="module")
+def audio_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_fake_audio_run(tmp_path_factory.mktemp("audio") / "speech")
+
+
+def test_an_audio_page_leads_with_the_verdict_verification_and_identification(run_cli, tmp_path: Path,
+                                                                             audio_run: Path) -> None:
+    run = audio_run
+    code, _, err = run_cli("report", run, "--html", tmp_path / "r.html", "--markdown-file", tmp_path / "r.md")
+    assert code == 0, err
+    page = (tmp_path / "r.html").read_text()
+    headings = re.findall(r"<h[23]>([^<]+)</h[23]>", page)
+    assert headings[:8] == ["At a glance", "Run speech (speech)", "Speaker verification (speaker-eer)",
+                            "Speaker identification from k enrolment utterances (speaker-few-shot)",
+                            "Phone probes (content)", "Decodability and code usage (code-usage)", "Training curves",
+                            "Config and provenance"]
+    after_heading = page.split("<h2>Run speech (speech)</h2>", 1)[1].lstrip()
+    assert after_heading.startswith('<p class="emphasis">verdict: ')
+    assert "<caption>Equal error rate (%)</caption>\n<tr><th>back-end</th><th>z_s</th><th>mean z_1:T</th></tr>" in page
+    for backend in ("none", "norm", "lda", "plda"):
+        assert f"<tr><td>{backend}</td>" in page
+    markdown = (tmp_path / "r.md").read_text()
+    assert "| frame | that frame's z_t |" in markdown and "| segment (centre frame) | z_1:T |" in markdown
+    alts = re.findall(r'<img src="data:image/png;base64,[^"]+" alt="([^"]+)"', page)
+    assert alts[0].startswith("DET curves of speech, back-end ") and alts[1] == "speaker identification curves of speech"
+    assert "decodability per factor" in alts and "training curves of speech" in alts
+    assert all(image.format == "PNG" and image.width > 100 for image in _decoded_images(page))
+
+
+def test_both_halves_on_one_page_compare_only_runs_of_one_dataset(run_cli, tmp_path: Path, audio_run: Path) -> None:
+    video = [write_fake_run(tmp_path / name, accuracy=value) for name, value in (("v1", 0.9), ("v2", 0.5))]
+    audio = audio_run
+    assert run_cli("report", video[0], audio, "--html", tmp_path / "one.html")[0] == 0
+    page = (tmp_path / "one.html").read_text()
+    assert "<h2>Comparison</h2>" not in page
+    assert "<h2>Run v1</h2>" in page and "<h2>Run speech (speech)</h2>" in page
+    assert run_cli("report", *video, audio, "--html", tmp_path / "three.html")[0] == 0
+    page = (tmp_path / "three.html").read_text()
+    assert page.count("<h2>Comparison</h2>") == 1
+    assert "<th>v1</th><th>v2</th></tr>" in page and "<th>speech</th></tr>" not in page

@@ -109,7 +109,7 @@ def test_codes_without_a_split_column_are_a_one_line_error(disentangled_codes) -
 def test_missing_eval_split_names_the_split(disentangled_codes) -> None:
     codes = disentangled_codes()
     with pytest.raises(DataError, match="'val'"):
-        run_task("classify", TaskInputs(codes=codes), {"eval_split": "val"})
+        run_task("classify", TaskInputs(codes=codes), {"split": "val"})
 
 
 def with_held_out_speakers(codes: CodeSet) -> CodeSet:

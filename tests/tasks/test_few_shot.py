@@ -127,3 +127,26 @@ def test_plot_is_written_to_the_output_folder(weak_codes, tmp_path) -> None:
 def test_bad_options_are_config_errors(weak_codes, options: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         run_task("few-shot", TaskInputs(codes=weak_codes()), options)
+
+
+def test_a_library_warning_is_shown_once_per_process(monkeypatch) -> None:
+    """k=1 probes of a factor with many classes fit one row per class, and scikit-learn warns on each fit that
+    the labels look like a regression target; an audio run's few-shot printed that line ten times."""
+    import warnings
+
+    from cdsvae_eval.codes import CodeSet, FactorMeta
+    from cdsvae_eval.tasks import library_warnings
+
+    rng = np.random.default_rng(0)
+    phone = np.tile(np.arange(30), 4)
+    codes = CodeSet(static=rng.normal(size=(120, 3)).astype(np.float32),
+                    dynamic=rng.normal(size=(120, 2, 2)).astype(np.float32), labels={"phone": phone},
+                    factors={"phone": FactorMeta("dynamic", [f"p{i}" for i in range(30)])},
+                    split=np.where(np.arange(120) < 90, "train", "test"))
+    monkeypatch.setattr(library_warnings, "_shown", set())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for seed in (0, 1):
+            run_task("few-shot", TaskInputs(codes=codes), {"ks": "1", "seeds": 3}, seed=seed)
+    messages = [str(warning.message) for warning in caught if "unique classes" in str(warning.message)]
+    assert len(messages) == 1, messages

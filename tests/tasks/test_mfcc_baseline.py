@@ -13,6 +13,7 @@ from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.tasks.base import TaskInputs
 from cdsvae_eval.tasks.mfcc_baseline import mfcc_codes, mfcc_embedding
 from cdsvae_eval.tasks.speaker_eer import SpeakerEER, SpeakerEEROptions
+from cdsvae_eval.tasks.speaker_few_shot import SpeakerFewShot, SpeakerFewShotOptions
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +111,33 @@ def test_mfcc_embedding_is_mean_then_std_of_twenty_coefficients() -> None:
     assert a.shape == (40,)
     assert a[0] > b[0]  # c0 follows log energy
     np.testing.assert_allclose(a[20:], b[20:], atol=1e-3)  # a gain shifts c0 only; spreads stay the same
+
+
+def test_the_speaker_few_shot_scores_the_baseline_on_the_same_draws(timit) -> None:
+    codes = model_like_codes(timit)
+    options = SpeakerFewShotOptions(enrol=(1, "all-but-one"), draws=4, baseline="mfcc")
+    result = SpeakerFewShot().run(TaskInputs(codes=codes, dataset=timit), options, seed=0, out_dir=None)
+    rows = {(row["code"], row["k"]): row for row in result.tables["curves"]}
+    assert {code for code, _ in rows} == {"static", "dynamic", "mfcc"}
+    for k in ("1", "all-but-one"):
+        assert rows[("mfcc", k)]["identifications"] == rows[("static", k)]["identifications"]
+    assert result.metrics["id_acc_mfcc_all_but_one"].value > result.metrics["id_acc_static_all_but_one"].value
+    assert result.protocol["baseline"].startswith("MFCC-20 mean+std")
+
+
+def test_a_backend_of_the_baseline_is_fitted_on_the_training_utterances_audio(timit) -> None:
+    part = timit.split("train")
+    test = model_like_codes(timit)
+    rng = np.random.default_rng(1)
+    codes = CodeSet(
+        static=np.concatenate([test.static, rng.normal(size=(len(part), 5)).astype(np.float32)]),
+        dynamic=np.concatenate([test.dynamic, rng.normal(size=(len(part), 3, 2)).astype(np.float32)]),
+        labels={"speaker": np.concatenate([test.labels["speaker"], part.labels["speaker"]])},
+        factors=test.factors, meta=test.meta,
+        utt=np.concatenate([test.utt, np.asarray(part.groups).astype(str)]),
+        split=np.concatenate([test.split, np.full(len(part), "train")]),
+    )
+    result = run(codes, timit, baseline="mfcc", backend="norm")
+    assert result.protocol["backends"]["norm"]["fitted_on"] == {"split": "train", "utterances": 8, "speakers": 2}
+    assert result.protocol["backends"]["norm"]["dims"]["mfcc"] == 40
+    assert "eer_mfcc_norm" in result.metrics

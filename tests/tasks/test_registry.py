@@ -140,3 +140,36 @@ def test_a_decoder_task_with_only_codes_is_a_one_line_error(clean_registry: None
     with pytest.raises(ConfigError, match="task 'needs-decoder-test' needs a decoder") as error:
         run_task("needs-decoder-test", TaskInputs(codes=tiny_codes()))
     assert "\n" not in str(error.value)
+
+
+def test_a_misspelled_need_is_refused_at_registration(clean_registry) -> None:
+    class Typo(Task):
+        name = "typo-test"
+        version = "1"
+        description = "needs a 'decodr'"
+        needs = frozenset({"codes", "decodr"})
+
+        def run(self, inputs, options, seed, out_dir):
+            raise AssertionError("never registered")
+
+    with pytest.raises(ConfigError, match=r"needs names unknown input\(s\) 'decodr' \(known: codes, decoder, dataset\)"):
+        register_task(Typo)
+    Typo.needs, Typo.uses = frozenset({"codes"}), frozenset({"model"})
+    with pytest.raises(ConfigError, match=r"uses names unknown input\(s\) 'model'"):
+        register_task(Typo)
+    with pytest.raises(ConfigError, match="unknown task"):
+        get_task("typo-test")
+
+
+def test_every_built_in_task_names_its_scored_split_split() -> None:
+    """One name for the evaluation split, so `--option split=val` reaches every task (it was `eval_split` in
+    classify, few-shot and code-usage, `split` elsewhere)."""
+    from cdsvae_eval.evaluate import option_names
+
+    for entry in list_tasks():
+        if entry.source != "builtin":
+            continue
+        names = option_names(get_task(entry.name))
+        assert "eval_split" not in names, entry.name
+        if any(name.endswith("split") for name in names):
+            assert "split" in names, entry.name

@@ -10,7 +10,8 @@ import pytest
 from cdsvae_eval.codes import CodeSet, FactorMeta
 from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.tasks.base import TaskInputs
-from cdsvae_eval.tasks.speaker_eer import SpeakerEER, SpeakerEEROptions, utterance_embeddings
+from cdsvae_eval.tasks.speaker_eer import SpeakerEER, SpeakerEEROptions
+from cdsvae_eval.tasks.speaker_embeddings import utterance_embeddings
 from cdsvae_eval.data.timit import CORE_TEST_SPEAKERS
 
 
@@ -70,7 +71,8 @@ def test_static_codes_identify_speakers_and_dynamic_codes_do_not(tmp_path):
     assert metrics["min_dcf_0.05_dynamic"].higher_is_better is True
     for value in metrics.values():
         assert value.ci_low is not None and value.ci_low <= value.value <= value.ci_high
-    assert set(metrics) == {spec.name for spec in SpeakerEER.metric_specs if not spec.name.endswith("_mfcc")}
+    assert set(metrics) == {spec.name for spec in SpeakerEER.metric_specs
+                            if "{" not in spec.name and not spec.name.endswith("_mfcc")}
 
 
 def test_protocol_counts_and_artifacts(tmp_path):
@@ -98,17 +100,18 @@ def test_without_utt_or_split_each_row_is_an_utterance():
     result = run_task(codes)
     assert result.protocol["n_utterances"] == 48
     assert result.protocol["split"] is None
-    assert utterance_embeddings(codes).ids[:3].tolist() == ["row0", "row1", "row2"]
+    assert utterance_embeddings(codes, "speaker", "test", "t").ids[:3].tolist() == ["row0", "row1", "row10"]
 
 
 def test_utterance_embeddings_average_rows():
     codes = synthetic_codes(speaker_names=("A", "B"), utterances_per_speaker=2, segments=3, with_split=False)
-    utterances = utterance_embeddings(codes)
+    utterances = utterance_embeddings(codes, "speaker", None, "t")
     rows = codes.utt == "B/U1"
     index = utterances.ids.tolist().index("B/U1")
-    np.testing.assert_allclose(utterances.static[index], codes.static[rows].mean(axis=0), rtol=1e-6)
-    np.testing.assert_allclose(utterances.dynamic[index], codes.dynamic[rows].mean(axis=(0, 1)), rtol=1e-6)
-    assert utterances.speakers[index] == 1
+    np.testing.assert_allclose(utterances.embeddings["static"][index], codes.static[rows].mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(utterances.embeddings["dynamic"][index], codes.dynamic[rows].mean(axis=(0, 1)),
+                               rtol=1e-6)
+    assert utterances.speakers[index] == "B"
 
 
 def test_core_allpairs_on_timit_speaker_names():
@@ -176,3 +179,27 @@ def test_bad_options_are_config_errors(options, message):
 def test_no_codes_is_an_error():
     with pytest.raises(DataError, match="needs codes"):
         SpeakerEER().run(TaskInputs(), SpeakerEEROptions(), seed=0, out_dir=None)
+
+
+def test_an_identity_subset_of_a_split_is_scored_as_a_split() -> None:
+    """TIMIT code files record core-test as the core speakers' rows of test; split=core-test selects them."""
+    codes = synthetic_codes()
+    codes.meta["identity_subsets"] = {"core-test": {"split": "test", "identities": ["S0", "S1", "S2"]}}
+    codes.identity = np.asarray(codes.factors["speaker"].classes)[codes.labels["speaker"]]
+    result = run_task(codes, split="core-test")
+    assert (result.protocol["n_speakers"], result.protocol["n_utterances"]) == (3, 15)
+    assert result.protocol["split"] == "core-test"
+
+
+def test_the_identity_column_can_name_the_speakers() -> None:
+    """A third-party code file with speakers only in its identity column (no y_speaker)."""
+    base = synthetic_codes()
+    names = np.asarray(base.factors["speaker"].classes)[base.labels["speaker"]]
+    codes = CodeSet(static=base.static, dynamic=base.dynamic, labels={}, factors={}, utt=base.utt,
+                    split=base.split, identity=names)
+    with pytest.raises(DataError, match=r"needs field y_speaker in the code file \(or speaker_factor=identity"):
+        run_task(codes)
+    by_identity = run_task(codes, speaker_factor="identity")
+    by_label = run_task(base)
+    assert by_identity.protocol["trials_checksum"] == by_label.protocol["trials_checksum"]
+    assert by_identity.metrics["eer_static"] == by_label.metrics["eer_static"]

@@ -10,13 +10,15 @@ import numpy as np
 import pytest
 
 from cdsvae_eval.errors import ConfigError, DataError
-from cdsvae_eval.metrics import eer_from_curve
+from cdsvae_eval.metrics import det_curve, eer_from_curve
 from cdsvae_eval.data.timit import CORE_TEST_SPEAKERS
 from cdsvae_eval.tasks.verification import (
     Trials,
     all_pairs_trials,
     core_allpairs_trials,
+    cosine_pair_scorer,
     cosine_scores,
+    det_points,
     evaluate_verification,
     speaker_bootstrap,
     write_scores,
@@ -160,10 +162,14 @@ def eer_only():
     return {"eer": eer_from_curve}
 
 
+def cosine(emb):
+    return {"x": cosine_pair_scorer(emb)}
+
+
 def test_bootstrap_is_deterministic_for_a_seed():
     emb, speakers = clustered_embeddings(10, 4, 0.8)
-    run = partial(speaker_bootstrap, emb, speakers, all_pairs_trials, eer_only(), n_boot=50)
-    first, again, other = run(seed=3), run(seed=3), run(seed=4)
+    run = partial(speaker_bootstrap, cosine(emb), speakers, all_pairs_trials, eer_only(), n_boot=50)
+    first, again, other = run(seed=3)["x"], run(seed=3)["x"], run(seed=4)["x"]
     np.testing.assert_array_equal(first["eer"][2], again["eer"][2])
     assert first["eer"][:2] == again["eer"][:2]
     assert not np.array_equal(first["eer"][2], other["eer"][2])
@@ -171,14 +177,14 @@ def test_bootstrap_is_deterministic_for_a_seed():
 
 def test_bootstrap_interval_contains_the_point_estimate():
     emb, speakers = clustered_embeddings(20, 6, 1.0, seed=5)
-    summary = evaluate_verification(emb, speakers, all_pairs_trials(speakers), n_boot=300, seed=0)
+    summary = evaluate_verification(cosine(emb), speakers, all_pairs_trials(speakers), n_boot=300, seed=0)
     for name in ("eer", "min_dcf_0.01", "min_dcf_0.05"):
-        metric = summary[name]
+        metric = summary.metrics["x"][name]
         assert metric["ci_low"] <= metric["value"] <= metric["ci_high"]
         assert metric["ci_low"] < metric["ci_high"]
-    assert 0.0 < summary["eer"]["value"] < 0.3
-    assert (summary["n_speakers"], summary["n_utterances"]) == (20, 120)
-    assert (summary["n_target"], summary["n_nontarget"]) == (20 * 15, 120 * 119 // 2 - 20 * 15)
+    assert 0.0 < summary.metrics["x"]["eer"]["value"] < 0.3
+    assert (summary.n_speakers, summary.n_utterances) == (20, 120)
+    assert (summary.n_target, summary.n_nontarget) == (20 * 15, 120 * 119 // 2 - 20 * 15)
 
 
 def test_bootstrap_resamples_speakers_not_trials():
@@ -189,8 +195,8 @@ def test_bootstrap_resamples_speakers_not_trials():
     speakers = np.repeat(np.arange(11), 6)
     emb = np.eye(11)[speakers] * 10 + 0.01 * rng.normal(size=(66, 11))
     emb[speakers == 10] = rng.normal(size=(6, 11))
-    result = speaker_bootstrap(emb, speakers, all_pairs_trials, eer_only(), n_boot=400, seed=1)
-    low, high, values = result["eer"]
+    result = speaker_bootstrap(cosine(emb), speakers, all_pairs_trials, eer_only(), n_boot=400, seed=1)
+    low, high, values = result["x"]["eer"]
     assert 0.25 <= np.mean(values == 0.0) <= 0.45
     assert low == 0.0 and high > 0.0
 
@@ -205,7 +211,8 @@ def test_bootstrap_copies_keep_identity_and_drop_self_pairs():
         seen.append(resampled_speakers)
         return all_pairs_trials(resampled_speakers)
 
-    values = speaker_bootstrap(np.eye(18), speakers, recording_all_pairs, eer_only(), n_boot=60, seed=2)["eer"][2]
+    values = speaker_bootstrap(cosine(np.eye(18)), speakers, recording_all_pairs, eer_only(), n_boot=60,
+                               seed=2)["x"]["eer"][2]
     np.testing.assert_array_equal(values, 0.5)
     assert all(len(s) == 18 for s in seen)
     assert any(len(np.unique(s)) < 6 for s in seen)  # some speaker was drawn twice
@@ -214,25 +221,58 @@ def test_bootstrap_copies_keep_identity_and_drop_self_pairs():
 def test_bootstrap_with_too_few_speakers_fails_clearly():
     speakers = np.array([0, 1])  # one utterance each: no replicate ever has a target trial
     with pytest.raises(DataError, match="too few"):
-        speaker_bootstrap(np.eye(2), speakers, all_pairs_trials, eer_only(), n_boot=5)
+        speaker_bootstrap(cosine(np.eye(2)), speakers, all_pairs_trials, eer_only(), n_boot=5)
 
 
 def test_evaluate_without_bootstrap_has_no_interval():
     emb, speakers = clustered_embeddings(4, 3, 0.5)
     trials = all_pairs_trials(speakers)
-    summary = evaluate_verification(emb, speakers, trials, n_boot=0)
-    assert summary["eer"]["ci_low"] is None and summary["eer"]["std"] is None
-    assert summary["trials_checksum"] == trials.checksum([f"row{i}" for i in range(12)])
+    summary = evaluate_verification(cosine(emb), speakers, trials, n_boot=0)
+    assert summary.metrics["x"]["eer"]["ci_low"] is None and summary.metrics["x"]["eer"]["std"] is None
+    assert summary.trials_checksum == trials.checksum([f"row{i}" for i in range(12)])
 
 
 def test_bootstrap_uses_only_utterances_in_the_trials():
     ids, names = core_layout()
     rng = np.random.default_rng(0)
     emb = rng.normal(size=(len(ids), 4))
-    summary = evaluate_verification(emb, names, core_allpairs_trials(ids, names), n_boot=5, utt_ids=ids)
-    assert (summary["n_speakers"], summary["n_utterances"], summary["n_target"]) == (24, 192, 672)
+    summary = evaluate_verification(cosine(emb), names, core_allpairs_trials(ids, names), n_boot=5, utt_ids=ids)
+    assert (summary.n_speakers, summary.n_utterances, summary.n_target) == (24, 192, 672)
 
 
 def test_trials_reject_mismatched_arrays():
     with pytest.raises(DataError, match="one length"):
         Trials(np.array([0, 1]), np.array([1]), np.array([1, 0]), "x")
+
+
+def test_the_speaker_bootstrap_takes_the_interval_level() -> None:
+    """One bootstrap: the speaker bootstrap's interval is the shared percentile interval at any level
+    (it hard-coded 2.5 and 97.5 before)."""
+    emb, speakers = clustered_embeddings(12, 4, 0.9, seed=1)
+    wide = speaker_bootstrap(cosine(emb), speakers, all_pairs_trials, eer_only(), n_boot=200, seed=0)["x"]["eer"]
+    half = speaker_bootstrap(cosine(emb), speakers, all_pairs_trials, eer_only(), n_boot=200, seed=0,
+                             level=0.5)["x"]["eer"]
+    np.testing.assert_array_equal(wide[2], half[2])
+    assert (half[0], half[1]) == pytest.approx(tuple(np.percentile(half[2], [25, 75])))
+    assert wide[0] < half[0] < half[1] < wide[1]
+
+
+def test_every_scorer_sees_the_same_replicates() -> None:
+    emb, speakers = clustered_embeddings(10, 4, 0.8)
+    both = speaker_bootstrap({"a": cosine_pair_scorer(emb), "b": cosine_pair_scorer(2 * emb)}, speakers,
+                             all_pairs_trials, eer_only(), n_boot=30, seed=5)
+    np.testing.assert_array_equal(both["a"]["eer"][2], both["b"]["eer"][2])  # scale-free: same replicates, same EERs
+
+
+def test_det_points_keep_the_ends_and_follow_the_curve() -> None:
+    rng = np.random.default_rng(0)
+    labels = np.repeat([1, 0], [500, 20_000])
+    scores = np.concatenate([rng.normal(2.0, 1.0, 500), rng.normal(0.0, 1.0, 20_000)])
+    curve = det_curve(scores, labels)
+    points = det_points(curve, max_points=200)
+    assert len(points["far"]) <= 200 < len(curve.far)
+    assert (points["far"][0], points["frr"][0], points["far"][-1], points["frr"][-1]) == (0.0, 1.0, 1.0, 0.0)
+    assert np.all(np.diff(points["far"]) >= 0) and np.all(np.diff(points["frr"]) <= 0)
+    assert sum(far < 0.01 for far in points["far"]) >= 20  # the low-FAR tail keeps detail on probit axes
+    small = det_curve(np.arange(10.0), np.array([1, 0] * 5))
+    assert det_points(small) == {"far": small.far.tolist(), "frr": small.frr.tolist()}
