@@ -53,7 +53,7 @@ def score_on_dev(run: Path) -> dict[str, Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         eer, _ = run_task("speaker-eer", inputs, {"split": "val", "baseline": "mfcc", "n_boot": 200})
-        probes, _ = run_task("classify", inputs, {"eval_split": "val"})
+        probes, _ = run_task("classify", inputs, {"split": "val"})
 
     def value(metrics: dict[str, Any], name: str) -> float | None:
         return round(metrics[name].value, 4) if name in metrics else None

@@ -55,3 +55,5 @@ def probe_metric(factor: str, code: str, prefix: str = "") -> str:
 
 
 SAMPLE_PROBE_PREFIX = "sample_"
+# Metrics of a random-init model of the same architecture, scored alongside (classify, code-usage)
+BASELINE_PREFIX = "baseline_"

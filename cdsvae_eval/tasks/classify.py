@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from cdsvae_eval.codes import CodeSet
+from cdsvae_eval.names import BASELINE_PREFIX, probe_metric
 from cdsvae_eval.tasks.base import MetricSpec, MetricValue, Task, TaskInputs, TaskResult
 from cdsvae_eval.tasks.bootstrap import ci_description
 from cdsvae_eval.tasks.probes import (
@@ -57,7 +58,7 @@ class Classify(Task):
             description="informational: majority-class rate on the eval split",
         ),
         MetricSpec(
-            "baseline_acc_{factor}_from_{code}",
+            probe_metric("{factor}", "{code}", BASELINE_PREFIX),
             higher_is_better=True,
             description="the same probe on codes of a randomly initialised model (when given)",
         ),
@@ -70,7 +71,7 @@ class Classify(Task):
             base_train, base_test = train_eval_codes(
                 inputs.baseline_codes, options.train_split, options.split, self.name
             )
-            base_metrics, base_rows, _ = _probe_all(base_train, base_test, seed, prefix="baseline_")
+            base_metrics, base_rows, _ = _probe_all(base_train, base_test, seed, prefix=BASELINE_PREFIX)
             metrics.update(base_metrics)
             rows += base_rows
         protocol: dict[str, Any] = {

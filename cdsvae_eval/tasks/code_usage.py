@@ -25,7 +25,7 @@ from cdsvae_eval.codes import CodeSet
 from cdsvae_eval.models.code_stats import (
     ACTIVE_UNIT_THRESHOLD, active_units, kl_to_standard_normal, sample_codes, signal_to_noise,
 )
-from cdsvae_eval.names import KL_DYNAMIC, KL_STATIC, SAMPLE_PROBE_PREFIX, probe_metric
+from cdsvae_eval.names import BASELINE_PREFIX, KL_DYNAMIC, KL_STATIC, SAMPLE_PROBE_PREFIX, probe_metric
 from cdsvae_eval.tasks.base import MetricSpec, MetricValue, Task, TaskInputs, TaskResult
 from cdsvae_eval.tasks.bootstrap import ci_description
 from cdsvae_eval.tasks.probes import (
@@ -68,7 +68,7 @@ class CodeUsage(Task):
                    "probe on one posterior sample per row; higher is better for the matching code, lower for leakage"),
         MetricSpec("mean_acc_{factor}_from_{code}", True, "the same probe on the posterior means"),
         MetricSpec("chance_{factor}", False, "informational: majority-class rate on the eval split"),
-        MetricSpec("baseline_sample_acc_{factor}_from_{code}", True, "the sample probe on a random-init model"),
+        MetricSpec(probe_metric("{factor}", "{code}", BASELINE_PREFIX + SAMPLE_PROBE_PREFIX), True, "the sample probe on a random-init model"),
     )
 
     def run(self, inputs: TaskInputs, options: CodeUsageOptions, seed: int, out_dir: Path | None) -> TaskResult:
@@ -92,7 +92,7 @@ class CodeUsage(Task):
         if inputs.baseline_codes is not None:
             base_train, base_test = train_eval_codes(inputs.baseline_codes, options.train_split,
                                                      options.split, self.name)
-            base_metrics, base_rows, _ = _probes(base_train, base_test, seed, prefix="baseline_")
+            base_metrics, base_rows, _ = _probes(base_train, base_test, seed, prefix=BASELINE_PREFIX)
             metrics.update(base_metrics)
             rows += base_rows
         protocol: dict[str, Any] = {

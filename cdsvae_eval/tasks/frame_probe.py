@@ -23,7 +23,7 @@ import numpy as np
 
 from cdsvae_eval.codes import CodeSet
 from cdsvae_eval.errors import ConfigError, DataError
-from cdsvae_eval.names import DYNAMIC_CODE, STATIC_CODE
+from cdsvae_eval.names import BASELINE_PREFIX, DYNAMIC_CODE, STATIC_CODE
 from cdsvae_eval.tasks.base import MetricSpec, MetricValue, Task, TaskInputs, TaskResult
 from cdsvae_eval.tasks.bootstrap import ci_description, identity_bootstrap_ci
 from cdsvae_eval.tasks.probes import (
@@ -69,7 +69,7 @@ class FrameProbe(Task):
         MetricSpec(frame_metric("{factor}", "{code}"), True, "accuracy of a linear probe of each frame's label "
                    "(higher is better from the frame's z_t, lower from z_s: leakage)"),
         MetricSpec("frame_chance_{factor}", False, "informational: majority-class rate of the scored frames"),
-        MetricSpec(frame_metric("{factor}", "{code}", "baseline_"), True, "the same probe on the random-init model"),
+        MetricSpec(frame_metric("{factor}", "{code}", BASELINE_PREFIX), True, "the same probe on the random-init model"),
     )
 
     def run(self, inputs: TaskInputs, options: FrameProbeOptions, seed: int, out_dir: Path | None) -> TaskResult:
@@ -87,7 +87,7 @@ class FrameProbe(Task):
             if not base_train.frame_labels:
                 skipped["baseline"] = "the baseline codes have no per-frame labels"
             else:
-                base_metrics, base_rows, _, _ = self._probe(base_train, base_test, options, seed, prefix="baseline_")
+                base_metrics, base_rows, _, _ = self._probe(base_train, base_test, options, seed, prefix=BASELINE_PREFIX)
                 metrics.update(base_metrics)
                 rows += base_rows
         protocol: dict[str, Any] = {

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cdsvae_eval.codes import CodeSet
 
 PROTOCOL = {"name": "p", "split": "test", "n_eval": 40, "eval_identities": 10,
             "ci": {"method": "95% percentile cluster bootstrap", "resampled_unit": "character", "replicates": 100},
