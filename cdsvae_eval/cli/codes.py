@@ -47,6 +47,7 @@ def info_command(path: Path) -> None:
     console = make_console()
     fields = [("static", code_set.static), ("dynamic", code_set.dynamic)]
     fields += [(f"y_{name}", labels) for name, labels in sorted(code_set.labels.items())]
+    fields += [(f"frame_y_{name}", labels) for name, labels in sorted(code_set.frame_labels.items())]
     fields += [(name, array) for name, array in (("utt", code_set.utt), ("split", code_set.split),
                                                  ("identity", code_set.identity)) if array is not None]
     print_table(console, ["field", "dtype", "shape"], [(name, a.dtype, tuple(a.shape)) for name, a in fields], title=str(path))

@@ -29,6 +29,10 @@ from cdsvae_eval.report.tables import result_table, seed_table
 from cdsvae_eval.training.seeds import seed_runs
 
 
+# Tasks whose example run is a speech run (the hint for a probe without codes).
+SPEECH_TASKS = ("speaker-eer", "speaker-few-shot", "frame-probe")
+
+
 @click.command()
 @click.option("--task", "task_name", required=True, help="A task name (see `tasks list`), or 'all'.")
 @click.option("--codes", "codes_path", type=click.Path(path_type=Path), help="A code file (.npz, see docs).")
@@ -65,7 +69,8 @@ def probe(
     A --checkpoint folder of seed runs (seed-<n>/, from `train --seeds`) scores each run into
     <out>/seed-<n>/ and prints every metric over the training seeds (mean, t-interval, per seed)."""
     if codes_path is None and checkpoint is None:
-        dataset, run = ("tts-timit", "runs/tts") if task_name == "speaker-eer" else ("flare-sprites", "runs/demo")
+        speech = task_name in SPEECH_TASKS
+        dataset, run = ("tts-timit", "runs/tts") if speech else ("flare-sprites", "runs/demo")
         raise ConfigError(
             f"probe --task {task_name} needs --codes FILE or --checkpoint RUN; make a run with `cdsvae-eval train "
             f"--dataset {dataset} --out {run}`, then `cdsvae-eval probe --task {task_name} --checkpoint {run}`"

@@ -21,6 +21,7 @@ import soundfile
 
 from cdsvae_eval.data.base import AudioSequenceDataset, CountUnits, Factor, SequenceSplit, first_paths, hash_parts
 from cdsvae_eval.errors import DataError
+from cdsvae_eval.names import FRAME_PHONES, PHONE_FACTOR, SPEAKER_FACTOR
 
 if TYPE_CHECKING:
     from cdsvae_eval.data.features import FeatureSpec
@@ -537,12 +538,12 @@ class TimitSegments(AudioSequenceDataset):
             name=split,
             x=table.x[keep],
             labels={
-                "speaker": identity,
+                SPEAKER_FACTOR: identity,
                 "sex": (table.sexes[keep] == "M").astype(np.int64),
                 "dialect": np.array([dialect_classes.index(f"DR{d}") for d in table.dialects[keep]], dtype=np.int64),
-                "phone": table.frame_phones[keep][:, self.config.segment_frames // 2].astype(np.int64),
+                PHONE_FACTOR: table.frame_phones[keep][:, self.config.segment_frames // 2].astype(np.int64),
             },
             identity=identity,
             groups=table.utterance_ids[keep],
-            extras={"frame_phones": table.frame_phones[keep]},
+            extras={FRAME_PHONES: table.frame_phones[keep]},
         )

@@ -10,8 +10,9 @@ from cdsvae_eval.models.core import GaussianCode, StepOutputs
 from cdsvae_eval.models.losses import (
     kl_dynamic, kl_static, mi_penalty, nt_xent, nt_xent_overlap, reconstruction_loss,
 )
+from cdsvae_eval.names import KL_DYNAMIC, KL_STATIC
 
-TERMS = ("recon", "kl_static", "kl_dynamic", "mi", "contrastive_static", "contrastive_dynamic")
+TERMS = ("recon", KL_STATIC, KL_DYNAMIC, "mi", "contrastive_static", "contrastive_dynamic")
 CONTRASTIVE_TERMS = ("contrastive_static", "contrastive_dynamic")
 SIMILARITIES = ("cosine", "overlap")
 # "utterance": another segment of the same utterance (audio; self-supervised: no speaker labels)

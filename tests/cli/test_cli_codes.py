@@ -29,3 +29,18 @@ def test_codes_info_counts_identities_in_the_dataset_s_words(run_cli, untrained_
     code, stdout, err = run_cli("codes", "info", out)
     assert code == 0, err
     assert f"{characters} characters" in stdout
+
+
+def test_codes_info_lists_the_per_frame_labels(run_cli, tmp_path: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "report"))
+    from fake_run import speech_codes
+
+    from cdsvae_eval.codes import save_codes
+
+    codes = speech_codes()
+    save_codes(codes, tmp_path / "speech.npz")
+    code, stdout, err = run_cli("codes", "info", tmp_path / "speech.npz")
+    assert code == 0, err
+    assert "frame_y_phone" in stdout and str(tuple(codes.frame_labels["phone"].shape)) in stdout

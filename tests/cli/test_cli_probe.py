@@ -83,6 +83,8 @@ def test_probe_needs_exactly_one_source(run_cli, codes_file: Path, tmp_path: Pat
 @pytest.mark.parametrize(
     ("task", "train"),
     [("speaker-eer", "cdsvae-eval train --dataset tts-timit --out runs/tts"),
+     ("speaker-few-shot", "cdsvae-eval train --dataset tts-timit --out runs/tts"),
+     ("frame-probe", "cdsvae-eval train --dataset tts-timit --out runs/tts"),
      ("classify", "cdsvae-eval train --dataset flare-sprites --out runs/demo")],
 )
 def test_probe_without_a_source_says_how_to_make_one(run_cli, task: str, train: str) -> None:
