@@ -44,6 +44,22 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "identity-no-mask": {**IDENTITY, "loss.static_negatives": "all"},
     "base-kls0.25": {"loss.kl_static": 0.25},
     "base-mask-utterance": {"loss.static_negatives": "other-utterances"},
+    "base-kld2": {"loss.kl_dynamic": 2.0},
+    "base-kld1": {"loss.kl_dynamic": 1.0},
+    "utterance-no-cross-kld2": {**UTTERANCE, "loss.decode_static_from": "self", "loss.kl_dynamic": 2.0},
+    "utterance-no-cross-kld1": {**UTTERANCE, "loss.decode_static_from": "self", "loss.kl_dynamic": 1.0},
+    "utterance-no-cross-dyn-overlap": {**UTTERANCE, "loss.decode_static_from": "self",
+                                       "loss.dynamic_similarity": "overlap"},
+    "utterance-no-cross-t0.2": {**UTTERANCE, "loss.decode_static_from": "self", "loss.temperature": 0.2},
+    "utterance-no-cross-t0.1": {**UTTERANCE, "loss.decode_static_from": "self", "loss.temperature": 0.1},
+    "utterance-no-cross-t0.2-cd20": {**UTTERANCE, "loss.decode_static_from": "self", "loss.temperature": 0.2,
+                                     "loss.contrastive_dynamic": 20.0},
+    "utterance-no-cross-t0.1-cd20": {**UTTERANCE, "loss.decode_static_from": "self", "loss.temperature": 0.1,
+                                     "loss.contrastive_dynamic": 20.0},
+    "utterance-no-cross-t0.1-cd30": {**UTTERANCE, "loss.decode_static_from": "self", "loss.temperature": 0.1,
+                                     "loss.contrastive_dynamic": 30.0},
+    "utterance-no-cross-t0.1-cd40": {**UTTERANCE, "loss.decode_static_from": "self", "loss.temperature": 0.1,
+                                     "loss.contrastive_dynamic": 40.0},
 }
 
 

@@ -17,6 +17,7 @@ from cdsvae_eval.config import LossConfig, ModelConfig, TrainConfig
 from cdsvae_eval.device import is_device_name
 from cdsvae_eval.errors import FieldError
 from cdsvae_eval.models.selection import SELECT_BY
+from cdsvae_eval.training.objective import WEIGHTED_TERMS
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ RULES: tuple[Rule, ...] = (
     Rule("model.conv_channels", "a non-empty list of integers >= 1", _positive_ints),
     one_of("loss.recon", "mse", "l1"),
     *(number_at_least(f"loss.{name}", 0) for name in (
-        "kl_static", "kl_dynamic", "mi", "contrastive_static", "contrastive_dynamic", "motion_view_strength")),
+        *WEIGHTED_TERMS, "motion_view_strength")),
     number_above("loss.temperature", 0),
     one_of("loss.contrastive_codes", "mean", "sample"),
     number_at_least("loss.free_bits_dynamic", 0),

@@ -19,3 +19,16 @@ def test_dsvae_presets_are_cdsvae_without_contrastive_and_mi_terms(baseline: str
     changed = {key: value for key, value in ours_loss.items() if theirs_loss[key] != value}
     assert changed == DROPPED_TERMS
     assert dataclasses.asdict(preset_config(cdsvae).loss)["mi"] > 0
+
+
+def test_the_speech_presets_spell_out_their_corpus_and_the_recipe_uses_no_speaker_labels() -> None:
+    quick, cdsvae = preset_config("quick", "audio"), preset_config("quick-cdsvae", "audio")
+    for preset in (quick, cdsvae):
+        assert preset.dataset == "tts-timit" and preset.select_by == "speaker-eer"
+        assert set(preset.dataset_options) >= {"train_speakers", "dev_speakers", "test_speakers"}
+    assert quick.loss.content_view == "utterance" and quick.loss.static_negatives == "other-utterances"
+    ours, theirs = quick.to_dict(), cdsvae.to_dict()
+    assert {**ours, "preset": "quick-cdsvae", "loss": theirs["loss"]} == theirs
+    assert theirs["loss"]["content_view"] == "shuffle" and theirs["loss"]["static_negatives"] == "all"
+    quick.dataset_options["train_speakers"] = 1
+    assert preset_config("quick", "audio").dataset_options["train_speakers"] == 48  # presets are copied

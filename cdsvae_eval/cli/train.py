@@ -13,7 +13,7 @@ import click
 from cdsvae_eval.cli.console import make_console, print_table
 from cdsvae_eval.cli.options import fields_as_flags, parse_key_values
 from cdsvae_eval.models.selection import SPEAKER_RECORD, SWAP_RECORD
-from cdsvae_eval.names import EER_DYNAMIC, EER_STATIC, SWAP_IDENTITY_ACC, SWAP_MOTION_ACC
+from cdsvae_eval.names import EER_DYNAMIC, EER_STATIC, KL_DYNAMIC, KL_STATIC, SWAP_IDENTITY_ACC, SWAP_MOTION_ACC
 
 # The config field (or API argument) each flag sets, so an error about the field names the flag.
 _FIELD_FLAGS = {
@@ -119,8 +119,11 @@ def _reporters(console: Console, epochs: int) -> dict[str, Any]:
     terminal (a pipe, a log file, CI), where no progress bar is drawn."""
 
     def start(trainer: Any) -> None:
+        units = trainer.dataset.units
         console.print(f"device {trainer.device}, precision {trainer.precision_name}, {trainer.steps_per_epoch} "
-                      f"steps per epoch, {len(trainer.train_split)} training sequences", soft_wrap=True)
+                      f"steps per epoch, {len(trainer.train_split)} training {units.sequences} of "
+                      f"{len(set(trainer.train_split.identity.tolist()))} {units.identities}", soft_wrap=True)
+        console.print(f"best.pt: {trainer.selection.description}", markup=False, soft_wrap=True)
 
     def epoch_line(record: dict[str, Any]) -> None:
         console.print(epoch_summary(record, epochs), markup=False, soft_wrap=True)
@@ -133,7 +136,7 @@ def epoch_summary(record: dict[str, Any], epochs: int) -> str:
     notes about figures the validation split cannot support, seconds."""
     train = record["train"]
     parts = [f"epoch {record['epoch']}/{epochs}: loss {train['loss']:.1f} recon {train['recon']:.1f} "
-             f"KL s {train['kl_static']:.2f} KL z {train['kl_dynamic']:.2f} MI {train['mi']:.2f}"]
+             f"KL s {train[KL_STATIC]:.2f} KL z {train[KL_DYNAMIC]:.2f} MI {train['mi']:.2f}"]
     swap = record.get(SWAP_RECORD)
     if swap is not None:
         parts.append(f"val swaps motion {swap[SWAP_MOTION_ACC]:.3f} identity {swap[SWAP_IDENTITY_ACC]:.3f}")

@@ -13,6 +13,8 @@ from cdsvae_eval.models.losses import (
 from cdsvae_eval.names import KL_DYNAMIC, KL_STATIC
 
 TERMS = ("recon", KL_STATIC, KL_DYNAMIC, "mi", "contrastive_static", "contrastive_dynamic")
+# The terms after the reconstruction each have a weight of the same name in LossConfig
+WEIGHTED_TERMS = TERMS[1:]
 CONTRASTIVE_TERMS = ("contrastive_static", "contrastive_dynamic")
 SIMILARITIES = ("cosine", "overlap")
 # "utterance": another segment of the same utterance (audio; self-supervised: no speaker labels)
@@ -29,10 +31,10 @@ def total_loss(terms: dict[str, torch.Tensor], config: LossConfig, contrastive_s
     al. 2016's free bits), so below it z_1:T gets no gradient from its KL."""
     charged = dict(terms)
     if config.free_bits_dynamic > 0:
-        charged["kl_dynamic"] = terms["kl_dynamic"].clamp(min=config.free_bits_dynamic)
+        charged[KL_DYNAMIC] = terms[KL_DYNAMIC].clamp(min=config.free_bits_dynamic)
     return charged["recon"] + sum(
         getattr(config, name) * (contrastive_scale if name in CONTRASTIVE_TERMS else 1.0) * charged[name]
-        for name in TERMS[1:]
+        for name in WEIGHTED_TERMS
     )
 
 
@@ -82,8 +84,8 @@ def objective_terms(outputs: StepOutputs, x: torch.Tensor, config: LossConfig, d
     static, dynamic = outputs.static, outputs.dynamic
     return {
         "recon": reconstruction_loss(outputs.x_hat.float(), x.float(), kind=config.recon),
-        "kl_static": kl_static(static.mean, static.logvar),
-        "kl_dynamic": kl_dynamic(dynamic.mean, dynamic.logvar, outputs.prior_mean, outputs.prior_logvar),
+        KL_STATIC: kl_static(static.mean, static.logvar),
+        KL_DYNAMIC: kl_dynamic(dynamic.mean, dynamic.logvar, outputs.prior_mean, outputs.prior_logvar),
         "mi": mi_penalty(static.mean, static.logvar, static.sample, dynamic.mean, dynamic.logvar, dynamic.sample,
                          dataset_size=dataset_size, parity=config.mi_parity),
         "contrastive_static": _contrastive(static, outputs.static_content, config.static_similarity,

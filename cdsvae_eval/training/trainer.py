@@ -32,7 +32,7 @@ from cdsvae_eval.models.checkpoint import load_checkpoint, save_checkpoint
 from cdsvae_eval.models.selection import SPEAKER_RECORD, SWAP_RECORD, SelectionRule, selection_rule
 from cdsvae_eval.models.verdict import Verdict, judge
 from cdsvae_eval.names import (
-    MOTION_FACTOR, SWAP_IDENTITY_ACC, SWAP_IDENTITY_CHANCE, SWAP_MOTION_ACC, SWAP_MOTION_CHANCE,
+    KL_DYNAMIC, KL_STATIC, MOTION_FACTOR, SWAP_IDENTITY_ACC, SWAP_IDENTITY_CHANCE, SWAP_MOTION_ACC, SWAP_MOTION_CHANCE,
 )
 from cdsvae_eval.path_checks import check_not_inside, check_output_dir
 from cdsvae_eval.training.distributed import DistInfo, barrier, init_distributed, shutdown
@@ -78,7 +78,7 @@ class TrainSummary:
         record = next((r for r in scored if r["epoch"] == self.best_epoch), scored[-1])
         swap, val = record[SWAP_RECORD], record["val"]
         return judge(swap[SWAP_MOTION_ACC], swap[SWAP_IDENTITY_ACC], swap[SWAP_MOTION_CHANCE],
-                     swap[SWAP_IDENTITY_CHANCE], val.get("kl_static"), val.get("kl_dynamic"))
+                     swap[SWAP_IDENTITY_CHANCE], val.get(KL_STATIC), val.get(KL_DYNAMIC))
 
 
 def split_to_device(split: SequenceSplit, device: torch.device) -> torch.Tensor:
