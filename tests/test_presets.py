@@ -31,4 +31,14 @@ def test_the_speech_presets_spell_out_their_corpus_and_the_recipe_uses_no_speake
     assert {**ours, "preset": "quick-cdsvae", "loss": theirs["loss"]} == theirs
     assert theirs["loss"]["content_view"] == "shuffle" and theirs["loss"]["static_negatives"] == "all"
     quick.dataset_options["train_speakers"] = 1
-    assert preset_config("quick", "audio").dataset_options["train_speakers"] == 48  # presets are copied
+    assert preset_config("quick", "audio").dataset_options["train_speakers"] == 96  # presets are copied
+
+
+def test_the_speech_preset_trains_on_the_corpus_tts_timit_builds_by_default() -> None:
+    import inspect
+
+    from cdsvae_eval.data.tts_timit import TtsTimit
+
+    defaults = {name: parameter.default for name, parameter in inspect.signature(TtsTimit).parameters.items()}
+    for name, value in preset_config("quick", "audio").dataset_options.items():
+        assert defaults[name] == value, f"the quick preset's {name} differs from tts-timit's default: change both"

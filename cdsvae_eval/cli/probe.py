@@ -34,7 +34,7 @@ SPEECH_TASKS = ("speaker-eer", "speaker-few-shot", "frame-probe")
 
 
 @click.command()
-@click.option("--task", "task_name", required=True, help="A task name (see `tasks list`), or 'all'.")
+@click.option("--task", "task_name", required=True, help="A task name (see `tasks list`), several separated by commas, or 'all'.")
 @click.option("--codes", "codes_path", type=click.Path(path_type=Path), help="A code file (.npz, see docs).")
 @click.option("--checkpoint", type=click.Path(path_type=Path), help="A training run folder to encode and score.")
 @click.option(
@@ -81,7 +81,7 @@ def probe(
         raise FieldError("--device", f"must be auto, cpu, cuda or cuda:N, got {device!r}")
     options = parse_key_values(option_pairs, option="--option")
     console = make_console()
-    names, _ = suite_tasks(task_name)
+    names, _ = suite_tasks(task_name if task_name == ALL_TASKS else [name.strip() for name in task_name.split(",")])
     check_suite_options(names, options, field_name="--option")
     if baseline_codes is not None and random_baseline:
         raise ConfigError("give either --baseline-codes or --random-baseline, not both")

@@ -46,6 +46,7 @@ DEV_SPEAKERS: tuple[str, ...] = (
 )
 
 SPLIT_NAMES: tuple[str, ...] = ("train", "dev", "test", "core-test")
+DIALECT_FACTOR = "dialect"
 PARTS: tuple[str, ...] = ("TRAIN", "TEST")
 
 
@@ -432,7 +433,7 @@ class TimitSegments(AudioSequenceDataset):
         self.factors = (
             Factor("speaker", "static", tuple(self.speaker_ids)),
             Factor("sex", "static", ("F", "M")),
-            Factor("dialect", "static", tuple(f"DR{d}" for d in sorted(set(range(1, 9)) | set(dialects)))),
+            Factor(DIALECT_FACTOR, "static", tuple(f"DR{d}" for d in sorted(set(range(1, 9)) | set(dialects)))),
             Factor("phone", "dynamic", PHONES_39),
         )
 
@@ -533,16 +534,18 @@ class TimitSegments(AudioSequenceDataset):
             raise DataError(f"{self.corpus.root}: split {split!r} has no readable audio")
         speaker_index = {s: i for i, s in enumerate(self.speaker_ids)}
         identity = np.array([speaker_index[s] for s in table.speakers[keep]], dtype=np.int64)
-        dialect_classes = self.factor("dialect").classes
+        labels = {
+            SPEAKER_FACTOR: identity,
+            "sex": (table.sexes[keep] == "M").astype(np.int64),
+            PHONE_FACTOR: table.frame_phones[keep][:, self.config.segment_frames // 2].astype(np.int64),
+        }
+        if any(factor.name == DIALECT_FACTOR for factor in self.factors):
+            classes = self.factor(DIALECT_FACTOR).classes
+            labels[DIALECT_FACTOR] = np.array([classes.index(f"DR{d}") for d in table.dialects[keep]], dtype=np.int64)
         return SequenceSplit(
             name=split,
             x=table.x[keep],
-            labels={
-                SPEAKER_FACTOR: identity,
-                "sex": (table.sexes[keep] == "M").astype(np.int64),
-                "dialect": np.array([dialect_classes.index(f"DR{d}") for d in table.dialects[keep]], dtype=np.int64),
-                PHONE_FACTOR: table.frame_phones[keep][:, self.config.segment_frames // 2].astype(np.int64),
-            },
+            labels=labels,
             identity=identity,
             groups=table.utterance_ids[keep],
             extras={FRAME_PHONES: table.frame_phones[keep]},

@@ -27,6 +27,14 @@ def test_probe_classify_prints_the_table_and_writes_json(run_cli, codes_file: Pa
     assert str(tmp_path / "res" / "classify.json") in out.replace("\n", "")
 
 
+def test_probe_runs_a_comma_separated_list_of_tasks_and_no_other(run_cli, codes_file: Path, tmp_path: Path) -> None:
+    code, out, err = run_cli("probe", "--task", "classify, code-usage", "--codes", codes_file, "--out", tmp_path / "r")
+    assert code == 0, err
+    assert sorted(path.name for path in (tmp_path / "r").glob("*.json")) == ["classify.json", "code-usage.json"]
+    code, _, err = run_cli("probe", "--task", "classify,no-such-task", "--codes", codes_file, "--out", tmp_path / "s")
+    assert code == 2 and "no-such-task" in err and err.count("\n") == 1
+
+
 def test_probe_all_runs_what_applies_and_report_aggregates(run_cli, codes_file: Path, tmp_path: Path) -> None:
     out_dir = tmp_path / "model-a"
     code, out, err = run_cli(

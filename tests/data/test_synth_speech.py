@@ -174,3 +174,6 @@ def test_tts_timit_dataset_splits_by_role():
     assert TtsTimit(train_speakers=1, dev_speakers=2, test_speakers=2, sentences=2, seed=7).corpus.root == dataset.corpus.root
     assert [dataset.code_split(name) for name in dataset.split_names] == ["train", "val", "test"]
     assert dataset.identity_subsets() == {}  # no core test set in a synthesised corpus
+    # regions are assigned in turn, not spoken: no dialect factor to probe
+    assert [f.name for f in dataset.factors] == ["speaker", "sex", "phone"]
+    assert set(splits["train"].labels) == {"speaker", "sex", "phone"}
