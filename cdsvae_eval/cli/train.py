@@ -105,6 +105,12 @@ def train(preset: str, dataset: str | None, data_root: Path | None, run_dir: Pat
         console.print(f"validation split, best epoch {summary.best_epoch}:")
         for line in summary.verdict.lines():
             console.print(line, markup=False, soft_wrap=True)
+    best = next((record for record in summary.history if record["epoch"] == summary.best_epoch), {})
+    if SPEAKER_RECORD in best:
+        speaker = best[SPEAKER_RECORD]
+        console.print(f"validation split, best epoch {summary.best_epoch}: EER z_s {speaker[EER_STATIC]:.2f}%, mean "
+                      f"z_1:T {speaker[EER_DYNAMIC]:.2f}% (chance 50%); the verdict on test needs the MFCC baseline "
+                      "and the phone probes: `cdsvae-eval verdict RUN/probes` after probe", markup=False, soft_wrap=True)
     console.print(f"run folder: {run_dir}\nnext: cdsvae-eval probe --task all --checkpoint {run_dir} --out {run_dir / 'probes'}")
 
 

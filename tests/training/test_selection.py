@@ -89,3 +89,18 @@ def test_speech_runs_log_a_validation_eer_and_choose_best_pt_by_it(timit_trees, 
     assert summary.selection.startswith("lowest validation EER of z_s plus the shortfall of mean z_1:T's EER below 30%")
     dataset = get_dataset("timit", data_root=str(timit_trees[2]))
     assert selection_rule(audio_config(timit_trees[2]), dataset).description == summary.selection
+
+
+@pytest.mark.parametrize("dev", [1, 2])
+def test_train_prints_the_validation_eers_or_the_notes_through_a_pipe(timit_trees, tmp_path, run_cli, dev):
+    code, out, err = run_cli("train", "--preset", "smoke", "--dataset", "timit", "--data-root", timit_trees[dev],
+                             "--epochs", "2", "--batch-size", "16", "--device", "cpu", "--out", tmp_path / "run",
+                             "--no-progress", "--set", "swap_eval_every=1")
+    assert code == 0, err
+    out = " ".join(out.split())
+    assert "best.pt: lowest validation" in out
+    if dev == 2:
+        assert out.count("| val EER z_s ") == 2 and "validation split, best epoch" in out
+    else:
+        assert "note: validation EER skipped: split 'dev' has 1 speaker" in out
+        assert "val EER" not in out
