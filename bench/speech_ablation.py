@@ -9,7 +9,8 @@ seconds. One JSON line per variant goes to OUT/results.jsonl and a Markdown row 
     .venv/bin/python bench/speech_ablation.py --out bench/out/speech --variants base,utterance --epochs 60
     .venv/bin/python bench/speech_ablation.py --list
 
-Variants are the preset plus ``--set``-style overrides (VARIANTS below); ``--set KEY=VALUE`` adds overrides to
+Variants are the ``quick-cdsvae`` speech preset (C-DSVAE's own objective at the quick budget) plus ``--set``-style
+overrides (VARIANTS below; ``recipe`` is the loss of the ``quick`` preset); ``--set KEY=VALUE`` adds overrides to
 every variant (e.g. the corpus size, ``dataset_options.train_speakers=48``). A variant whose run folder holds a
 finished run of the same config is scored again without training.
 """
@@ -17,13 +18,14 @@ finished run of the same config is scored again without training.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import time
 import warnings
 from pathlib import Path
 from typing import Any
 
-from cdsvae_eval.config import apply_overrides, preset_config
+from cdsvae_eval.config import SPEECH_LOSS, LossConfig, apply_overrides, preset_config
 from cdsvae_eval.evaluate.inputs import inputs_from_checkpoint
 from cdsvae_eval.evaluate.runner import run_task
 from cdsvae_eval.names import EER_DYNAMIC, EER_STATIC, PHONE_FACTOR
@@ -32,8 +34,14 @@ UTTERANCE = {"loss.content_view": "utterance", "loss.decode_static_from": "conte
              "loss.static_negatives": "other-utterances"}
 IDENTITY = {"loss.content_view": "identity", "loss.decode_static_from": "content",
             "loss.static_negatives": "other-identities"}
+RECIPE = {f"loss.{name}": value for name, value in dataclasses.asdict(SPEECH_LOSS).items()
+          if value != getattr(LossConfig(), name)}
 VARIANTS: dict[str, dict[str, Any]] = {
     "base": {},
+    "recipe": RECIPE,
+    "recipe-centred": {**RECIPE, "model.dynamic_input": "centred"},
+    "recipe-kld6": {**RECIPE, "loss.kl_dynamic": 6.0},
+    "recipe-mi3": {**RECIPE, "loss.mi": 3.0},
     "utterance": UTTERANCE,
     "utterance-no-mask": {**UTTERANCE, "loss.static_negatives": "all"},
     "utterance-no-cross": {**UTTERANCE, "loss.decode_static_from": "self"},
@@ -86,7 +94,7 @@ def score_on_dev(run: Path) -> dict[str, Any]:
 def run_variant(name: str, overrides: dict[str, Any], out: Path, epochs: int | None) -> dict[str, Any]:
     from cdsvae_eval.training.trainer import train
 
-    config = apply_overrides(preset_config("quick", "audio"), {"select_by": "speaker-eer", **overrides})
+    config = apply_overrides(preset_config("quick-cdsvae", "audio"), {"select_by": "speaker-eer", **overrides})
     if epochs is not None:
         config = apply_overrides(config, {"epochs": epochs})
     run = out / name

@@ -29,6 +29,10 @@ class ModelConfig:
     mlp_hidden: int = 256
     # the release puts a LeakyReLU after the static mean/log-variance heads
     static_head_leaky_relu: bool = False
+    # what z_1:T is read from: "shared" (the release: the bi-LSTM states that also give z_s) or "centred"
+    # (the same bi-LSTM run on the frame features minus their mean over the sequence, so what is constant
+    # across the sequence, where a speaker's timbre sits, reaches z_1:T only through how frames change)
+    dynamic_input: str = "shared"
 
 
 @dataclass

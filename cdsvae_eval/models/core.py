@@ -15,6 +15,10 @@ from torch import nn
 
 from cdsvae_eval.config import ModelConfig
 
+SHARED_DYNAMIC_INPUT = "shared"
+CENTRED_DYNAMIC_INPUT = "centred"
+DYNAMIC_INPUTS = (SHARED_DYNAMIC_INPUT, CENTRED_DYNAMIC_INPUT)
+
 
 def reparameterize(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return mean + torch.randn_like(mean) * torch.exp(0.5 * logvar)
@@ -87,6 +91,8 @@ class CDSVAE(nn.Module):
         hidden = self.config.hidden_dim
         states, _ = self.sequence_lstm(features)
         summary = torch.cat([states[:, -1, :hidden], states[:, 0, hidden:]], dim=-1)
+        if self.config.dynamic_input == CENTRED_DYNAMIC_INPUT:
+            states, _ = self.sequence_lstm(features - features.mean(dim=1, keepdim=True))
         dynamic_states, _ = self.dynamic_rnn(states)
         return Posterior(
             s_mean=self.static_head_activation(self.static_mean(summary)),

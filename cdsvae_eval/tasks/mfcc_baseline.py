@@ -8,6 +8,7 @@ read from the corpus the codes were extracted from, checked by the dataset finge
 from __future__ import annotations
 
 import inspect
+import weakref
 from typing import Any, Sequence
 
 import numpy as np
@@ -21,6 +22,10 @@ N_MFCC = 20
 N_FFT = 400  # 25 ms at 16 kHz
 HOP = 160  # 10 ms
 DESCRIPTION = f"MFCC-{N_MFCC} mean+std over the utterance (n_fft {N_FFT}, hop {HOP}, {SAMPLE_RATE} Hz)"
+
+# corpus object -> {utterance id: embedding}. speaker-eer and speaker-few-shot read the same utterances of one
+# loaded corpus in one command; keyed by the object itself, so no other copy is ever served from it
+_EMBEDDINGS: "weakref.WeakKeyDictionary[Any, dict[str, np.ndarray]]" = weakref.WeakKeyDictionary()
 
 
 def mfcc_embedding(audio: np.ndarray) -> np.ndarray:
@@ -39,6 +44,7 @@ def mfcc_utterance_embeddings(dataset: Any, utterance_ids: Sequence[str], speake
     """
     corpus = _corpus(dataset)
     by_id = {utt.id: utt for utt in corpus.utterances}
+    computed = _EMBEDDINGS.setdefault(corpus, {})
     rows = []
     for utt_id, speaker in zip(utterance_ids, speakers):
         utt = by_id.get(utt_id)
@@ -49,10 +55,12 @@ def mfcc_utterance_embeddings(dataset: Any, utterance_ids: Sequence[str], speake
                 f"MFCC baseline: utterance {utt_id!r} is speaker {utt.speaker!r} in {corpus.root} but "
                 f"{speaker!r} in the codes"
             )
-        audio = corpus.read_audio(utt)
-        if audio is None:
-            raise DataError(f"MFCC baseline: the audio of utterance {utt_id!r} ({utt.wav}) cannot be read")
-        rows.append(mfcc_embedding(audio))
+        if utt_id not in computed:
+            audio = corpus.read_audio(utt)
+            if audio is None:
+                raise DataError(f"MFCC baseline: the audio of utterance {utt_id!r} ({utt.wav}) cannot be read")
+            computed[utt_id] = mfcc_embedding(audio)
+        rows.append(computed[utt_id])
     return np.stack(rows)
 
 

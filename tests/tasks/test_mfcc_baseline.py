@@ -141,3 +141,25 @@ def test_a_backend_of_the_baseline_is_fitted_on_the_training_utterances_audio(ti
     assert result.protocol["backends"]["norm"]["fitted_on"] == {"split": "train", "utterances": 8, "speakers": 2}
     assert result.protocol["backends"]["norm"]["dims"]["mfcc"] == 40
     assert "eer_mfcc_norm" in result.metrics
+
+
+def test_two_speech_tasks_on_one_corpus_read_each_utterance_once(tmp_path, monkeypatch) -> None:
+    root = write_formant_timit(tmp_path / "t", speakers_per_split={"TRAIN": 2, "TEST": 4}, sentences=3)
+    dataset = get_dataset("timit", data_root=str(root))
+    codes = model_like_codes(dataset)
+    reads: list[str] = []
+    read_audio = dataset.corpus.read_audio
+    monkeypatch.setattr(dataset.corpus, "read_audio", lambda utt, *rest: reads.append(utt.id) or read_audio(utt, *rest))
+    first = run(codes, dataset, baseline="mfcc")
+    SpeakerFewShot().run(TaskInputs(codes=codes, dataset=dataset),
+                         SpeakerFewShotOptions(enrol=(1,), draws=2, baseline="mfcc"), seed=0, out_dir=None)
+    assert sorted(reads) == sorted(set(codes.utt.tolist()))
+    # another loaded copy of the same files reads them again, and scores the same
+    copy = get_dataset("timit", data_root=str(root))
+    copy.split("test")
+    copy_reads: list[str] = []
+    copy_read_audio = copy.corpus.read_audio
+    monkeypatch.setattr(copy.corpus, "read_audio", lambda utt, *rest: copy_reads.append(utt.id) or copy_read_audio(utt, *rest))
+    again = run(codes, copy, baseline="mfcc")
+    assert sorted(copy_reads) == sorted(reads)
+    assert again.metrics["eer_mfcc"].value == first.metrics["eer_mfcc"].value

@@ -1,0 +1,61 @@
+"""``model.dynamic_input``: where z_1:T is read from."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from cdsvae_eval.config import ModelConfig, TrainConfig
+from cdsvae_eval.config_checks import check_train_config
+from cdsvae_eval.errors import FieldError
+from cdsvae_eval.models.factory import build_model
+
+
+def _model(dynamic_input: str) -> torch.nn.Module:
+    torch.manual_seed(0)
+    config = ModelConfig(modality="audio", frames=6, static_dim=4, dynamic_dim=3, frame_dim=8, hidden_dim=8,
+                         feature_dim=5, mlp_hidden=8, dynamic_input=dynamic_input)
+    return build_model(config).eval()
+
+
+def _features_and_offset() -> tuple[torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(1)
+    features = torch.randn(3, 6, 8, generator=generator)
+    offset = 2.0 * torch.randn(3, 1, 8, generator=generator)
+    return features, offset
+
+
+def test_centred_dynamic_code_ignores_what_is_constant_across_the_sequence():
+    model = _model("centred")
+    features, offset = _features_and_offset()
+    with torch.no_grad():
+        plain = model.posterior_from_features(features)
+        shifted = model.posterior_from_features(features + offset)
+    torch.testing.assert_close(shifted.z_mean, plain.z_mean)
+    torch.testing.assert_close(shifted.z_logvar, plain.z_logvar)
+    assert not torch.allclose(shifted.s_mean, plain.s_mean), "the static code must still see the constant part"
+
+
+def test_shared_dynamic_code_sees_a_constant_offset():
+    model = _model("shared")
+    features, offset = _features_and_offset()
+    with torch.no_grad():
+        plain = model.posterior_from_features(features)
+        shifted = model.posterior_from_features(features + offset)
+    assert not torch.allclose(shifted.z_mean, plain.z_mean)
+
+
+def test_centred_dynamic_code_still_follows_how_frames_change():
+    model = _model("centred")
+    features, _ = _features_and_offset()
+    changed = features.clone()
+    changed[:, 3] += 1.5
+    with torch.no_grad():
+        assert not torch.allclose(model.posterior_from_features(changed).z_mean,
+                                  model.posterior_from_features(features).z_mean)
+
+
+def test_an_unknown_dynamic_input_is_refused_by_name():
+    config = TrainConfig(model=ModelConfig(dynamic_input="centered"))
+    with pytest.raises(FieldError, match="model.dynamic_input.*shared, centred"):
+        check_train_config(config)
