@@ -82,7 +82,8 @@ RULES: tuple[Rule, ...] = (
 # registry (the dataset's name and options), or by the objective's check_loss_config (the recipe options,
 # also checked there for direct calls of the objective).
 CHECKED_ELSEWHERE: frozenset[str] = frozenset({
-    "preset", "dataset", "dataset_options", "compile", "cpu_reuse_freed_memory", "model.static_head_leaky_relu",
+    "preset", "dataset", "dataset_options", "compile", "cpu_reuse_freed_memory", "cpu_flush_denormal",
+    "model.static_head_leaky_relu",
     "loss.mi_parity", "loss.static_similarity", "loss.dynamic_similarity", "loss.content_view",
     "loss.decode_static_from", "loss.contrastive_warmup_epochs", "loss.static_negatives",
 })

@@ -33,3 +33,25 @@ def test_reuse_keeps_a_freed_block_in_the_process_and_the_default_returns_it():
     assert switched and kept > 200
     default_switched, default_kept = kept_after_free("default")
     assert not default_switched and default_kept < 50
+
+
+def _subnormal_product() -> float:
+    import torch
+
+    return float(torch.tensor(1e-30) * torch.tensor(1e-15))  # 1e-45: a subnormal float32
+
+
+def test_subnormals_are_flushed_on_the_cpu_inside_the_block_only():
+    from cdsvae_eval.device import flush_denormals_on
+
+    assert _subnormal_product() > 0
+    with flush_denormals_on("cpu") as flushed:
+        assert flushed and _subnormal_product() == 0
+    assert _subnormal_product() > 0
+
+
+def test_subnormals_are_kept_for_a_gpu_device():
+    from cdsvae_eval.device import flush_denormals_on
+
+    with flush_denormals_on("cuda") as flushed:
+        assert not flushed and _subnormal_product() > 0

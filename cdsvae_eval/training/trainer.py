@@ -25,7 +25,8 @@ from cdsvae_eval.config import TrainConfig
 from cdsvae_eval.config_checks import check_train_config
 from cdsvae_eval.data.base import SequenceDataset, SequenceSplit
 from cdsvae_eval.data.registry import get_dataset
-from cdsvae_eval.device import as_float, resolve_device, resolve_precision, reuse_freed_memory_on
+from cdsvae_eval.device import (
+    as_float, flush_denormals_on, resolve_device, resolve_precision, reuse_freed_memory_on)
 from cdsvae_eval.errors import CheckpointError, ConfigError, FieldError
 from cdsvae_eval.models.factory import build_model
 from cdsvae_eval.models.checkpoint import load_checkpoint, save_checkpoint
@@ -300,8 +301,9 @@ class Trainer:
                                  self.dist.world_size)
         stop_signal = None
         progress = progress_bar(self.progress and self.dist.is_main)
+        flush = flush_denormals_on(self.device) if self.config.cpu_flush_denormal else contextlib.nullcontext(False)
         try:
-            with StopFlag() as stop, progress:
+            with StopFlag() as stop, progress, flush:
                 task = progress.add_task("train", total=self.config.epochs * self.steps_per_epoch,
                                          completed=self.start_epoch * self.steps_per_epoch + self.start_step,
                                          epoch=self.start_epoch + 1, status="")

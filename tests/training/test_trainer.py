@@ -207,3 +207,15 @@ def test_bad_loss_option_is_refused_before_the_run_folder_is_made(tmp_path):
     with pytest.raises(ConfigError, match="loss.contrastive_codes"):
         Trainer(toy_config(**{"loss.contrastive_codes": "both"}), tmp_path / "run", progress=False)
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("flush", [True, False])
+def test_training_on_the_cpu_flushes_subnormals_only_while_it_runs_and_as_configured(tmp_path, flush):
+    def subnormal_product() -> float:
+        return float(torch.tensor(1e-30) * torch.tensor(1e-15))
+
+    seen = []
+    train(toy_config(epochs=1, cpu_flush_denormal=flush, device="cpu"), tmp_path / "run", progress=False,
+          on_epoch=lambda record: seen.append(subnormal_product()))
+    assert seen == [0.0] if flush else seen[0] > 0
+    assert subnormal_product() > 0
