@@ -25,23 +25,23 @@ def _features_and_offset() -> tuple[torch.Tensor, torch.Tensor]:
     return features, offset
 
 
-def test_centred_dynamic_code_ignores_what_is_constant_across_the_sequence():
-    model = _model("centred")
+def _posteriors_without_and_with_an_offset(dynamic_input: str):
+    """The posterior of random frame features, and of the same features plus a per-sequence constant."""
+    model = _model(dynamic_input)
     features, offset = _features_and_offset()
     with torch.no_grad():
-        plain = model.posterior_from_features(features)
-        shifted = model.posterior_from_features(features + offset)
+        return model.posterior_from_features(features), model.posterior_from_features(features + offset)
+
+
+def test_centred_dynamic_code_ignores_what_is_constant_across_the_sequence():
+    plain, shifted = _posteriors_without_and_with_an_offset("centred")
     torch.testing.assert_close(shifted.z_mean, plain.z_mean)
     torch.testing.assert_close(shifted.z_logvar, plain.z_logvar)
     assert not torch.allclose(shifted.s_mean, plain.s_mean), "the static code must still see the constant part"
 
 
 def test_shared_dynamic_code_sees_a_constant_offset():
-    model = _model("shared")
-    features, offset = _features_and_offset()
-    with torch.no_grad():
-        plain = model.posterior_from_features(features)
-        shifted = model.posterior_from_features(features + offset)
+    plain, shifted = _posteriors_without_and_with_an_offset("shared")
     assert not torch.allclose(shifted.z_mean, plain.z_mean)
 
 
