@@ -91,6 +91,8 @@ class SpeakerEER(Task):
     description: ClassVar[str] = ("Speaker verification EER/minDCF of static and dynamic codes (cosine, or "
                                   "back-ends fitted on the training speakers)")
     needs: ClassVar[frozenset[str]] = frozenset({"codes"})
+    # the corpus the MFCC baseline reads: given, it is the run's own, built once for every task of a command
+    uses: ClassVar[frozenset[str]] = frozenset({"dataset"})
     metric_specs: ClassVar[tuple[MetricSpec, ...]] = _metric_specs()
     Options: ClassVar[type] = SpeakerEEROptions
 

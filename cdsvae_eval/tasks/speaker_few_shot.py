@@ -77,6 +77,8 @@ class SpeakerFewShot(Task):
     description: ClassVar[str] = ("identify unseen speakers from k enrolment utterances each (k = 1, 2, 4, "
                                   "all but one): z_s, mean z_1:T and MFCC on the same draws")
     needs: ClassVar[frozenset[str]] = frozenset({"codes"})
+    # the corpus the MFCC baseline reads: given, it is the run's own, built once for every task of a command
+    uses: ClassVar[frozenset[str]] = frozenset({"dataset"})
     Options: ClassVar[type] = SpeakerFewShotOptions
     metric_specs: ClassVar[tuple[MetricSpec, ...]] = (
         MetricSpec("id_acc_static_{k}", True, "speaker identification accuracy from z_s with k enrolment "

@@ -56,3 +56,31 @@ def test_a_code_cache_hit_builds_no_model_and_loads_no_split(untrained_run: Path
     assert inputs.decoder is None and inputs.dataset is None
     assert (loads["checkpoint reads"], loads["datasets built"], loads["models built"], loads["splits loaded"]) == (
         1, 1, 0, 0)
+
+
+def test_the_speech_tasks_mfcc_baseline_reads_the_run_s_corpus_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                    run_cli) -> None:
+    from formant_synth import write_formant_timit
+
+    from cdsvae_eval.config import preset_config
+    from cdsvae_eval.data.timit import TimitCorpus
+    from cdsvae_eval.models.checkpoint import save_checkpoint
+    from cdsvae_eval.models.factory import build_model
+
+    root = write_formant_timit(tmp_path / "TIMIT", speakers_per_split={"TRAIN": 2, "TEST": 2}, sentences=2, core=True)
+    config = preset_config("smoke", "audio")
+    config.dataset, config.dataset_options = "timit", {"data_root": str(root)}
+    run = tmp_path / "speech-run"
+    run.mkdir()
+    torch.manual_seed(0)
+    save_checkpoint(run / "best.pt", {"config": config.to_dict(), "model_state": build_model(config.model).state_dict(),
+                                      "epoch": 1, "best_score": 0.0})
+    corpora: list[str] = []
+    original_init = TimitCorpus.__init__
+    monkeypatch.setattr(TimitCorpus, "__init__", lambda self, *args, **kwargs: corpora.append(str(args[0])) or
+                        original_init(self, *args, **kwargs))
+    code, _, err = run_cli("probe", "--task", "speaker-eer,speaker-few-shot", "--checkpoint", run,
+                           "--out", tmp_path / "probes", "--option", "baseline=mfcc", "--option", "backend=all")
+    assert code == 0, err
+    # one corpus for the codes, both tasks' MFCC baselines and the back-ends' training utterances
+    assert corpora == [str(root)]
