@@ -25,7 +25,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from cdsvae_eval.config import SPEECH_LOSS, LossConfig, apply_overrides, preset_config
+from cdsvae_eval.config import SPEECH_LOSS, apply_overrides, preset_config
 from cdsvae_eval.evaluate.inputs import inputs_from_checkpoint
 from cdsvae_eval.evaluate.runner import run_task
 from cdsvae_eval.names import EER_DYNAMIC, EER_STATIC, PHONE_FACTOR
@@ -34,8 +34,7 @@ UTTERANCE = {"loss.content_view": "utterance", "loss.decode_static_from": "conte
              "loss.static_negatives": "other-utterances"}
 IDENTITY = {"loss.content_view": "identity", "loss.decode_static_from": "content",
             "loss.static_negatives": "other-identities"}
-RECIPE = {f"loss.{name}": value for name, value in dataclasses.asdict(SPEECH_LOSS).items()
-          if value != getattr(LossConfig(), name)}
+RECIPE = {f"loss.{name}": value for name, value in dataclasses.asdict(SPEECH_LOSS).items()}
 VARIANTS: dict[str, dict[str, Any]] = {
     "base": {},
     "recipe": RECIPE,
