@@ -77,6 +77,9 @@ def selection_score(motion_swap: float, identity_swap: float, motion_chance: flo
 
 AUDIO_STATIC_EER_MAX = 5.0
 AUDIO_DYNAMIC_EER_MIN = 30.0
+# the same leakage bar for mean z_1:T under an LDA fitted on the training speakers: a linear map must not find the
+# speaker in z_1:T either (raw cosine alone hides it)
+AUDIO_DYNAMIC_LDA_EER_MIN = 20.0
 AUDIO_PARTLY_MARGIN = 10.0
 # phone accuracy from z_1:T must exceed that from z_s, and that of a random-init encoder's z_1:T, by this much
 AUDIO_PHONE_MARGIN = 0.10
