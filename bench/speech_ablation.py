@@ -2,9 +2,11 @@
 score each run's best.pt on dev (never test) with the toolkit's own tasks.
 
 Per variant: speaker-verification EER of z_s, of mean z_1:T and of the MFCC baseline on the same dev trials
-(all pairs, cosine), the segment phone probe from z_1:T and from z_s and from a random-init encoder's z_1:T
-(linear probes fitted on train codes, scored on dev), the epoch best.pt was chosen at, and the training
-seconds. One JSON line per variant goes to OUT/results.jsonl and a Markdown row to stdout.
+(all pairs) under raw cosine, and of mean z_1:T under the LDA and PLDA back-ends fitted on the training
+speakers (linear leakage that cosine does not see); the phone probes per frame (each frame's z_t, z_s, the
+log-mel input itself: the ceiling) and per segment (z_1:T, z_s, a random-init encoder's z_1:T), linear,
+fitted on train codes and scored on dev; the epoch best.pt was chosen at, and the training seconds. One JSON
+line per variant goes to OUT/results.jsonl and a Markdown row to stdout.
 
     .venv/bin/python bench/speech_ablation.py --out bench/out/speech --variants base,utterance --epochs 60
     .venv/bin/python bench/speech_ablation.py --list
@@ -28,7 +30,10 @@ from typing import Any
 from cdsvae_eval.config import SPEECH_LOSS, apply_overrides, preset_config
 from cdsvae_eval.evaluate.inputs import inputs_from_checkpoint
 from cdsvae_eval.evaluate.runner import run_task
-from cdsvae_eval.names import EER_DYNAMIC, EER_STATIC, PHONE_FACTOR
+from cdsvae_eval.names import (
+    BASELINE_PREFIX, DYNAMIC_CODE, EER, EER_DYNAMIC, EER_DYNAMIC_LDA, EER_STATIC, INPUT_CODE, MFCC_CODE, PHONE_FACTOR,
+    STATIC_CODE, probe_metric, verification_metric,
+)
 
 UTTERANCE = {"loss.content_view": "utterance", "loss.decode_static_from": "content",
              "loss.static_negatives": "other-utterances"}
@@ -67,6 +72,16 @@ VARIANTS: dict[str, dict[str, Any]] = {
                                      "loss.contrastive_dynamic": 30.0},
     "utterance-no-cross-t0.1-cd40": {**UTTERANCE, "loss.decode_static_from": "self", "loss.temperature": 0.1,
                                      "loss.contrastive_dynamic": 40.0},
+    # Taking the voice out of z_1:T (corpus plan v3: dev voices unseen in training): batches of utterance blocks,
+    # and the utterance-level terms that they allow
+    "recipe-blocks4": {**RECIPE, "segments_per_utterance": 4},
+    "recipe-blocks4-dynsame": {**RECIPE, "segments_per_utterance": 4, "loss.dynamic_negatives": "same-utterance"},
+    "recipe-blocks4-fisher1": {**RECIPE, "segments_per_utterance": 4, "loss.utterance_fisher": 1.0},
+    "recipe-blocks4-fisher5": {**RECIPE, "segments_per_utterance": 4, "loss.utterance_fisher": 5.0},
+    "recipe-blocks4-critic1": {**RECIPE, "segments_per_utterance": 4, "loss.utterance_critic": 1.0},
+    "recipe-blocks4-critic10": {**RECIPE, "segments_per_utterance": 4, "loss.utterance_critic": 10.0},
+    "recipe-zt16": {**RECIPE, "model.dynamic_dim": 16},
+    "recipe-kld8": {**RECIPE, "loss.kl_dynamic": 8.0},
 }
 
 
@@ -75,18 +90,26 @@ def score_on_dev(run: Path) -> dict[str, Any]:
     inputs = inputs_from_checkpoint(run, device="cpu", random_baseline=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        eer, _ = run_task("speaker-eer", inputs, {"split": "val", "baseline": "mfcc", "n_boot": 200})
+        eer, _ = run_task("speaker-eer", inputs, {"split": "val", "baseline": "mfcc", "backend": "all", "n_boot": 200})
         probes, _ = run_task("classify", inputs, {"split": "val"})
+        frames, _ = run_task("frame-probe", inputs, {"split": "val"})
 
     def value(metrics: dict[str, Any], name: str) -> float | None:
         return round(metrics[name].value, 4) if name in metrics else None
 
+    def frame(code: str) -> float | None:
+        return value(frames.metrics, f"frame_acc_{PHONE_FACTOR}_from_{code}")
+
     return {
         "eer_static": value(eer.metrics, EER_STATIC), "eer_dynamic": value(eer.metrics, EER_DYNAMIC),
-        "eer_mfcc": value(eer.metrics, "eer_mfcc"),
-        "phone_dynamic": value(probes.metrics, f"acc_{PHONE_FACTOR}_from_dynamic"),
-        "phone_static": value(probes.metrics, f"acc_{PHONE_FACTOR}_from_static"),
-        "phone_dynamic_random_init": value(probes.metrics, f"baseline_acc_{PHONE_FACTOR}_from_dynamic"),
+        "eer_mfcc": value(eer.metrics, verification_metric(EER, MFCC_CODE)),
+        "eer_dynamic_lda": value(eer.metrics, EER_DYNAMIC_LDA),
+        "eer_dynamic_plda": value(eer.metrics, verification_metric(EER, DYNAMIC_CODE, "plda")),
+        "frame_phone_dynamic": frame(DYNAMIC_CODE), "frame_phone_static": frame(STATIC_CODE),
+        "frame_phone_input": frame(INPUT_CODE),
+        "phone_dynamic": value(probes.metrics, probe_metric(PHONE_FACTOR, DYNAMIC_CODE)),
+        "phone_static": value(probes.metrics, probe_metric(PHONE_FACTOR, STATIC_CODE)),
+        "phone_dynamic_random_init": value(probes.metrics, probe_metric(PHONE_FACTOR, DYNAMIC_CODE, BASELINE_PREFIX)),
     }
 
 
@@ -112,14 +135,17 @@ def run_variant(name: str, overrides: dict[str, Any], out: Path, epochs: int | N
             **score_on_dev(run)}
 
 
-def markdown_row(result: dict[str, Any]) -> str:
-    def cell(key: str, scale: float = 1.0, digits: int = 2) -> str:
-        value = result.get(key)
-        return "-" if value is None else f"{value * scale:.{digits}f}"
+COLUMNS = (("eer_static", 2), ("eer_dynamic", 2), ("eer_dynamic_lda", 2), ("eer_dynamic_plda", 2), ("eer_mfcc", 2),
+           ("frame_phone_dynamic", 3), ("frame_phone_static", 3), ("frame_phone_input", 3), ("phone_dynamic", 3),
+           ("phone_static", 3), ("phone_dynamic_random_init", 3))
+HEADER = ("| variant | epochs | best epoch | EER z_s | EER mean z_1:T | LDA | PLDA | EER MFCC | frame phone z_t | "
+          "frame phone z_s | frame phone input | segment phone z_1:T | segment phone z_s | segment phone random-init "
+          "z_1:T |\n|" + "---|" * 14)
 
-    return (f"| {result['variant']} | {result['epochs']} | {result['best_epoch']} | {cell('eer_static')} | "
-            f"{cell('eer_dynamic')} | {cell('eer_mfcc')} | {cell('phone_dynamic', digits=3)} | "
-            f"{cell('phone_static', digits=3)} | {cell('phone_dynamic_random_init', digits=3)} |")
+
+def markdown_row(result: dict[str, Any]) -> str:
+    cells = ["-" if result.get(key) is None else f"{result[key]:.{digits}f}" for key, digits in COLUMNS]
+    return f"| {result['variant']} | {result['epochs']} | {result['best_epoch']} | " + " | ".join(cells) + " |"
 
 
 def main() -> None:
@@ -136,8 +162,7 @@ def main() -> None:
         return
     extra = dict(item.split("=", 1) for item in args.extra)
     args.out.mkdir(parents=True, exist_ok=True)
-    print("| variant | epochs | best epoch | EER z_s | EER mean z_1:T | EER MFCC | phone z_1:T | phone z_s | "
-          "phone random-init z_1:T |\n|---|---|---|---|---|---|---|---|---|")
+    print(HEADER)
     for name in args.variants.split(","):
         result = run_variant(name, {**VARIANTS[name], **extra}, args.out, args.epochs)
         with open(args.out / "results.jsonl", "a", encoding="utf-8") as log:

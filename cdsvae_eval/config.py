@@ -76,6 +76,17 @@ class LossConfig:
     decode_static_from: str = "self"
     # the contrastive weights ramp linearly from 0 to their value over this many epochs (0: no warm-up)
     contrastive_warmup_epochs: float = 0.0
+    # the dynamic NT-Xent's negatives: "all" other rows of the batch (the release), or only rows of the
+    # "same-utterance" (audio; needs batches of utterance blocks, ``segments_per_utterance``): what the segments
+    # of one utterance share (the speaker, the channel) then cannot tell a segment from its negatives, so the
+    # term rewards z_1:T for the content alone
+    dynamic_negatives: str = "all"
+    # weight of a penalty on the Fisher ratio trace(S_w^-1 S_b) of the segment means of z_1:T, with the batch's
+    # utterances as classes: how far a linear map separates utterances by their mean z_1:T (needs utterance blocks)
+    utterance_fisher: float = 0.0
+    # scale of the reversed gradient from an adversarial critic that matches two disjoint halves of each
+    # utterance block by their pooled z_1:T (InfoNCE); the encoder learns to defeat it (needs utterance blocks)
+    utterance_critic: float = 0.0
 
 
 @dataclass
@@ -100,6 +111,10 @@ class TrainConfig:
     validation_seed: int = 12345
     swap_eval_seed: int = 0
     select_by: str = "swap"
+    # batches made of blocks of this many non-overlapping segments of one utterance (speech; 0: segments drawn
+    # at random): the utterance-level terms (loss.dynamic_negatives, loss.utterance_fisher,
+    # loss.utterance_critic) compare segments of one utterance; batch_size must be a multiple of it
+    segments_per_utterance: int = 0
     checkpoint_every: int = 1
     # on CPU, let glibc reuse freed memory instead of returning it to the kernel every step
     cpu_reuse_freed_memory: bool = True

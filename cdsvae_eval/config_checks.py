@@ -18,7 +18,9 @@ from cdsvae_eval.device import is_device_name
 from cdsvae_eval.errors import FieldError
 from cdsvae_eval.models.core import DYNAMIC_INPUTS
 from cdsvae_eval.models.selection import SELECT_BY
-from cdsvae_eval.training.objective import WEIGHTED_TERMS
+from cdsvae_eval.training.objective import (
+    DYNAMIC_NEGATIVES, UTTERANCE_BLOCK_OPTIONS, UTTERANCE_CRITIC, WEIGHTED_TERMS, uses_utterance_blocks,
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ RULES: tuple[Rule, ...] = (
     int_at_least("validation_seed", 0),
     int_at_least("swap_eval_seed", 0),
     int_at_least("checkpoint_every", 1, " (epochs)"),
+    int_at_least("segments_per_utterance", 0, " (0: segments drawn at random)"),
     one_of("model.modality", "video", "audio"),
     *(int_at_least(f"model.{name}", 1) for name in (
         "frames", "static_dim", "dynamic_dim", "frame_dim", "hidden_dim", "channels", "feature_dim", "mlp_hidden")),
@@ -72,7 +75,8 @@ RULES: tuple[Rule, ...] = (
     Rule("model.conv_channels", "a non-empty list of integers >= 1", _positive_ints),
     one_of("loss.recon", "mse", "l1"),
     *(number_at_least(f"loss.{name}", 0) for name in (
-        *WEIGHTED_TERMS, "motion_view_strength")),
+        *WEIGHTED_TERMS, UTTERANCE_CRITIC, "motion_view_strength")),
+    one_of("loss.dynamic_negatives", *DYNAMIC_NEGATIVES),
     number_above("loss.temperature", 0),
     one_of("loss.contrastive_codes", "mean", "sample"),
     number_at_least("loss.free_bits_dynamic", 0),
@@ -103,8 +107,20 @@ def check_train_config(config: TrainConfig) -> None:
         value = values[rule.field]
         if not rule.ok(value):
             raise FieldError(rule.field, f"must be {rule.accepts}, got {value!r}")
+    _check_utterance_blocks(config)
     check_loss_config(config.loss)
     check_dataset_options(config.dataset, config.dataset_options)
+
+
+def _check_utterance_blocks(config: TrainConfig) -> None:
+    """The utterance-level loss options need batches of utterance blocks that fill the batch exactly."""
+    block = config.segments_per_utterance
+    if uses_utterance_blocks(config.loss) and block < 2:
+        options = ", ".join(f"loss.{name}" for name in UTTERANCE_BLOCK_OPTIONS)
+        raise FieldError("segments_per_utterance", f"must be >= 2 when any of {options} is set (they compare "
+                                                   f"segments of one utterance within a batch), got {block}")
+    if block and config.batch_size % block:
+        raise FieldError("segments_per_utterance", f"must divide batch_size ({config.batch_size}), got {block}")
 
 
 def config_field_names() -> list[str]:

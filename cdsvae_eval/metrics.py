@@ -182,3 +182,48 @@ def all_pairs_cosine_eer(embeddings: np.ndarray, speakers: np.ndarray) -> float:
     first, second = np.triu_indices(len(unit), k=1)
     scores = np.einsum("ij,ij->i", unit[first], unit[second])
     return eer(scores, (speakers[first] == speakers[second]).astype(np.int64))
+
+
+# The within-speaker scatter gets a ridge of this times its mean variance, so that it is invertible.
+SCATTER_RIDGE = 1e-6
+
+
+def speaker_scatter(centred: np.ndarray, speakers: np.ndarray, name: str = "LDA") -> tuple[np.ndarray, np.ndarray]:
+    """Between- and within-speaker covariances of centred embeddings (U, D), by moments: the covariance of the
+    speaker means (weighted by their utterances) and the pooled covariance around them (divided by utterances
+    minus speakers), the latter with a ridge of :data:`SCATTER_RIDGE` times its mean variance. ``name`` (the
+    back-end) prefixes the errors."""
+    names, speaker_of = np.unique(speakers, return_inverse=True)
+    counts = np.bincount(speaker_of)
+    if len(names) < 2:
+        raise DataError(f"back-end {name} needs at least 2 training speakers, got {len(names)}")
+    if counts.max() < 2:
+        raise DataError(f"back-end {name} needs a training speaker with 2 or more utterances (every one has 1)")
+    sums = np.zeros((len(names), centred.shape[1]))
+    np.add.at(sums, speaker_of, centred)
+    speaker_means = sums / counts[:, None]
+    residual = centred - speaker_means[speaker_of]
+    within = residual.T @ residual / (len(centred) - len(names))
+    between = (speaker_means * counts[:, None]).T @ speaker_means / len(centred)
+    scale = float(np.trace(within)) / within.shape[0]
+    within += (SCATTER_RIDGE * scale if scale > 0 else SCATTER_RIDGE) * np.eye(within.shape[0])
+    return between, within
+
+
+def lda_projection(between: np.ndarray, within: np.ndarray, n_speakers: int) -> np.ndarray:
+    """The leading ``min(D, speakers - 1)`` generalised eigenvectors of (between, within), largest first;
+    they whiten the within-speaker scatter."""
+    from scipy.linalg import eigh
+
+    _, vectors = eigh(between, within)
+    dims = min(between.shape[0], n_speakers - 1)
+    return vectors[:, ::-1][:, :dims]
+
+
+def fit_lda(embeddings: np.ndarray, speakers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(mean, projection)`` of linear discriminant analysis fitted on utterance embeddings (U, D) of
+    ``speakers`` (U,): embeddings map to ``(x - mean) @ projection``, scored by cosine there."""
+    embeddings = np.asarray(embeddings, dtype=np.float64)
+    mean = embeddings.mean(axis=0)
+    between, within = speaker_scatter(embeddings - mean, np.asarray(speakers))
+    return mean, lda_projection(between, within, len(np.unique(speakers)))

@@ -28,6 +28,7 @@ EER = "eer"
 MIN_DCF_01 = "min_dcf_0.01"
 MIN_DCF_05 = "min_dcf_0.05"
 RAW_COSINE_BACKEND = "none"
+LDA_BACKEND = "lda"
 EER_STATIC = f"{EER}_{STATIC_CODE}"
 EER_DYNAMIC = f"{EER}_{DYNAMIC_CODE}"
 
@@ -59,3 +60,8 @@ def probe_metric(factor: str, code: str, prefix: str = "") -> str:
 SAMPLE_PROBE_PREFIX = "sample_"
 # Metrics of a random-init model of the same architecture, scored alongside (classify, code-usage)
 BASELINE_PREFIX = "baseline_"
+
+
+# The EER of mean z_1:T under an LDA fitted on the training speakers (the trainer's validation figure and the
+# speaker-eer task's metric of that back-end): linear speaker leakage that raw cosine does not see
+EER_DYNAMIC_LDA = verification_metric(EER, DYNAMIC_CODE, LDA_BACKEND)

@@ -38,6 +38,10 @@ def synth_speech(out_dir: Path, speakers: int, sentences: int, seed: int, force:
                                                          "phone boundaries approximate)"))
     console.print("speakers: " + ", ".join(f"{n} {role}" for role, n in report.speakers.items()))
     console.print(f"train voices ({len(report.train_voices)}): {', '.join(report.train_voices)}")
+    if report.dev_voices:
+        console.print(f"dev voices ({len(report.dev_voices)}): {', '.join(report.dev_voices)}"
+                      + ("" if not set(report.dev_voices) & set(report.train_voices)
+                         else " [yellow](shared with train: too few voices)[/yellow]"))
     console.print(f"test voices ({len(report.test_voices)}): {', '.join(report.test_voices)}"
                   + ("" if report.voices_disjoint else " [yellow](shared with train: too few voices)[/yellow]"))
     if report.unknown_symbols:

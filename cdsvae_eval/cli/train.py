@@ -13,7 +13,7 @@ import click
 from cdsvae_eval.cli.console import make_console, print_table
 from cdsvae_eval.cli.options import fields_as_flags, parse_key_values
 from cdsvae_eval.models.selection import SPEAKER_RECORD, SWAP_RECORD
-from cdsvae_eval.names import EER_DYNAMIC, EER_STATIC, KL_DYNAMIC, KL_STATIC, SWAP_IDENTITY_ACC, SWAP_MOTION_ACC
+from cdsvae_eval.names import EER_DYNAMIC, EER_DYNAMIC_LDA, EER_STATIC, KL_DYNAMIC, KL_STATIC, SWAP_IDENTITY_ACC, SWAP_MOTION_ACC
 
 # The config field (or API argument) each flag sets, so an error about the field names the flag.
 _FIELD_FLAGS = {
@@ -108,9 +108,9 @@ def train(preset: str, dataset: str | None, data_root: Path | None, run_dir: Pat
     best = next((record for record in summary.history if record["epoch"] == summary.best_epoch), {})
     if SPEAKER_RECORD in best:
         speaker = best[SPEAKER_RECORD]
-        console.print(f"validation split, best epoch {summary.best_epoch}: EER z_s {speaker[EER_STATIC]:.2f}%, mean "
-                      f"z_1:T {speaker[EER_DYNAMIC]:.2f}% (chance 50%); the verdict on test needs the MFCC baseline "
-                      "and the phone probes: `cdsvae-eval verdict RUN/probes` after probe", markup=False, soft_wrap=True)
+        console.print(f"validation split, best epoch {summary.best_epoch}: {speaker_eers(speaker)} (chance 50%); the "
+                      "verdict on test needs the MFCC baseline and the phone probes: `cdsvae-eval verdict RUN/probes` "
+                      "after probe", markup=False, soft_wrap=True)
     console.print(f"run folder: {run_dir}\nnext: cdsvae-eval probe --task all --checkpoint {run_dir} --out {run_dir / 'probes'}")
 
 
@@ -148,10 +148,16 @@ def epoch_summary(record: dict[str, Any], epochs: int) -> str:
         parts.append(f"val swaps motion {swap[SWAP_MOTION_ACC]:.3f} identity {swap[SWAP_IDENTITY_ACC]:.3f}")
     speaker = record.get(SPEAKER_RECORD)
     if speaker is not None:
-        parts.append(f"val EER z_s {speaker[EER_STATIC]:.2f}% mean z_1:T {speaker[EER_DYNAMIC]:.2f}%")
+        parts.append(f"val {speaker_eers(speaker)}")
     parts += [f"note: {note}" for note in record.get("notes", [])]
     parts.append(f"{record['seconds'] + record.get('eval_seconds', 0.0):.0f} s")
     return " | ".join(parts)
+
+
+def speaker_eers(speaker: dict[str, float]) -> str:
+    """The validation EERs of an epoch's speaker record: z_s, mean z_1:T, and mean z_1:T under LDA when scored."""
+    lda = f" (LDA {speaker[EER_DYNAMIC_LDA]:.2f}%)" if EER_DYNAMIC_LDA in speaker else ""
+    return f"EER z_s {speaker[EER_STATIC]:.2f}% mean z_1:T {speaker[EER_DYNAMIC]:.2f}%{lda}"
 
 
 def _train_seeds(config: TrainConfig, seed_list: str, seed: int | None, out: Path | None, resume: bool, force: bool,

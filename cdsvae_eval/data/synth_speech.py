@@ -104,6 +104,7 @@ class SynthReport:
     out_dir: Path
     engines: tuple[str, ...]
     train_voices: tuple[str, ...]
+    dev_voices: tuple[str, ...]
     test_voices: tuple[str, ...]
     speakers: dict[str, int]
     utterances: int
@@ -114,6 +115,7 @@ class SynthReport:
 
     @property
     def voices_disjoint(self) -> bool:
+        """Whether training hears none of the test voices (dev voices may be train voices on small installs)."""
         return not set(self.train_voices) & set(self.test_voices)
 
 
@@ -171,45 +173,66 @@ class RoleCounts:
         return RoleCounts(train=n_train_side - n_dev, dev=n_dev, test=n_test)
 
 
-# Share of the base voices kept for test speakers (14 of the 24 mbrola + flite voices): training never hears them.
-TEST_VOICE_SHARE = 0.6
+# Shares of the base voices kept for test and for dev speakers (10 and 4 of the 24 mbrola + flite voices):
+# training never hears either, so the dev split sees the leakage onto unseen voices that the test split sees.
+TEST_VOICE_SHARE = 10 / 24
+DEV_VOICE_SHARE = 4 / 24
 ROLE_ORDER = ("test", "dev", "train")
 
 
-def split_voices(voices: list[BaseVoice], seed: int) -> tuple[list[BaseVoice], list[BaseVoice]]:
-    """``(train voices, test voices)``: disjoint when there are two voices or more, spread over sex and engine."""
+@dataclass(frozen=True)
+class VoiceSplit:
+    """Base voices per role. ``dev`` is empty when there are too few voices to hold some out for dev: dev
+    speakers then use train voices (:func:`plan_corpus`)."""
+
+    train: list[BaseVoice]
+    dev: list[BaseVoice]
+    test: list[BaseVoice]
+
+
+def _spread_picks(count: int, size: int) -> set[int]:
+    """``count`` indices spread evenly over ``range(size)``."""
+    return set(np.round(np.linspace(0, size - 1, count)).astype(int).tolist()) if count else set()
+
+
+def split_voices(voices: list[BaseVoice], seed: int) -> VoiceSplit:
+    """Disjoint train, dev and test voices, each spread over sex and engine. With two voices there is no dev
+    share (train and test one each); with one, every role shares it."""
     if len(voices) < 2:
-        return list(voices), list(voices)
+        return VoiceSplit(list(voices), [], list(voices))
     rng = np.random.default_rng(seed)
     shuffled = [voices[i] for i in rng.permutation(len(voices))]
     ordered = sorted(shuffled, key=lambda v: (v.sex, v.engine))
-    n_test_voices = min(max(1, round(len(ordered) * TEST_VOICE_SHARE)), len(ordered) - 1)
-    picks = set(np.round(np.linspace(0, len(ordered) - 1, n_test_voices)).astype(int).tolist())
-    return ([v for i, v in enumerate(ordered) if i not in picks], [v for i, v in enumerate(ordered) if i in picks])
+    n_test = min(max(1, round(len(ordered) * TEST_VOICE_SHARE)), len(ordered) - 1)
+    test_picks = _spread_picks(n_test, len(ordered))
+    rest = [v for i, v in enumerate(ordered) if i not in test_picks]
+    n_dev = min(round(len(ordered) * DEV_VOICE_SHARE), len(rest) - 1)
+    dev_picks = _spread_picks(n_dev, len(rest))
+    return VoiceSplit(train=[v for i, v in enumerate(rest) if i not in dev_picks],
+                      dev=[v for i, v in enumerate(rest) if i in dev_picks],
+                      test=[v for i, v in enumerate(ordered) if i in test_picks])
 
 
 def plan_corpus(voices: list[BaseVoice], counts: RoleCounts, sentences: int, seed: int) -> list[SpeakerPlan]:
     """Assign base voices, ids, regions, roles and prosody factors to every speaker (deterministic).
 
-    Test speakers cycle over the test voices; train speakers over the train voices; dev speakers are two
-    prosody variants each of train voices (unseen speakers of voices training heard, with same-voice pairs
-    among them as the test split has), so the dev EER sees the hard trials the test EER does."""
+    Each role cycles over its own voices (:func:`split_voices`): test and dev speakers are spoken by voices
+    training never hears, several prosody variants per voice, so both splits hold same-voice trials. With too
+    few voices for a dev share, dev speakers use the train voices (and are then unseen speakers of heard
+    voices)."""
     if not 1 <= sentences <= len(SENTENCES):
         raise FieldError("sentences", f"must be between 1 and {len(SENTENCES)}, got {sentences}")
-    train_voices, test_voices = split_voices(voices, seed)
-    voice_of = {
-        "test": lambda i: test_voices[i % len(test_voices)],
-        "dev": lambda i: train_voices[(i // 2) % len(train_voices)],
-        "train": lambda i: train_voices[i % len(train_voices)],
-    }
+    split = split_voices(voices, seed)
+    role_voices = {"test": split.test, "dev": split.dev or split.train, "train": split.train}
     letters = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
     used: set[str] = set()
     plans = []
     number = 0
     for role_index, role in enumerate(ROLE_ORDER):
         rng = np.random.default_rng([seed, role_index])
+        pool = role_voices[role]
         for index in range(getattr(counts, role)):
-            voice = voice_of[role](index)
+            voice = pool[index % len(pool)]
             plans.append(
                 SpeakerPlan(
                     speaker=_unique_id(voice.sex, rng, letters, used), sex=voice.sex, region=1 + number % 8,
@@ -271,12 +294,13 @@ def synthesize_corpus(
         for symbol in missing:
             unknown[symbol] = unknown.get(symbol, 0) + 1
     _write_docs(out, plans)
-    train_voices = sorted({p.voice.label for p in plans if p.part == "TRAIN"})
+    train_voices = sorted({p.voice.label for p in plans if p.role == "train"})
     return SynthReport(
         out_dir=out,
         engines=tuple(sorted({p.voice.engine for p in plans})),
         train_voices=tuple(train_voices),
-        test_voices=tuple(sorted({p.voice.label for p in plans if p.part == "TEST"})),
+        dev_voices=tuple(sorted({p.voice.label for p in plans if p.role == "dev"})),
+        test_voices=tuple(sorted({p.voice.label for p in plans if p.role == "test"})),
         speakers={role: sum(p.role == role for p in plans) for role in ("train", "dev", "test")},
         utterances=len(jobs),
         audio_seconds=samples / RATE,

@@ -25,7 +25,7 @@ def ensure_corpus(counts: RoleCounts, sentences: int = 10, seed: int = 0) -> Pat
     voices = [v.label for v in available_voices()]
     if not voices:
         raise DataError(INSTALL_HINT)
-    key = hash_parts("tts-timit-v2", counts.train, counts.dev, counts.test, sentences, seed, voices)
+    key = hash_parts("tts-timit-v3", counts.train, counts.dev, counts.test, sentences, seed, voices)
     parent = cache_dir("corpora")
     target = parent / f"tts-timit-{key}"
     if (target / "DOC" / "VOICES.TXT").is_file():
@@ -47,10 +47,10 @@ def ensure_corpus(counts: RoleCounts, sentences: int = 10, seed: int = 0) -> Pat
 class TtsTimit(TimitSegments):
     """A TIMIT-layout corpus synthesised locally from real recorded voices (mbrola/flite).
 
-    Splits: ``train`` (TRAIN speakers), ``dev`` (TRAIN-folder speakers held out from train: two prosody
-    variants each of train voices, for checkpoint choice), ``test`` (speakers whose base voices train never
-    used). ``train_speakers`` sets how many training speakers (prosody variants of the train voices) are
-    synthesised; dev and test stay the same speakers whatever it is.
+    Splits (corpus plan v3): ``train`` (prosody variants of the train voices), ``dev`` (speakers on dev voices,
+    which training never hears, for checkpoint choice), ``test`` (speakers on test voices, heard by neither).
+    Dev thus sees the leakage onto unseen voices that test sees. ``train_speakers`` sets how many training
+    speakers are synthesised; dev and test stay the same speakers whatever it is.
     """
 
     name = "tts-timit"

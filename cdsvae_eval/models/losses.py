@@ -63,23 +63,23 @@ def kl_dynamic(
 
 
 def nt_xent(a: torch.Tensor, b: torch.Tensor, temperature: float = 0.5,
-            groups: torch.Tensor | None = None) -> torch.Tensor:
+            groups: torch.Tensor | None = None, same_group_only: bool = False) -> torch.Tensor:
     """NT-Xent (InfoNCE) between two views ``a`` and ``b`` of shape ``(B, ...)``, flattened to ``(B, D)``.
 
     The 2B rows ``[a; b]`` are compared by cosine similarity divided by ``temperature``. Row i's positive
     is its partner (row i + B for i < B, row i - B otherwise); its negatives are the other 2B - 2 rows;
     itself is excluded. The loss is the cross-entropy of picking the positive, averaged over all 2B rows.
     With ``groups`` (B,) (the utterance or identity of each pair), rows of the same group are not
-    negatives of each other (see :func:`contrastive_cross_entropy`).
+    negatives of each other, or, with ``same_group_only``, only they are (see :func:`contrastive_cross_entropy`).
     """
     with torch.autocast(device_type=a.device.type, enabled=False):
         rows = F.normalize(torch.cat([a.flatten(1), b.flatten(1)]).float(), dim=1)
-        return contrastive_cross_entropy(rows @ rows.T / temperature, groups)
+        return contrastive_cross_entropy(rows @ rows.T / temperature, groups, same_group_only)
 
 
 def nt_xent_overlap(
     mean_a: torch.Tensor, logvar_a: torch.Tensor, mean_b: torch.Tensor, logvar_b: torch.Tensor,
-    groups: torch.Tensor | None = None,
+    groups: torch.Tensor | None = None, same_group_only: bool = False,
 ) -> torch.Tensor:
     """NT-Xent whose similarity is the posterior overlap instead of the cosine of the means.
 
@@ -93,15 +93,19 @@ def nt_xent_overlap(
         mean = torch.cat([mean_a.flatten(1), mean_b.flatten(1)]).float()
         var = torch.cat([logvar_a.flatten(1), logvar_b.flatten(1)]).float().exp()
         distance = (mean.unsqueeze(1) - mean.unsqueeze(0)).square() / (var.unsqueeze(1) + var.unsqueeze(0))
-        return contrastive_cross_entropy(-0.5 * distance.sum(-1), groups)
+        return contrastive_cross_entropy(-0.5 * distance.sum(-1), groups, same_group_only)
 
 
-def contrastive_cross_entropy(logits: torch.Tensor, groups: torch.Tensor | None = None) -> torch.Tensor:
+def contrastive_cross_entropy(logits: torch.Tensor, groups: torch.Tensor | None = None,
+                              same_group_only: bool = False) -> torch.Tensor:
     """Cross-entropy of each of the 2B rows of ``logits`` (2B, 2B) picking its partner (the row B away).
 
     A row is never its own candidate. With ``groups`` (B,), a row's candidates also exclude every other
     row of its group except its partner: rows from one utterance (or identity) share what the positive
-    shares, so treating them as negatives would push apart codes that the objective wants equal.
+    shares, so treating them as negatives would push apart codes that the objective wants equal. With
+    ``same_group_only`` it is the other way round: the candidates are the partner and the rows of the same
+    group only, so what a group's rows share cannot tell the positive from the negatives (a row alone in its
+    group has only its partner, and adds nothing).
     """
     pairs = logits.shape[0] // 2
     rows = torch.arange(2 * pairs, device=logits.device)
@@ -110,8 +114,57 @@ def contrastive_cross_entropy(logits: torch.Tensor, groups: torch.Tensor | None 
     if groups is not None:
         group = torch.cat([groups, groups])
         same = group.unsqueeze(1) == group.unsqueeze(0)
-        excluded = excluded | (same & (partner.unsqueeze(1) != rows.unsqueeze(0)))
+        negatives_left_out = ~same if same_group_only else same
+        excluded = excluded | (negatives_left_out & (partner.unsqueeze(1) != rows.unsqueeze(0)))
     return F.cross_entropy(logits.masked_fill(excluded, float("-inf")), partner)
+
+
+def group_index(groups: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(index, counts)``: each row's group as 0..G-1 (groups in sorted order) and the rows per group."""
+    _, index, counts = torch.unique(groups, return_inverse=True, return_counts=True)
+    return index, counts
+
+
+def fisher_ratio(values: torch.Tensor, groups: torch.Tensor, ridge: float = 1e-3) -> torch.Tensor:
+    """trace(S_w^-1 S_b) of ``values`` (B, D) with ``groups`` (B,) as classes: how far the best linear maps
+    separate the groups, in units of the spread within them (LDA's criterion, summed over all directions).
+
+    S_b is the covariance of the group means around the overall mean (weighted by the group sizes, divided by
+    B), S_w the pooled covariance around the group means (divided by B - G), with a ridge of ``ridge`` times
+    its mean variance so that it is invertible. Zero when no group has two rows (no within-group spread).
+    """
+    with torch.autocast(device_type=values.device.type, enabled=False):
+        values = values.float()
+        index, counts = group_index(groups)
+        if len(values) - len(counts) < 1:
+            return values.sum() * 0.0
+        sums = torch.zeros(len(counts), values.shape[1], device=values.device).index_add(0, index, values)
+        means = sums / counts.unsqueeze(1)
+        residual = values - means[index]
+        within = residual.T @ residual / (len(values) - len(counts))
+        spread = means - values.mean(dim=0)
+        between = (spread * counts.unsqueeze(1)).T @ spread / len(values)
+        scale = within.diagonal().mean().detach().clamp(min=1e-12)
+        within = within + ridge * scale * torch.eye(values.shape[1], device=values.device)
+        return torch.linalg.solve(within, between).diagonal().sum()
+
+
+def group_halves(values: torch.Tensor, groups: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(a, b)`` (K, D): for each of the K groups with two rows or more, the mean of ``values`` (B, D) over one
+    half of its rows and over the other half (rows alternate between the halves in their order in the batch)."""
+    index, counts = group_index(groups)
+    order = torch.argsort(index, stable=True)
+    starts = torch.cumsum(counts, 0) - counts
+    position = torch.empty_like(index)
+    position[order] = torch.arange(len(index), device=index.device) - starts[index[order]]
+    slot = index * 2 + position % 2
+    sums = torch.zeros(2 * len(counts), values.shape[1], device=values.device, dtype=values.dtype)
+    sums = sums.index_add(0, slot, values)
+    sizes = torch.zeros(2 * len(counts), device=values.device, dtype=values.dtype).index_add(
+        0, slot, torch.ones_like(values[:, 0]))
+    means = (sums / sizes.clamp(min=1).unsqueeze(1)).view(len(counts), 2, -1)
+    paired = counts >= 2
+    return means[paired, 0], means[paired, 1]
 
 
 def _pairwise_log_density(sample: torch.Tensor, mean: torch.Tensor, log_std: torch.Tensor) -> torch.Tensor:

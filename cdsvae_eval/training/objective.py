@@ -7,21 +7,31 @@ import torch
 from cdsvae_eval.config import LossConfig
 from cdsvae_eval.errors import ConfigError
 from cdsvae_eval.models.core import GaussianCode, StepOutputs
+from cdsvae_eval.models.critic import PairCritic
 from cdsvae_eval.models.losses import (
-    kl_dynamic, kl_static, mi_penalty, nt_xent, nt_xent_overlap, reconstruction_loss,
+    fisher_ratio, group_halves, kl_dynamic, kl_static, mi_penalty, nt_xent, nt_xent_overlap, reconstruction_loss,
 )
 from cdsvae_eval.names import KL_DYNAMIC, KL_STATIC
 
-TERMS = ("recon", KL_STATIC, KL_DYNAMIC, "mi", "contrastive_static", "contrastive_dynamic")
-# The terms after the reconstruction each have a weight of the same name in LossConfig
-WEIGHTED_TERMS = TERMS[1:]
+UTTERANCE_CRITIC = "utterance_critic"
+TERMS = ("recon", KL_STATIC, KL_DYNAMIC, "mi", "contrastive_static", "contrastive_dynamic", "utterance_fisher",
+         UTTERANCE_CRITIC)
+# The terms between the reconstruction and the critic each have a weight of the same name in LossConfig; the
+# critic's loss enters with weight 1 (it trains the critic), and its LossConfig value is the scale of the
+# gradient reversed into the encoder
+WEIGHTED_TERMS = TERMS[1:-1]
 CONTRASTIVE_TERMS = ("contrastive_static", "contrastive_dynamic")
+# Options whose terms compare segments of one utterance, so they need batches of utterance blocks
+UTTERANCE_BLOCK_OPTIONS = ("dynamic_negatives", "utterance_fisher", UTTERANCE_CRITIC)
 SIMILARITIES = ("cosine", "overlap")
 # "utterance": another segment of the same utterance (audio; self-supervised: no speaker labels)
 CONTENT_VIEWS = ("shuffle", "identity", "utterance")
 STATIC_SOURCES = ("self", "content")
 # which rows may be negatives of the static NT-Xent: all, or only rows of other utterances / identities
 STATIC_NEGATIVES = ("all", "other-utterances", "other-identities")
+# which rows may be negatives of the dynamic NT-Xent: all, or only rows of the same utterance
+SAME_UTTERANCE = "same-utterance"
+DYNAMIC_NEGATIVES = ("all", SAME_UTTERANCE)
 
 
 def total_loss(terms: dict[str, torch.Tensor], config: LossConfig, contrastive_scale: float = 1.0) -> torch.Tensor:
@@ -32,10 +42,16 @@ def total_loss(terms: dict[str, torch.Tensor], config: LossConfig, contrastive_s
     charged = dict(terms)
     if config.free_bits_dynamic > 0:
         charged[KL_DYNAMIC] = terms[KL_DYNAMIC].clamp(min=config.free_bits_dynamic)
-    return charged["recon"] + sum(
+    return charged["recon"] + charged[UTTERANCE_CRITIC] + sum(
         getattr(config, name) * (contrastive_scale if name in CONTRASTIVE_TERMS else 1.0) * charged[name]
         for name in WEIGHTED_TERMS
     )
+
+
+def uses_utterance_blocks(config: LossConfig) -> bool:
+    """Whether an option of ``config`` compares segments of one utterance (:data:`UTTERANCE_BLOCK_OPTIONS`)."""
+    return (config.dynamic_negatives == SAME_UTTERANCE or config.utterance_fisher > 0
+            or config.utterance_critic > 0)
 
 
 def contrastive_scale(config: LossConfig, epochs_done: float) -> float:
@@ -64,24 +80,50 @@ def check_loss_config(config: LossConfig) -> None:
     if config.static_negatives not in STATIC_NEGATIVES:
         raise ConfigError(f"loss.static_negatives must be one of {', '.join(STATIC_NEGATIVES)}, "
                           f"got {config.static_negatives!r}")
+    if config.dynamic_negatives not in DYNAMIC_NEGATIVES:
+        raise ConfigError(f"loss.dynamic_negatives must be one of {', '.join(DYNAMIC_NEGATIVES)}, "
+                          f"got {config.dynamic_negatives!r}")
 
 
 def _contrastive(a: GaussianCode, b: GaussianCode, similarity: str, codes: str, temperature: float,
-                 groups: torch.Tensor | None = None) -> torch.Tensor:
+                 groups: torch.Tensor | None = None, same_group_only: bool = False) -> torch.Tensor:
     """NT-Xent between a code of x and the same code of an augmented view (``groups``: see ``nt_xent``)."""
     if similarity == "overlap":
-        return nt_xent_overlap(a.mean, a.logvar, b.mean, b.logvar, groups)
+        return nt_xent_overlap(a.mean, a.logvar, b.mean, b.logvar, groups, same_group_only)
     if codes == "mean":
-        return nt_xent(a.mean.flatten(1), b.mean.flatten(1), temperature, groups)
-    return nt_xent(a.sample.flatten(1), b.sample.flatten(1), temperature, groups)
+        return nt_xent(a.mean.flatten(1), b.mean.flatten(1), temperature, groups, same_group_only)
+    return nt_xent(a.sample.flatten(1), b.sample.flatten(1), temperature, groups, same_group_only)
+
+
+def _utterance_terms(dynamic: GaussianCode, config: LossConfig, utterances: torch.Tensor | None,
+                     critic: PairCritic | None) -> dict[str, torch.Tensor]:
+    """The Fisher ratio of the rows' time-averaged z_1:T means with the batch's utterances as classes, and the
+    adversarial critic's loss on z_1:T pooled over two halves of each utterance's rows; zero where not asked for."""
+    pooled = dynamic.mean.float().mean(dim=1)
+    zero = pooled.sum() * 0.0
+    if utterances is None and uses_utterance_blocks(config):
+        raise ConfigError("the utterance-level loss options need the utterance of every row (utterance blocks)")
+    fisher = fisher_ratio(pooled, utterances) if config.utterance_fisher > 0 else zero
+    adversarial = zero
+    if config.utterance_critic > 0:
+        if critic is None:
+            raise ConfigError("loss.utterance_critic > 0 needs a critic (the trainer builds it)")
+        adversarial = critic.adversarial_loss(*group_halves(pooled, utterances), config.utterance_critic)
+    return {"utterance_fisher": fisher, UTTERANCE_CRITIC: adversarial}
 
 
 def objective_terms(outputs: StepOutputs, x: torch.Tensor, config: LossConfig, dataset_size: int,
-                    static_groups: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-    """All six loss terms (unweighted), computed in float32. ``static_groups`` (B,) are the utterances or
-    identities whose rows are not negatives of each other in the static NT-Xent (``loss.static_negatives``)."""
+                    static_groups: torch.Tensor | None = None, utterances: torch.Tensor | None = None,
+                    critic: PairCritic | None = None) -> dict[str, torch.Tensor]:
+    """All loss terms (unweighted), computed in float32. ``static_groups`` (B,) are the utterances or
+    identities whose rows are not negatives of each other in the static NT-Xent (``loss.static_negatives``);
+    ``utterances`` (B,) the utterance of each row, for the utterance-level options, and ``critic`` the
+    adversarial critic of ``loss.utterance_critic``."""
     check_loss_config(config)
     static, dynamic = outputs.static, outputs.dynamic
+    same_utterance = config.dynamic_negatives == SAME_UTTERANCE
+    if same_utterance and utterances is None:
+        raise ConfigError("loss.dynamic_negatives=same-utterance needs the utterance of every row (utterance blocks)")
     return {
         "recon": reconstruction_loss(outputs.x_hat.float(), x.float(), kind=config.recon),
         KL_STATIC: kl_static(static.mean, static.logvar),
@@ -91,12 +133,15 @@ def objective_terms(outputs: StepOutputs, x: torch.Tensor, config: LossConfig, d
         "contrastive_static": _contrastive(static, outputs.static_content, config.static_similarity,
                                            config.contrastive_codes, config.temperature, static_groups),
         "contrastive_dynamic": _contrastive(dynamic, outputs.dynamic_motion, config.dynamic_similarity,
-                                            config.contrastive_codes, config.temperature),
+                                            config.contrastive_codes, config.temperature,
+                                            utterances if same_utterance else None, same_group_only=same_utterance),
+        **_utterance_terms(dynamic, config, utterances, critic),
     }
 
 
 def objective(outputs: StepOutputs, x: torch.Tensor, config: LossConfig, dataset_size: int,
-              contrastive_scale: float = 1.0,
-              static_groups: torch.Tensor | None = None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    terms = objective_terms(outputs, x, config, dataset_size, static_groups)
+              contrastive_scale: float = 1.0, static_groups: torch.Tensor | None = None,
+              utterances: torch.Tensor | None = None,
+              critic: PairCritic | None = None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    terms = objective_terms(outputs, x, config, dataset_size, static_groups, utterances, critic)
     return total_loss(terms, config, contrastive_scale), terms

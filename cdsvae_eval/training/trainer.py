@@ -28,6 +28,7 @@ from cdsvae_eval.data.registry import get_dataset
 from cdsvae_eval.device import (
     as_float, flush_denormals_on, resolve_device, resolve_precision, reuse_freed_memory_on)
 from cdsvae_eval.errors import CheckpointError, ConfigError, FieldError
+from cdsvae_eval.models.critic import PairCritic
 from cdsvae_eval.models.factory import build_model
 from cdsvae_eval.models.checkpoint import load_checkpoint, save_checkpoint
 from cdsvae_eval.models.selection import SPEAKER_RECORD, SWAP_RECORD, SelectionRule, selection_rule
@@ -37,12 +38,15 @@ from cdsvae_eval.names import (
 )
 from cdsvae_eval.path_checks import check_not_inside, check_output_dir
 from cdsvae_eval.training.distributed import DistInfo, barrier, init_distributed, shutdown
-from cdsvae_eval.training.objective import TERMS, contrastive_scale, objective
+from cdsvae_eval.training.batches import UtteranceBlocks
+from cdsvae_eval.training.objective import TERMS, contrastive_scale, objective, uses_utterance_blocks
 from cdsvae_eval.training.progress import StopFlag, progress_bar
 from cdsvae_eval.training.rng_state import capture_rng_state, restore_rng_state, seed_everything
 from cdsvae_eval.training.run_folder import check_run_folder, remove_previous_run, remove_run_files, write_run_config
 from cdsvae_eval.training.validation import validation_code_usage, validation_speaker_eer, validation_swaps
-from cdsvae_eval.training.views import GroupPartners, content_partners, contrastive_views, negative_groups
+from cdsvae_eval.training.views import (
+    GroupPartners, content_partners, contrastive_views, negative_groups, non_overlapping_gap, utterance_index,
+)
 _RESUME_KEYS = ("model_state", "optimizer_state", "epoch", "step_in_epoch", "epoch_generator_state", "partial_sums",
                 "rng", "best_score", "best_epoch", "history", "dataset")
 
@@ -120,13 +124,19 @@ class Trainer:
             for name, split in splits.items()}
         self.negative_groups: dict[str, torch.Tensor | None] = {
             name: negative_groups(config.loss.static_negatives, split, self.device) for name, split in splits.items()}
+        self.utterances: dict[str, torch.Tensor | None] = {
+            name: utterance_index(split, self.device, "segments_per_utterance", self.dataset)
+            if config.segments_per_utterance else None for name, split in splits.items()}
+        self.blocks = (UtteranceBlocks(self.train_split.groups, non_overlapping_gap(self.dataset),
+                                       config.segments_per_utterance) if config.segments_per_utterance else None)
+        rows_per_epoch = len(self.train_split) if self.blocks is None else self.blocks.rows_per_epoch
         per_step = config.batch_size * self.dist.world_size
-        if per_step > len(self.train_split):
+        if per_step > rows_per_epoch:
             raise FieldError(
                 "batch_size", f"{config.batch_size} (x{self.dist.world_size} processes) is larger than the "
-                f"training split ({len(self.train_split)} sequences)"
+                f"training split ({rows_per_epoch} sequences{'' if self.blocks is None else ' in utterance blocks'})"
             )
-        self.steps_per_epoch = len(self.train_split) // per_step
+        self.steps_per_epoch = rows_per_epoch // per_step
         self.selection: SelectionRule = selection_rule(config, self.dataset, len(np.unique(self.val_split.identity)))
         self.scores_swaps = swappable(self.dataset, self.val_split)
         self.scores_speakers = self.dataset.modality == "audio" and self.val_split.groups is not None
@@ -134,12 +144,16 @@ class Trainer:
 
         seed_everything(config.seed + self.dist.rank)
         self.model = build_model(config.model).to(self.device)
+        # the adversarial critic of loss.utterance_critic: trained with the model, not part of it
+        self.critic = (PairCritic(config.model.dynamic_dim, config.model.dynamic_dim).to(self.device)
+                       if config.loss.utterance_critic > 0 else None)
         optimised_cuda = self.device.type == "cuda" and config.mode == "optimized"
         if config.mode == "optimized" and config.model.modality == "video":
             # channels_last convolutions: measured ~1.2x per step on CPU too (bench/RESULTS.md)
             self.model = self.model.to(memory_format=torch.channels_last)
+        trained = list(self.model.parameters()) + ([] if self.critic is None else list(self.critic.parameters()))
         self.optimizer = torch.optim.Adam(
-            self.model.parameters(), lr=config.lr, betas=(0.9, 0.999),
+            trained, lr=config.lr, betas=(0.9, 0.999),
             **({"fused": True} if optimised_cuda else {"foreach": True}),
         )
         self.step_model: torch.nn.Module = self.model
@@ -183,6 +197,7 @@ class Trainer:
         return {
             "config": self.config.to_dict(),
             "model_state": self.model.state_dict(),
+            "critic_state": None if self.critic is None else self.critic.state_dict(),
             "optimizer_state": self.optimizer.state_dict(),
             "epoch": epoch,
             "step_in_epoch": step,
@@ -208,6 +223,8 @@ class Trainer:
             raise CheckpointError(f"resume=True: the dataset changed since {last} was written (fingerprint differs)")
         try:
             self.model.load_state_dict(state["model_state"])
+            if self.critic is not None:
+                self.critic.load_state_dict(state["critic_state"])
             self.optimizer.load_state_dict(state["optimizer_state"])
         except (RuntimeError, ValueError, KeyError) as error:
             raise CheckpointError(f"resume=True: {last} does not fit this run's model "
@@ -250,9 +267,11 @@ class Trainer:
             outputs = model(x, x_content, x_motion, decode_views=self.config.mode == "release",
                             static_from_content=self.config.loss.decode_static_from == "content")
         scale = 1.0 if epochs_done is None else contrastive_scale(self.config.loss, epochs_done)
-        groups = self.negative_groups[split]
+        groups, utterances = self.negative_groups[split], self.utterances[split]
         return objective(outputs, x, self.config.loss, dataset_size=len(self.train_split), contrastive_scale=scale,
-                         static_groups=None if groups is None or clips is None else groups[clips])
+                         static_groups=None if groups is None or clips is None else groups[clips],
+                         utterances=None if utterances is None or clips is None else utterances[clips],
+                         critic=self.critic)
 
     def train_step(self, x: torch.Tensor, clips: torch.Tensor | None = None,
                    epochs_done: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -327,6 +346,8 @@ class Trainer:
         if self.epoch_generator_state is not None and epoch == self.start_epoch and self.start_step > 0:
             self.data_generator.set_state(self.epoch_generator_state)
         self.epoch_generator_state = self.data_generator.get_state()
+        if self.blocks is not None:
+            return self.blocks.order(self.data_generator)
         return torch.randperm(len(self.train_split), generator=self.data_generator)
 
     def _run_epoch(self, epoch: int, stop: StopFlag, progress: Any, task: Any) -> dict[str, Any] | None:
@@ -405,7 +426,8 @@ class Trainer:
         if self.scores_speakers:
             figures.append((SPEAKER_RECORD, validation_speaker_eer(self.model, self.val_x, self.val_split,
                                                                    self.dataset, self.config.batch_size,
-                                                                   self._autocast)))
+                                                                   self._autocast, self.train_x,
+                                                                   self.train_split)))
         figures.append(("code_usage", validation_code_usage(self.model, self.val_x, self.val_split, self.dataset,
                                                             self.config.batch_size, self._autocast, self.config.seed)))
         new_notes = []

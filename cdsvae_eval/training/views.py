@@ -83,12 +83,18 @@ def negative_groups(setting: str, split: SequenceSplit, device: torch.device) ->
     """Per row of ``split``, the group (utterance or identity index) whose other rows are not negatives of
     it in the static NT-Xent (``loss.static_negatives``); None when every other row is a negative."""
     if setting == "other-identities":
-        groups = split.identity
-    elif setting == "other-utterances":
-        groups = _utterances(split, None, "loss.static_negatives")
-    else:
-        return None
-    return torch.as_tensor(np.unique(np.asarray(groups), return_inverse=True)[1], device=device)
+        return torch.as_tensor(np.unique(np.asarray(split.identity), return_inverse=True)[1], device=device)
+    if setting == "other-utterances":
+        return utterance_index(split, device, "loss.static_negatives")
+    return None
+
+
+def utterance_index(split: SequenceSplit, device: torch.device, field: str,
+                    dataset: SequenceDataset | None = None) -> torch.Tensor:
+    """Per row of ``split``, the index of its utterance; ``field`` names the option that needs it in the error
+    raised for a dataset without utterances."""
+    return torch.as_tensor(np.unique(np.asarray(_utterances(split, dataset, field)), return_inverse=True)[1],
+                           device=device)
 
 
 def non_overlapping_gap(dataset: SequenceDataset) -> int:

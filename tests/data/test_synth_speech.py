@@ -51,12 +51,11 @@ def test_every_symbol_maps_to_a_timit_phone():
 
 def test_plan_keeps_base_voices_disjoint_and_gives_24_test_speakers():
     plans = plan_corpus(fake_voices(24), RoleCounts.from_total(40), sentences=10, seed=0)
-    train_voices = {p.voice for p in plans if p.part == "TRAIN"}
+    voices = {role: {p.voice for p in plans if p.role == role} for role in ("train", "dev", "test")}
     test = [p for p in plans if p.role == "test"]
-    assert len(test) == 24 and all(p.voice not in train_voices for p in test)
-    assert len({p.voice for p in test}) == 14  # 60% of the voices are kept for test speakers
+    assert len(test) == 24 and len(voices["test"]) == 10  # 10 of 24 voices are kept for test speakers
     dev = [p for p in plans if p.role == "dev"]
-    assert dev and all(p.part == "TRAIN" and p.voice in train_voices for p in dev)
+    assert dev and all(p.part == "TRAIN" for p in dev) and all(p.part == "TEST" for p in test)
     ids = [p.speaker for p in plans]
     assert len(set(ids)) == 40 and all(re.fullmatch(r"[MF][A-Z]{3}\d", s) and s[0] == p.sex for s, p in zip(ids, plans))
     assert {p.region for p in plans} == set(range(1, 9))
@@ -65,18 +64,32 @@ def test_plan_keeps_base_voices_disjoint_and_gives_24_test_speakers():
     assert plans != plan_corpus(fake_voices(24), RoleCounts.from_total(40), 10, 1)
 
 
+def test_dev_and_test_voices_are_never_heard_in_training_and_differ_from_each_other():
+    for seed in range(5):
+        plans = plan_corpus(fake_voices(24), RoleCounts(train=96, dev=16, test=24), sentences=10, seed=seed)
+        voices = {role: {p.voice for p in plans if p.role == role} for role in ("train", "dev", "test")}
+        assert (len(voices["train"]), len(voices["dev"]), len(voices["test"])) == (10, 4, 10)
+        assert not voices["train"] & voices["dev"]
+        assert not voices["train"] & voices["test"]
+        assert not voices["dev"] & voices["test"]
+        assert {v.sex for v in voices["dev"]} == {"F", "M"}  # spread over sex, as test is
+        # several prosody variants of each dev voice: same-voice trials, as the test split has
+        dev_voices = [p.voice for p in plans if p.role == "dev"]
+        assert all(dev_voices.count(v) == 4 for v in voices["dev"])
+
+
 def test_more_training_speakers_keep_the_dev_and_test_speakers():
     small = plan_corpus(fake_voices(24), RoleCounts(train=14, dev=8, test=24), sentences=10, seed=0)
     large = plan_corpus(fake_voices(24), RoleCounts(train=96, dev=8, test=24), sentences=10, seed=0)
     held_out = [p for p in small if p.role != "train"]
     assert held_out == [p for p in large if p.role != "train"]
     assert sum(p.role == "train" for p in large) == 96
-    train_voices = {p.voice for p in large if p.role == "train"}
-    assert len(train_voices) == 10 and all(p.voice not in train_voices for p in large if p.role == "test")
-    # dev speakers come in pairs of one train voice: same-voice trials, as the test split has
-    dev_voices = [p.voice for p in large if p.role == "dev"]
-    assert len(set(dev_voices)) == 4 and all(dev_voices.count(v) == 2 for v in dev_voices)
-    assert set(dev_voices) <= train_voices
+
+
+def test_too_few_voices_for_a_dev_share_put_dev_speakers_on_train_voices():
+    plans = plan_corpus(fake_voices(3), RoleCounts(train=2, dev=2, test=2), sentences=2, seed=0)
+    voices = {role: {p.voice for p in plans if p.role == role} for role in ("train", "dev", "test")}
+    assert voices["dev"] <= voices["train"] and not voices["train"] & voices["test"]
 
 
 def test_plan_with_one_voice_shares_it_and_rejects_bad_sizes():

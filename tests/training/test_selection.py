@@ -48,6 +48,13 @@ def test_speaker_rule_charges_leakage_below_the_bar():
     assert rule.score({"val": {"loss": 1.0}}) is None
 
 
+def test_speaker_rule_also_charges_linear_leakage_below_the_lda_bar():
+    rule = SelectionRule("speaker-eer", "")
+    cosine_clean_lda_leaky = {"speaker": {"eer_static": 3.0, "eer_dynamic": 40.0, "eer_dynamic_lda": 5.0}}
+    both_clean = {"speaker": {"eer_static": 4.0, "eer_dynamic": 31.0, "eer_dynamic_lda": 22.0}}
+    assert rule.score(cosine_clean_lda_leaky) == -18.0 and rule.score(both_clean) == -4.0
+
+
 @pytest.fixture(scope="module")
 def timit_trees(tmp_path_factory):
     """Formant-synthesised TIMIT trees whose dev split (standard dev speakers in TEST) holds 1 or 2 speakers."""
@@ -84,9 +91,12 @@ def test_speech_runs_log_a_validation_eer_and_choose_best_pt_by_it(timit_trees, 
     log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     for record in log:
         assert 0.0 <= record["speaker"]["eer_static"] <= 100.0 and record["speaker"]["speakers"] == 2
-    scores = {r["epoch"]: -(r["speaker"]["eer_static"] + max(0.0, 30.0 - r["speaker"]["eer_dynamic"])) for r in log}
+        assert 0.0 <= record["speaker"]["eer_dynamic_lda"] <= 100.0
+    scores = {r["epoch"]: -(r["speaker"]["eer_static"] + max(0.0, 30.0 - r["speaker"]["eer_dynamic"])
+                            + max(0.0, 20.0 - r["speaker"]["eer_dynamic_lda"])) for r in log}
     assert summary.best_epoch == max(scores, key=scores.get)
-    assert summary.selection.startswith("lowest validation EER of z_s plus the shortfall of mean z_1:T's EER below 30%")
+    assert summary.selection.startswith("lowest validation EER of z_s plus the shortfalls of mean z_1:T's EER below "
+                                        "30% under cosine and below 20% under an LDA")
     dataset = get_dataset("timit", data_root=str(timit_trees[2]))
     assert selection_rule(audio_config(timit_trees[2]), dataset).description == summary.selection
 
