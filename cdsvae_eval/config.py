@@ -218,7 +218,7 @@ SPEECH_LOSS = LossConfig(content_view="utterance", static_negatives="other-utter
                          contrastive_dynamic=20.0, kl_dynamic=4.0)
 # The tts-timit corpus of the quick preset, spelled out so that a change of the dataset's defaults never
 # changes what a preset run trains on: 96 training speakers (prosody variants of the 10 train voices), 16 dev
-# speakers (two variants each of 8 train voices) and 24 test speakers on 14 voices training never hears.
+# speakers on 4 dev voices and 24 test speakers on 10 test voices (corpus plan v3: training hears neither).
 # 96 training speakers beat 16 and 48 on dev at the same number of steps (bench/RESULTS.md).
 SPEECH_CORPUS = {"train_speakers": 96, "dev_speakers": 16, "test_speakers": 24}
 
