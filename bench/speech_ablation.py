@@ -81,6 +81,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "recipe-blocks4-critic1": {**RECIPE, "segments_per_utterance": 4, "loss.utterance_critic": 1.0},
     "recipe-blocks4-critic10": {**RECIPE, "segments_per_utterance": 4, "loss.utterance_critic": 10.0},
     "recipe-zt16": {**RECIPE, "model.dynamic_dim": 16},
+    "recipe-stdprior": {**RECIPE, "model.dynamic_prior": "standard"},
+    "recipe-stdprior-kld1": {**RECIPE, "model.dynamic_prior": "standard", "loss.kl_dynamic": 1.0},
     "recipe-kld8": {**RECIPE, "loss.kl_dynamic": 8.0},
 }
 

@@ -33,6 +33,10 @@ class ModelConfig:
     # (the same bi-LSTM run on the frame features minus their mean over the sequence, so what is constant
     # across the sequence, where a speaker's timbre sits, reaches z_1:T only through how frames change)
     dynamic_input: str = "shared"
+    # the prior of z_t: "learned" (the release: a two-layer LSTM over z_<t, so anything constant over the sequence,
+    # a speaker's offset, is charged once, at the first step, and predicted for free after it) or "standard"
+    # (N(0, I) at every step: each step pays for everything z_t holds, a constant offset as much as the content)
+    dynamic_prior: str = "learned"
 
 
 @dataclass

@@ -16,7 +16,7 @@ from typing import Any
 from cdsvae_eval.config import LossConfig, ModelConfig, TrainConfig
 from cdsvae_eval.device import is_device_name
 from cdsvae_eval.errors import FieldError
-from cdsvae_eval.models.core import DYNAMIC_INPUTS
+from cdsvae_eval.models.core import DYNAMIC_INPUTS, DYNAMIC_PRIORS
 from cdsvae_eval.models.selection import SELECT_BY
 from cdsvae_eval.training.objective import (
     DYNAMIC_NEGATIVES, UTTERANCE_BLOCK_OPTIONS, UTTERANCE_CRITIC, WEIGHTED_TERMS, uses_utterance_blocks,
@@ -72,6 +72,7 @@ RULES: tuple[Rule, ...] = (
         "frames", "static_dim", "dynamic_dim", "frame_dim", "hidden_dim", "channels", "feature_dim", "mlp_hidden")),
     int_at_least("model.image_size", 8),
     one_of("model.dynamic_input", *DYNAMIC_INPUTS),
+    one_of("model.dynamic_prior", *DYNAMIC_PRIORS),
     Rule("model.conv_channels", "a non-empty list of integers >= 1", _positive_ints),
     one_of("loss.recon", "mse", "l1"),
     *(number_at_least(f"loss.{name}", 0) for name in (

@@ -18,6 +18,9 @@ from cdsvae_eval.config import ModelConfig
 SHARED_DYNAMIC_INPUT = "shared"
 CENTRED_DYNAMIC_INPUT = "centred"
 DYNAMIC_INPUTS = (SHARED_DYNAMIC_INPUT, CENTRED_DYNAMIC_INPUT)
+LEARNED_DYNAMIC_PRIOR = "learned"
+STANDARD_DYNAMIC_PRIOR = "standard"
+DYNAMIC_PRIORS = (LEARNED_DYNAMIC_PRIOR, STANDARD_DYNAMIC_PRIOR)
 
 
 def reparameterize(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -118,7 +121,10 @@ class CDSVAE(nn.Module):
 
     # --- prior and decoding ---------------------------------------------------------------
     def dynamic_prior(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Teacher-forced p(z_t | z_<t) for all t at once, given posterior samples z (B, T, Dt)."""
+        """Teacher-forced p(z_t | z_<t) for all t at once, given posterior samples z (B, T, Dt); N(0, I) at every
+        step with ``model.dynamic_prior=standard``."""
+        if self.config.dynamic_prior == STANDARD_DYNAMIC_PRIOR:
+            return torch.zeros_like(z), torch.zeros_like(z)
         shifted = torch.cat([torch.zeros_like(z[:, :1]), z[:, :-1]], dim=1)
         states, _ = self.prior_lstm(shifted)
         return self.prior_mean(states), self.prior_logvar(states)
@@ -126,7 +132,9 @@ class CDSVAE(nn.Module):
     @torch.no_grad()
     def sample_dynamic_prior(self, batch: int, frames: int, device: torch.device | str,
                              generator: torch.Generator | None = None) -> torch.Tensor:
-        """Sample z_1:T autoregressively from the learned prior."""
+        """Sample z_1:T autoregressively from the learned prior (or from N(0, I) with the standard prior)."""
+        if self.config.dynamic_prior == STANDARD_DYNAMIC_PRIOR:
+            return torch.randn(batch, frames, self.config.dynamic_dim, device=device, generator=generator)
         z_prev = torch.zeros(batch, 1, self.config.dynamic_dim, device=device)
         state = None
         samples = []
