@@ -88,6 +88,10 @@ class LossConfig:
     # weight of a penalty on the Fisher ratio trace(S_w^-1 S_b) of the segment means of z_1:T, with the batch's
     # utterances as classes: how far a linear map separates utterances by their mean z_1:T (needs utterance blocks)
     utterance_fisher: float = 0.0
+    # weight of a penalty on each utterance's mean z_1:T offset from the mean over utterances, whitened by the spread
+    # within utterances, with utterance means kept in a running memory over all their segments (what LDA reads;
+    # needs utterance blocks)
+    utterance_offset: float = 0.0
     # scale of the reversed gradient from an adversarial critic that matches two disjoint halves of each
     # utterance block by their pooled z_1:T (InfoNCE); the encoder learns to defeat it (needs utterance blocks)
     utterance_critic: float = 0.0

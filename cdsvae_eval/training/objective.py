@@ -8,6 +8,7 @@ from cdsvae_eval.config import LossConfig
 from cdsvae_eval.errors import ConfigError
 from cdsvae_eval.models.core import GaussianCode, StepOutputs
 from cdsvae_eval.models.critic import PairCritic
+from cdsvae_eval.models.utterance_offset import UtteranceOffsetPenalty
 from cdsvae_eval.models.losses import (
     fisher_ratio, group_halves, kl_dynamic, kl_static, mi_penalty, nt_xent, nt_xent_overlap, reconstruction_loss,
 )
@@ -15,14 +16,14 @@ from cdsvae_eval.names import KL_DYNAMIC, KL_STATIC
 
 UTTERANCE_CRITIC = "utterance_critic"
 TERMS = ("recon", KL_STATIC, KL_DYNAMIC, "mi", "contrastive_static", "contrastive_dynamic", "utterance_fisher",
-         UTTERANCE_CRITIC)
+         "utterance_offset", UTTERANCE_CRITIC)
 # The terms between the reconstruction and the critic each have a weight of the same name in LossConfig; the
 # critic's loss enters with weight 1 (it trains the critic), and its LossConfig value is the scale of the
 # gradient reversed into the encoder
 WEIGHTED_TERMS = TERMS[1:-1]
 CONTRASTIVE_TERMS = ("contrastive_static", "contrastive_dynamic")
 # Options whose terms compare segments of one utterance, so they need batches of utterance blocks
-UTTERANCE_BLOCK_OPTIONS = ("dynamic_negatives", "utterance_fisher", UTTERANCE_CRITIC)
+UTTERANCE_BLOCK_OPTIONS = ("dynamic_negatives", "utterance_fisher", "utterance_offset", UTTERANCE_CRITIC)
 SIMILARITIES = ("cosine", "overlap")
 # "utterance": another segment of the same utterance (audio; self-supervised: no speaker labels)
 CONTENT_VIEWS = ("shuffle", "identity", "utterance")
@@ -51,7 +52,7 @@ def total_loss(terms: dict[str, torch.Tensor], config: LossConfig, contrastive_s
 def uses_utterance_blocks(config: LossConfig) -> bool:
     """Whether an option of ``config`` compares segments of one utterance (:data:`UTTERANCE_BLOCK_OPTIONS`)."""
     return (config.dynamic_negatives == SAME_UTTERANCE or config.utterance_fisher > 0
-            or config.utterance_critic > 0)
+            or config.utterance_offset > 0 or config.utterance_critic > 0)
 
 
 def contrastive_scale(config: LossConfig, epochs_done: float) -> float:
@@ -96,29 +97,35 @@ def _contrastive(a: GaussianCode, b: GaussianCode, similarity: str, codes: str, 
 
 
 def _utterance_terms(dynamic: GaussianCode, config: LossConfig, utterances: torch.Tensor | None,
-                     critic: PairCritic | None) -> dict[str, torch.Tensor]:
-    """The Fisher ratio of the rows' time-averaged z_1:T means with the batch's utterances as classes, and the
-    adversarial critic's loss on z_1:T pooled over two halves of each utterance's rows; zero where not asked for."""
+                     critic: PairCritic | None,
+                     offset_penalty: UtteranceOffsetPenalty | None) -> dict[str, torch.Tensor]:
+    """The Fisher ratio of the rows' time-averaged z_1:T means with the batch's utterances as classes, the
+    whitened offsets of the utterances' running means (training only: ``offset_penalty`` holds the memory of the
+    training utterances), and the adversarial critic's loss on z_1:T pooled over two halves of each utterance's
+    rows; zero where not asked for."""
     pooled = dynamic.mean.float().mean(dim=1)
     zero = pooled.sum() * 0.0
     if utterances is None and uses_utterance_blocks(config):
         raise ConfigError("the utterance-level loss options need the utterance of every row (utterance blocks)")
     fisher = fisher_ratio(pooled, utterances) if config.utterance_fisher > 0 else zero
+    offset = offset_penalty(pooled, utterances) if config.utterance_offset > 0 and offset_penalty is not None else zero
     adversarial = zero
     if config.utterance_critic > 0:
         if critic is None:
             raise ConfigError("loss.utterance_critic > 0 needs a critic (the trainer builds it)")
         adversarial = critic.adversarial_loss(*group_halves(pooled, utterances), config.utterance_critic)
-    return {"utterance_fisher": fisher, UTTERANCE_CRITIC: adversarial}
+    return {"utterance_fisher": fisher, "utterance_offset": offset, UTTERANCE_CRITIC: adversarial}
 
 
 def objective_terms(outputs: StepOutputs, x: torch.Tensor, config: LossConfig, dataset_size: int,
                     static_groups: torch.Tensor | None = None, utterances: torch.Tensor | None = None,
-                    critic: PairCritic | None = None) -> dict[str, torch.Tensor]:
+                    critic: PairCritic | None = None,
+                    offset_penalty: UtteranceOffsetPenalty | None = None) -> dict[str, torch.Tensor]:
     """All loss terms (unweighted), computed in float32. ``static_groups`` (B,) are the utterances or
     identities whose rows are not negatives of each other in the static NT-Xent (``loss.static_negatives``);
-    ``utterances`` (B,) the utterance of each row, for the utterance-level options, and ``critic`` the
-    adversarial critic of ``loss.utterance_critic``."""
+    ``utterances`` (B,) the utterance of each row, for the utterance-level options, ``critic`` the
+    adversarial critic of ``loss.utterance_critic`` and ``offset_penalty`` the running utterance means of
+    ``loss.utterance_offset`` (given for training batches only)."""
     check_loss_config(config)
     static, dynamic = outputs.static, outputs.dynamic
     same_utterance = config.dynamic_negatives == SAME_UTTERANCE
@@ -135,13 +142,13 @@ def objective_terms(outputs: StepOutputs, x: torch.Tensor, config: LossConfig, d
         "contrastive_dynamic": _contrastive(dynamic, outputs.dynamic_motion, config.dynamic_similarity,
                                             config.contrastive_codes, config.temperature,
                                             utterances if same_utterance else None, same_group_only=same_utterance),
-        **_utterance_terms(dynamic, config, utterances, critic),
+        **_utterance_terms(dynamic, config, utterances, critic, offset_penalty),
     }
 
 
 def objective(outputs: StepOutputs, x: torch.Tensor, config: LossConfig, dataset_size: int,
               contrastive_scale: float = 1.0, static_groups: torch.Tensor | None = None,
-              utterances: torch.Tensor | None = None,
-              critic: PairCritic | None = None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    terms = objective_terms(outputs, x, config, dataset_size, static_groups, utterances, critic)
+              utterances: torch.Tensor | None = None, critic: PairCritic | None = None,
+              offset_penalty: UtteranceOffsetPenalty | None = None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    terms = objective_terms(outputs, x, config, dataset_size, static_groups, utterances, critic, offset_penalty)
     return total_loss(terms, config, contrastive_scale), terms

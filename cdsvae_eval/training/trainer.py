@@ -30,6 +30,7 @@ from cdsvae_eval.device import (
 from cdsvae_eval.errors import CheckpointError, ConfigError, FieldError
 from cdsvae_eval.models.critic import PairCritic
 from cdsvae_eval.models.factory import build_model
+from cdsvae_eval.models.utterance_offset import UtteranceOffsetPenalty
 from cdsvae_eval.models.checkpoint import load_checkpoint, save_checkpoint
 from cdsvae_eval.models.selection import SPEAKER_RECORD, SWAP_RECORD, SelectionRule, selection_rule
 from cdsvae_eval.models.verdict import Verdict, judge
@@ -147,6 +148,10 @@ class Trainer:
         # the adversarial critic of loss.utterance_critic: trained with the model, not part of it
         self.critic = (PairCritic(config.model.dynamic_dim, config.model.dynamic_dim).to(self.device)
                        if config.loss.utterance_critic > 0 else None)
+        # the running utterance means of loss.utterance_offset (training utterances only)
+        self.offset_penalty = (UtteranceOffsetPenalty(int(self.utterances["train"].max()) + 1,
+                                                      config.model.dynamic_dim).to(self.device)
+                               if config.loss.utterance_offset > 0 else None)
         optimised_cuda = self.device.type == "cuda" and config.mode == "optimized"
         if config.mode == "optimized" and config.model.modality == "video":
             # channels_last convolutions: measured ~1.2x per step on CPU too (bench/RESULTS.md)
@@ -198,6 +203,7 @@ class Trainer:
             "config": self.config.to_dict(),
             "model_state": self.model.state_dict(),
             "critic_state": None if self.critic is None else self.critic.state_dict(),
+            "offset_state": None if self.offset_penalty is None else self.offset_penalty.state_dict(),
             "optimizer_state": self.optimizer.state_dict(),
             "epoch": epoch,
             "step_in_epoch": step,
@@ -225,6 +231,8 @@ class Trainer:
             self.model.load_state_dict(state["model_state"])
             if self.critic is not None:
                 self.critic.load_state_dict(state["critic_state"])
+            if self.offset_penalty is not None:
+                self.offset_penalty.load_state_dict(state["offset_state"])
             self.optimizer.load_state_dict(state["optimizer_state"])
         except (RuntimeError, ValueError, KeyError) as error:
             raise CheckpointError(f"resume=True: {last} does not fit this run's model "
@@ -271,7 +279,7 @@ class Trainer:
         return objective(outputs, x, self.config.loss, dataset_size=len(self.train_split), contrastive_scale=scale,
                          static_groups=None if groups is None or clips is None else groups[clips],
                          utterances=None if utterances is None or clips is None else utterances[clips],
-                         critic=self.critic)
+                         critic=self.critic, offset_penalty=self.offset_penalty if split == "train" else None)
 
     def train_step(self, x: torch.Tensor, clips: torch.Tensor | None = None,
                    epochs_done: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:

@@ -7,6 +7,7 @@ import torch
 
 from cdsvae_eval.models.critic import PairCritic, reverse_gradient
 from cdsvae_eval.models.losses import contrastive_cross_entropy, fisher_ratio, group_halves, nt_xent
+from cdsvae_eval.models.utterance_offset import UtteranceOffsetPenalty
 
 
 def test_same_group_only_ignores_every_row_of_other_groups():
@@ -120,3 +121,29 @@ def test_the_critic_learns_to_match_shared_information_and_the_encoder_can_defea
     unrelated = critic(a, torch.cat([torch.randn(32, 4, generator=generator)] * 2, dim=1))
     assert unrelated.item() > 2.0
     assert critic.adversarial_loss(a[:1], b[:1], 1.0).item() == 0.0
+
+
+def test_the_offset_memory_keeps_a_running_mean_of_each_utterance():
+    penalty = UtteranceOffsetPenalty(utterances=3, dim=2)
+    first = torch.tensor([[1.0, 0.0], [3.0, 0.0], [0.0, 4.0], [0.0, 2.0]])
+    penalty(first, torch.tensor([0, 0, 2, 2]))
+    torch.testing.assert_close(penalty.memory, torch.tensor([[2.0, 0.0], [0.0, 0.0], [0.0, 3.0]]))
+    assert penalty.seen.tolist() == [True, False, True]
+    penalty(torch.tensor([[4.0, 0.0], [6.0, 0.0], [1.0, 1.0], [1.0, 3.0]]), torch.tensor([0, 0, 1, 1]))
+    torch.testing.assert_close(penalty.memory, torch.tensor([[3.5, 0.0], [1.0, 2.0], [0.0, 3.0]]))
+
+
+def test_the_offset_gradient_moves_each_utterances_segments_against_its_offset():
+    generator = torch.Generator().manual_seed(0)
+    utterances = torch.arange(6).repeat_interleave(4)
+    offsets = 2.0 * torch.randn(6, 3, generator=generator)
+    pooled = (torch.randn(24, 3, generator=generator) + offsets[utterances]).requires_grad_(True)
+    penalty = UtteranceOffsetPenalty(utterances=6, dim=3)
+    penalty(pooled, utterances).backward()
+    mean_gradient = torch.stack([pooled.grad[utterances == u].sum(0) for u in range(6)])
+    centred = penalty.memory - penalty.memory.mean(0)
+    assert ((mean_gradient * centred).sum(1) > 0).all()  # descending it pulls each utterance mean to the centre
+    # segments of one utterance get the same gradient: the penalty does not charge how they differ (the content)
+    for u in range(6):
+        rows = pooled.grad[utterances == u]
+        torch.testing.assert_close(rows, rows[:1].expand_as(rows))

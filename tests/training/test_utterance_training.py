@@ -19,7 +19,7 @@ from test_trainer import InterruptingTrainer
 
 UTTERANCE_OPTIONS = {"segments_per_utterance": 4, "loss.content_view": "utterance",
                      "loss.static_negatives": "other-utterances", "loss.dynamic_negatives": "same-utterance",
-                     "loss.utterance_fisher": 1.0, "loss.utterance_critic": 1.0}
+                     "loss.utterance_fisher": 1.0, "loss.utterance_offset": 1.0, "loss.utterance_critic": 1.0}
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,8 @@ def audio_config(root, **overrides):
                                     **UTTERANCE_OPTIONS, **overrides})
 
 
-@pytest.mark.parametrize("option", ["loss.dynamic_negatives", "loss.utterance_fisher", "loss.utterance_critic"])
+@pytest.mark.parametrize("option", ["loss.dynamic_negatives", "loss.utterance_fisher", "loss.utterance_offset",
+                                    "loss.utterance_critic"])
 def test_utterance_options_without_blocks_are_refused_naming_the_field(option):
     config = preset_config("smoke", "audio")
     value = "same-utterance" if option == "loss.dynamic_negatives" else 1.0
@@ -53,14 +54,15 @@ def test_blocks_must_fill_the_batch():
 def test_a_run_with_utterance_blocks_and_the_critic_resumes_exactly(timit_tree, tmp_path):
     config = audio_config(timit_tree)
     reference = train(config, tmp_path / "straight", progress=False)
-    assert all(abs(r["train"]["utterance_critic"]) > 0 and r["train"]["utterance_fisher"] > 0 for r in reference.history)
+    assert all(r["train"][term] > 0 for r in reference.history
+               for term in ("utterance_critic", "utterance_fisher", "utterance_offset"))
     interrupted = InterruptingTrainer(config, tmp_path / "resumed", progress=False)
     interrupted.stop_after = interrupted.steps_per_epoch + 1
     assert interrupted.fit().interrupted
     train(config, tmp_path / "resumed", resume=True, progress=False)
     straight = torch.load(tmp_path / "straight" / "last.pt", weights_only=False)
     again = torch.load(tmp_path / "resumed" / "last.pt", weights_only=False)
-    for part in ("model_state", "critic_state"):
+    for part in ("model_state", "critic_state", "offset_state"):
         for name, tensor in straight[part].items():
             torch.testing.assert_close(again[part][name], tensor, rtol=1e-5, atol=1e-6)
 
