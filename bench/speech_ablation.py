@@ -84,6 +84,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "recipe-blocks4-offset10": {**RECIPE, "segments_per_utterance": 4, "loss.utterance_offset": 10.0},
     "recipe-blocks8-critic10": {**RECIPE, "segments_per_utterance": 8, "loss.utterance_critic": 10.0},
     "recipe-zt16": {**RECIPE, "model.dynamic_dim": 16},
+    "recipe-swap10": {**RECIPE, "loss.contrastive_swap": 10.0},
+    "recipe-swap20": {**RECIPE, "loss.contrastive_swap": 20.0},
     "recipe-zt8": {**RECIPE, "model.dynamic_dim": 8},
     "recipe-mvs2": {**RECIPE, "loss.motion_view_strength": 2.0},
     "recipe-stdprior": {**RECIPE, "model.dynamic_prior": "standard"},

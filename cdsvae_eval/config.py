@@ -85,6 +85,10 @@ class LossConfig:
     # of one utterance share (the speaker, the channel) then cannot tell a segment from its negatives, so the
     # term rewards z_1:T for the content alone
     dynamic_negatives: str = "all"
+    # weight of an NT-Xent between z_1:T of x and z_1:T of x re-voiced by the model itself: x decoded from another
+    # row's z_s and its own z_1:T (no gradient into the decoder), then encoded again; z_1:T learns to ignore what
+    # z_s changes in the decoder's output (the speaker), a self-supervised speaker perturbation
+    contrastive_swap: float = 0.0
     # weight of a penalty on the Fisher ratio trace(S_w^-1 S_b) of the segment means of z_1:T, with the batch's
     # utterances as classes: how far a linear map separates utterances by their mean z_1:T (needs utterance blocks)
     utterance_fisher: float = 0.0

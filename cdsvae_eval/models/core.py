@@ -52,8 +52,8 @@ class GaussianCode:
 @dataclass
 class StepOutputs:
     """Everything the objective needs from one training step: the reconstruction of x, x's static and
-    dynamic codes, the learned prior of z_t given x's z_<t, the content view's static code and the motion
-    view's dynamic code."""
+    dynamic codes, the learned prior of z_t given x's z_<t, the content view's static code, the motion
+    view's dynamic code and, when asked for, the dynamic code of x re-voiced by the model (``dynamic_swap``)."""
 
     x_hat: torch.Tensor
     static: GaussianCode
@@ -62,6 +62,8 @@ class StepOutputs:
     prior_logvar: torch.Tensor
     static_content: GaussianCode
     dynamic_motion: GaussianCode
+    # z_1:T of x decoded with another row's z_s (``swap_rows``), when asked for
+    dynamic_swap: GaussianCode | None = None
 
 
 class CDSVAE(nn.Module):
@@ -155,7 +157,8 @@ class CDSVAE(nn.Module):
 
     # --- training forward -----------------------------------------------------------------
     def forward(self, x: torch.Tensor, x_content: torch.Tensor, x_motion: torch.Tensor,
-                decode_views: bool = False, static_from_content: bool = False) -> StepOutputs:
+                decode_views: bool = False, static_from_content: bool = False,
+                swap_rows: torch.Tensor | None = None) -> StepOutputs:
         """Everything the objective needs from one training step.
 
         The optimised path encodes the three views in one frame-encoder call and decodes only x.
@@ -181,8 +184,15 @@ class CDSVAE(nn.Module):
             for view_post in (post_c, post_m):
                 self.decode(reparameterize(view_post.s_mean, view_post.s_logvar),
                             reparameterize(view_post.z_mean, view_post.z_logvar))
+        dynamic_swap = None
+        if swap_rows is not None:
+            with torch.no_grad():
+                x_swap = self.decode(static.sample[swap_rows], dynamic.sample)
+            post_swap = self.posterior(x_swap)
+            dynamic_swap = GaussianCode.drawn(post_swap.z_mean, post_swap.z_logvar)
         return StepOutputs(x_hat=x_hat, static=static, dynamic=dynamic, prior_mean=prior_mean,
-                           prior_logvar=prior_logvar, static_content=static_content, dynamic_motion=dynamic_motion)
+                           prior_logvar=prior_logvar, static_content=static_content, dynamic_motion=dynamic_motion,
+                           dynamic_swap=dynamic_swap)
 
 
 def _init_weights(module: nn.Module) -> None:

@@ -15,13 +15,13 @@ from cdsvae_eval.models.losses import (
 from cdsvae_eval.names import KL_DYNAMIC, KL_STATIC
 
 UTTERANCE_CRITIC = "utterance_critic"
-TERMS = ("recon", KL_STATIC, KL_DYNAMIC, "mi", "contrastive_static", "contrastive_dynamic", "utterance_fisher",
-         "utterance_offset", UTTERANCE_CRITIC)
+TERMS = ("recon", KL_STATIC, KL_DYNAMIC, "mi", "contrastive_static", "contrastive_dynamic", "contrastive_swap",
+         "utterance_fisher", "utterance_offset", UTTERANCE_CRITIC)
 # The terms between the reconstruction and the critic each have a weight of the same name in LossConfig; the
 # critic's loss enters with weight 1 (it trains the critic), and its LossConfig value is the scale of the
 # gradient reversed into the encoder
 WEIGHTED_TERMS = TERMS[1:-1]
-CONTRASTIVE_TERMS = ("contrastive_static", "contrastive_dynamic")
+CONTRASTIVE_TERMS = ("contrastive_static", "contrastive_dynamic", "contrastive_swap")
 # Options whose terms compare segments of one utterance, so they need batches of utterance blocks
 UTTERANCE_BLOCK_OPTIONS = ("dynamic_negatives", "utterance_fisher", "utterance_offset", UTTERANCE_CRITIC)
 SIMILARITIES = ("cosine", "overlap")
@@ -142,8 +142,21 @@ def objective_terms(outputs: StepOutputs, x: torch.Tensor, config: LossConfig, d
         "contrastive_dynamic": _contrastive(dynamic, outputs.dynamic_motion, config.dynamic_similarity,
                                             config.contrastive_codes, config.temperature,
                                             utterances if same_utterance else None, same_group_only=same_utterance),
+        "contrastive_swap": _swap_term(outputs, config, utterances if same_utterance else None, same_utterance),
         **_utterance_terms(dynamic, config, utterances, critic, offset_penalty),
     }
+
+
+def _swap_term(outputs: StepOutputs, config: LossConfig, groups: torch.Tensor | None,
+               same_group_only: bool) -> torch.Tensor:
+    """NT-Xent between x's z_1:T and the swap view's (``loss.contrastive_swap``), with the dynamic term's
+    similarity, codes and negatives; zero when the step has no swap view."""
+    if outputs.dynamic_swap is None:
+        if config.contrastive_swap > 0:
+            raise ConfigError("loss.contrastive_swap > 0 needs the swap view (the trainer asks the model for it)")
+        return outputs.dynamic.mean.sum() * 0.0
+    return _contrastive(outputs.dynamic, outputs.dynamic_swap, config.dynamic_similarity, config.contrastive_codes,
+                        config.temperature, groups, same_group_only)
 
 
 def objective(outputs: StepOutputs, x: torch.Tensor, config: LossConfig, dataset_size: int,

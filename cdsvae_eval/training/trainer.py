@@ -261,6 +261,14 @@ class Trainer:
         return contrastive_views(x, self._content_source(x, clips, split), self.config.model.modality,
                                  self.config.loss.motion_view_strength, self.augment_generator)
 
+    def _swap_rows(self, rows: int) -> torch.Tensor | None:
+        """For ``loss.contrastive_swap``: each row's partner whose z_s re-voices it, another row of the batch (the
+        batch rolled by a random non-zero offset)."""
+        if self.config.loss.contrastive_swap <= 0:
+            return None
+        offset = torch.randint(1, rows, (1,), generator=self.augment_generator, device=self.device)
+        return (torch.arange(rows, device=self.device) + offset) % rows
+
     def _autocast(self) -> contextlib.AbstractContextManager:
         if self.autocast_dtype is None:
             return contextlib.nullcontext()
@@ -273,7 +281,8 @@ class Trainer:
             x, x_content, x_motion = (v.contiguous() for v in (x, x_content, x_motion))
         with self._autocast():
             outputs = model(x, x_content, x_motion, decode_views=self.config.mode == "release",
-                            static_from_content=self.config.loss.decode_static_from == "content")
+                            static_from_content=self.config.loss.decode_static_from == "content",
+                            swap_rows=self._swap_rows(len(x)))
         scale = 1.0 if epochs_done is None else contrastive_scale(self.config.loss, epochs_done)
         groups, utterances = self.negative_groups[split], self.utterances[split]
         return objective(outputs, x, self.config.loss, dataset_size=len(self.train_split), contrastive_scale=scale,
