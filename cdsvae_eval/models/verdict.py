@@ -295,6 +295,6 @@ def _evidence(eers: SpeakerEers, frames: FramePhones | None, swaps: SwapScores |
             lines.append(f"  evidence: the speaker source's phones read in the swaps {swaps.leak_swap:.3f} of frames "
                          f"where the two utterances differ (real utterances, the floor: {_figure(swaps.leak_real)})")
         if swaps.random_content_swap is not None:
-            lines.append(f"  evidence: a random-init model's swaps: speaker decision {_figure(swaps.random_speaker_swap)}"
-                         f", phones kept {swaps.random_content_swap:.3f} (the floor)")
+            lines.append(f"  evidence: a random-init model's swaps: speaker decision "
+                         f"{_figure(swaps.random_speaker_swap)}, phones kept {swaps.random_content_swap:.3f} (the floor)")
     return lines

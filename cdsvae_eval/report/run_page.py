@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import textwrap
 from pathlib import Path
 from typing import Any, Callable
 
@@ -300,7 +301,7 @@ def _verdict_blocks(run: RunResults) -> list[Block]:
         first, *rest = verdict_lines(*verdict_from_results(run.results_dir))
     except DataError as error:
         return [Paragraph(f"No verdict: {error}")]
-    return [Paragraph(first, emphasis=True), Preformatted("\n".join(line.strip() for line in rest))]
+    return [Paragraph(first, emphasis=True), Preformatted(textwrap.dedent("\n".join(rest)))]
 
 
 def _provenance_blocks(run: RunResults) -> list[Block]:

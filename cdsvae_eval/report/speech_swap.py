@@ -49,7 +49,7 @@ def speech_swap_blocks(run: RunResults, record: dict[str, Any]) -> list[Block]:
                            protocol_paragraph(record)]
 
     def cells(measure: str, output: str, prefix: str) -> list[str]:
-        return [format_cell(metrics.get(prefix + speech_swap_metric(measure, output, backend)) or None)
+        return [format_cell(metrics.get(prefix + speech_swap_metric(measure, output, backend)))
                 for backend in backends]
 
     blocks.append(Table(["scored", *backends], [[label, *cells(SPEAKER_DECISION_ACC, output, prefix)]
@@ -97,21 +97,20 @@ def listening_blocks(run: RunResults, record: dict[str, Any]) -> list[Block]:
     total = 0
     longest = int(MAX_LISTEN_SECONDS * listening.sample_rate / listening.spec.hop_length)
     for index, pair in enumerate(listening.pairs, start=1):
-        clips = {name: features[:longest] for name, features in pair.features.items()}
-        blocks.append(Paragraph(f"Pair {index}. A: {pair.utterance_a} (speaker {pair.speaker_a}), \u201c{pair.text_a}\u201d. "
-                                f"B: {pair.utterance_b} (speaker {pair.speaker_b}), \u201c{pair.text_b}\u201d."))
+        labels = _labels(pair)
+        clips = {name: pair.features[name][:longest] for name in labels}
+        blocks.append(Paragraph(f"Pair {index}. A, {pair.utterance_a} (speaker {pair.speaker_a}): "
+                                f"\u201c{pair.text_a}\u201d B, {pair.utterance_b} (speaker {pair.speaker_b}): "
+                                f"\u201c{pair.text_b}\u201d"))
         with tempfile.TemporaryDirectory() as folder:
-            picture = plot_spectrogram_grid(Path(folder) / "pair.png", {label: clips[name] for name, label in
-                                                                      _labels(pair).items()},
-                                            listening.spec, listening.sample_rate,
-                                            title=f"pair {index}: spectrograms on one colour scale")
+            picture = plot_spectrogram_grid(Path(folder) / "pair.png",
+                                            {labels[name]: clip for name, clip in clips.items()}, listening.spec,
+                                            listening.sample_rate, title=f"pair {index}: spectrograms on one colour scale")
             blocks.append(Picture(png_bytes(picture, colours=SPECTROGRAM_COLOURS), f"spectrograms of swap pair {index}"))
-        sounds = []
-        for name, label in _labels(pair).items():
-            audio = features_to_audio(clips[name], listening.spec, listening.sample_rate)
-            sounds.append(Sound(wav_bytes(audio, listening.sample_rate), label))
-            total += len(sounds[-1].wav)
-        blocks.append(Sounds(tuple(sounds)))
+        sounds = tuple(Sound(wav_bytes(features_to_audio(clip, listening.spec, listening.sample_rate),
+                                       listening.sample_rate), labels[name]) for name, clip in clips.items())
+        total += sum(len(sound.wav) for sound in sounds)
+        blocks.append(Sounds(sounds))
     blocks.append(Paragraph(
         f"Audio: the log-mel features inverted by Griffin-Lim ({GRIFFIN_LIM_ITERATIONS} iterations, no neural "
         f"vocoder, so all clips share its artefacts), {listening.sample_rate} Hz 16-bit WAV, each clip at most "

@@ -75,8 +75,8 @@ def _audio_verdict(path: Path) -> tuple[AudioVerdict, list[str]]:
     backends = [row["backend"] for row in (record.get("tables") or {}).get("eer", []) if row.get("code") == DYNAMIC_CODE]
     by_backend = {backend: metrics[verification_metric(EER, DYNAMIC_CODE, backend)]["value"] for backend in backends
                   if backend != RAW_COSINE_BACKEND and verification_metric(EER, DYNAMIC_CODE, backend) in metrics}
-    eers = SpeakerEers(metrics[static]["value"], metrics[dynamic]["value"], _value(metrics, verification_metric(EER, MFCC_CODE)),
-                       by_backend)
+    eers = SpeakerEers(metrics[static]["value"], metrics[dynamic]["value"],
+                       _value(metrics, verification_metric(EER, MFCC_CODE)), by_backend)
     swaps, swap_protocol = _swap_scores(path.parent)
     verdict = judge_audio(eers, _frame_phones(path.parent), swaps)
     protocol = record.get("protocol", {})
@@ -115,7 +115,8 @@ def _swap_scores(folder: Path) -> tuple[SwapScores | None, dict[str, Any]]:
         return None, {}
     record = load_result(path)
     metrics = record["metrics"]
-    content = {output: speech_swap_metric(CONTENT_KEPT_ACC, output) for output in (SWAP_OUTPUT, RECON_OUTPUT, REAL_OUTPUT)}
+    content = {output: speech_swap_metric(CONTENT_KEPT_ACC, output)
+               for output in (SWAP_OUTPUT, RECON_OUTPUT, REAL_OUTPUT)}
     missing = [name for name in content.values() if name not in metrics]
     if missing:
         raise DataError(f"{path} lacks metric {missing[0]!r} (written by an older version: re-run the task)")

@@ -20,7 +20,7 @@ counts (pairs rebuilt from the drawn speakers, as swap-oracle does), for every f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -61,13 +61,14 @@ class Probes:
 
 @dataclass(frozen=True)
 class Counts:
-    """How much each measure rests on."""
+    """How much each measure rests on: decisions and their trials, and per output the frames scored for the
+    content and for the leakage."""
 
     decisions: int
     target_trials: int
     nontarget_trials: int
-    content_frames: int
-    leak_frames: int
+    content_frames: dict[str, int] = field(default_factory=dict)
+    leak_frames: dict[str, int] = field(default_factory=dict)
 
 
 def measure_swaps(scorers: SwapScorers, utterances: SplitUtterances, decisions: Decisions,
@@ -84,7 +85,7 @@ def measure_swaps(scorers: SwapScorers, utterances: SplitUtterances, decisions: 
     chance = _majority_rate(np.concatenate(phones_c))
     metrics: dict[str, MetricValue] = {}
     rows: list[dict[str, Any]] = []
-    counts = Counts(len(decisions), int(target.sum()), int(nontarget.sum()), 0, 0)
+    counts = Counts(len(decisions), int(target.sum()), int(nontarget.sum()))
     codes = "baseline" if prefix else "model"
 
     def add(name: str, value: MetricValue, **row: Any) -> None:
@@ -109,9 +110,10 @@ def measure_swaps(scorers: SwapScorers, utterances: SplitUtterances, decisions: 
             output=output, measure=CONTENT_KEPT_ACC, backend=None)
         leak, leak_pairs = _frames_matching(predicted, phones_s, phones_c, pairs, only_differing=True)
         if len(leak):
-            add(speech_swap_metric(CONTENT_LEAK_ACC, output), _accuracy(leak, leak_pairs, seed, n_boot, None, higher_is_better=False),
+            add(speech_swap_metric(CONTENT_LEAK_ACC, output),
+                _accuracy(leak, leak_pairs, seed, n_boot, None, higher_is_better=False),
                 output=output, measure=CONTENT_LEAK_ACC, backend=None)
-        counts = Counts(counts.decisions, counts.target_trials, counts.nontarget_trials, len(kept), len(leak))
+        counts.content_frames[output], counts.leak_frames[output] = len(kept), len(leak)
     return metrics, rows, counts
 
 

@@ -51,8 +51,8 @@ def test_every_half_met_is_disentangled_and_the_verdict_prints_every_threshold()
     assert verdict.label == "disentangled" and set(_halves().values()) == {MET}
     text = "\n".join(verdict.lines())
     assert verdict.lines()[0] == "verdict: DISENTANGLED"
-    for threshold in (f"<= {AUDIO_STATIC_EER_MAX:g}%", f">= {AUDIO_DYNAMIC_EER_MIN:g}%", f">= {AUDIO_DYNAMIC_LDA_EER_MIN:g}%",
-                      f">= {AUDIO_PHONE_INPUT_SHARE:g} x", f">= {AUDIO_PHONE_MARGIN:.2f} above",
+    for threshold in (f"<= {AUDIO_STATIC_EER_MAX:g}%", f">= {AUDIO_DYNAMIC_EER_MIN:g}%",
+                      f">= {AUDIO_DYNAMIC_LDA_EER_MIN:g}%", f">= {AUDIO_PHONE_INPUT_SHARE:g} x", f">= {AUDIO_PHONE_MARGIN:.2f} above",
                       f">= {AUDIO_SWAP_SPEAKER_MIN:.2f}", f">= {AUDIO_SWAP_CONTENT_SHARE:g} x",
                       f">= {AUDIO_RECON_CONTENT_SHARE:g} x", f"by {AUDIO_PARTLY_MARGIN:g} EER points"):
         assert threshold in text, threshold

@@ -47,7 +47,8 @@ def write_frame_probe(folder: Path, dynamic: float, static: float, input: float 
 
 def write_speech_swap(folder: Path, speaker: float = 0.95, kept: float = 0.38, backend: str = "lda") -> None:
     _write(folder, "speech-swap", {
-        f"speaker_decision_acc_swap_{backend}": speaker, f"speaker_decision_acc_recon_{backend}": 0.97, f"speaker_decision_acc_real_{backend}": 1.0,
+        f"speaker_decision_acc_swap_{backend}": speaker, f"speaker_decision_acc_recon_{backend}": 0.97,
+        f"speaker_decision_acc_real_{backend}": 1.0,
         "content_acc_swap": (kept, 0.18), "content_acc_recon": (0.39, 0.18), "content_acc_real": (0.42, 0.18),
         "content_leak_swap": 0.05, "content_leak_real": 0.03, "baseline_content_acc_swap": 0.08,
         f"baseline_speaker_decision_acc_swap_{backend}": 0.5},
