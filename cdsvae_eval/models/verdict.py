@@ -139,7 +139,7 @@ class FramePhones:
 
 
 @dataclass(frozen=True)
-class SwapScores:
+class SpeechSwapScores:
     """``speech-swap`` figures: the speaker decision (at :data:`AUDIO_SWAP_BACKEND`; None when it was not scored)
     and the kept phone accuracy of the swaps, the reconstructions and the real utterances; chance; the leakage of
     the speaker source's phones into the swaps and into the real utterances (its floor); the random-init model's."""
@@ -201,7 +201,7 @@ CONTENT_AT_DECODER = (f"the swaps' phone accuracy gain above chance >= {AUDIO_SW
                       f"reconstructions', theirs >= {AUDIO_RECON_CONTENT_SHARE:g} x the real utterances'")
 
 
-def judge_audio(eers: SpeakerEers, frames: FramePhones | None = None, swaps: SwapScores | None = None) -> AudioVerdict:
+def judge_audio(eers: SpeakerEers, frames: FramePhones | None = None, swaps: SpeechSwapScores | None = None) -> AudioVerdict:
     """The verdict of a speech run on its four halves; a half without its figures is not measured (and not met)."""
     halves = (_speaker_at_codes(eers), _content_at_codes(frames), _speaker_at_decoder(swaps),
               _content_at_decoder(swaps))
@@ -244,7 +244,7 @@ def _content_at_codes(frames: FramePhones | None) -> Half:
     return half(_status(met), f"{figures}, from the log-mel input {frames.input:.3f}")
 
 
-def _speaker_at_decoder(swaps: SwapScores | None) -> Half:
+def _speaker_at_decoder(swaps: SpeechSwapScores | None) -> Half:
     half = partial(Half, "speaker at the decoder", threshold=SPEAKER_AT_DECODER)
     if swaps is None:
         return half(NOT_MEASURED, "no speech swaps; score them with `probe --task speech-swap`")
@@ -257,7 +257,7 @@ def _speaker_at_decoder(swaps: SwapScores | None) -> Half:
     return half(_status(swaps.speaker_swap >= AUDIO_SWAP_SPEAKER_MIN), figures)
 
 
-def _content_at_decoder(swaps: SwapScores | None) -> Half:
+def _content_at_decoder(swaps: SpeechSwapScores | None) -> Half:
     half = partial(Half, "content at the decoder", threshold=CONTENT_AT_DECODER)
     if swaps is None:
         return half(NOT_MEASURED, "no speech swaps; score them with `probe --task speech-swap`")
@@ -278,7 +278,7 @@ def _figure(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
-def _evidence(eers: SpeakerEers, frames: FramePhones | None, swaps: SwapScores | None) -> list[str]:
+def _evidence(eers: SpeakerEers, frames: FramePhones | None, swaps: SpeechSwapScores | None) -> list[str]:
     """Figures printed beside the verdict that are no threshold of it."""
     lines = []
     if eers.dynamic_by_backend:

@@ -12,7 +12,7 @@ from typing import Any
 from cdsvae_eval.errors import DataError
 from cdsvae_eval.evaluate.results import load_result
 from cdsvae_eval.models.verdict import (
-    AUDIO_SWAP_BACKEND, AudioVerdict, FramePhones, SpeakerEers, SwapScores, Verdict, judge, judge_audio,
+    AUDIO_SWAP_BACKEND, AudioVerdict, FramePhones, SpeakerEers, SpeechSwapScores, Verdict, judge, judge_audio,
 )
 from cdsvae_eval.names import (
     BASELINE_PREFIX, CONTENT_KEPT_ACC, CONTENT_LEAK_ACC, DYNAMIC_CODE, EER, INPUT_CODE, KL_DYNAMIC, KL_STATIC, MFCC_CODE,
@@ -108,7 +108,7 @@ def _frame_phones(folder: Path) -> FramePhones | None:
                        metrics[dynamic].get("chance"))
 
 
-def _swap_scores(folder: Path) -> tuple[SwapScores | None, dict[str, Any]]:
+def _swap_scores(folder: Path) -> tuple[SpeechSwapScores | None, dict[str, Any]]:
     """The speech-swap figures the verdict reads, and that task's protocol, when it was scored."""
     path = folder / "speech-swap.json"
     if not path.is_file():
@@ -124,7 +124,7 @@ def _swap_scores(folder: Path) -> tuple[SwapScores | None, dict[str, Any]]:
     def speaker(output: str, prefix: str = "") -> float | None:
         return _value(metrics, prefix + speech_swap_metric(SPEAKER_DECISION_ACC, output, AUDIO_SWAP_BACKEND))
 
-    swaps = SwapScores(
+    swaps = SpeechSwapScores(
         speaker_swap=speaker(SWAP_OUTPUT), speaker_recon=speaker(RECON_OUTPUT), speaker_real=speaker(REAL_OUTPUT),
         content_swap=metrics[content[SWAP_OUTPUT]]["value"], content_recon=metrics[content[RECON_OUTPUT]]["value"],
         content_real=metrics[content[REAL_OUTPUT]]["value"], content_chance=metrics[content[SWAP_OUTPUT]]["chance"],

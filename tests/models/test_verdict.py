@@ -32,12 +32,12 @@ def test_verdict_labels_follow_the_stated_thresholds(motion, identity, kl_static
 from cdsvae_eval.models.verdict import (  # noqa: E402
     AUDIO_DYNAMIC_EER_MIN, AUDIO_DYNAMIC_LDA_EER_MIN, AUDIO_PARTLY_MARGIN, AUDIO_PHONE_INPUT_SHARE, AUDIO_PHONE_MARGIN,
     AUDIO_RECON_CONTENT_SHARE, AUDIO_STATIC_EER_MAX, AUDIO_SWAP_CONTENT_SHARE, AUDIO_SWAP_SPEAKER_MIN, MET,
-    NOT_MEASURED, NOT_MET, FramePhones, SpeakerEers, SwapScores, judge_audio,
+    NOT_MEASURED, NOT_MET, FramePhones, SpeakerEers, SpeechSwapScores, judge_audio,
 )
 
 EERS = SpeakerEers(static=2.0, dynamic=40.0, mfcc=7.0, dynamic_by_backend={"norm": 35.0, "lda": 25.0})
 FRAMES = FramePhones(dynamic=0.50, static=0.20, input=0.52, random_dynamic=0.40, chance=0.15)
-SWAPS = SwapScores(speaker_swap=0.95, speaker_recon=0.97, speaker_real=1.0, content_swap=0.38, content_recon=0.39,
+SWAPS = SpeechSwapScores(speaker_swap=0.95, speaker_recon=0.97, speaker_real=1.0, content_swap=0.38, content_recon=0.39,
                    content_real=0.42, content_chance=0.18, leak_swap=0.05, leak_real=0.03, random_speaker_swap=0.5,
                    random_content_swap=0.08)
 
