@@ -5,7 +5,7 @@ CLI := $(VENV)/bin/cdsvae-eval
 DEPS_STAMP := $(VENV)/.deps-$(shell sha256sum pyproject.toml | cut -c1-16)
 DEMO_RUN := runs/demo
 DEMO_AUDIO_RUN := runs/demo-audio
-DEMO_AUDIO_TASKS := speaker-eer,speaker-few-shot,classify,frame-probe
+DEMO_AUDIO_TASKS := speaker-eer,speaker-few-shot,classify,frame-probe,speech-swap
 DEMO_TIMES := runs/demo-times.txt
 
 .PHONY: demo demo-video demo-audio demo-audio-run test install
@@ -48,7 +48,8 @@ demo-video: install
 
 # Audio: the audio quick preset on tts-timit, scored with the speech tasks (speaker verification of z_s, mean
 # z_1:T and the MFCC baseline on the same trials under every back-end, speaker identification from few
-# utterances, phone probes per segment and per frame), the verdict on both halves, then the run on one page.
+# utterances, phone probes per segment and per frame, speech swaps judged by voice and words), the verdict on
+# its four halves, then the run on one page (which plays the first swap pairs).
 # few-shot and code-usage (`probe --task all`) add about 1.5 minutes and are left to the user.
 # Skipped, with the reason, when the voices are missing and tools/install_voices.sh cannot install them.
 demo-audio: install

@@ -28,6 +28,7 @@ EER = "eer"
 MIN_DCF_01 = "min_dcf_0.01"
 MIN_DCF_05 = "min_dcf_0.05"
 RAW_COSINE_BACKEND = "none"
+# The back-end the verdict reads leakage and swap decisions under (tasks.backends fits it)
 LDA_BACKEND = "lda"
 EER_STATIC = f"{EER}_{STATIC_CODE}"
 EER_DYNAMIC = f"{EER}_{DYNAMIC_CODE}"
@@ -35,6 +36,18 @@ EER_DYNAMIC = f"{EER}_{DYNAMIC_CODE}"
 # Code usage (the trainer's log and code-usage write them; the verdict, curves and pages read them)
 KL_STATIC = "kl_static"
 KL_DYNAMIC = "kl_dynamic"
+
+# Speech swaps (speech-swap writes them, the verdict and the report read them): what is scored (the real utterance,
+# the model's reconstruction, the swap), and the measures: the speaker decision's accuracy and EER, the phone
+# accuracy against the content source's labels (kept content) and against the speaker source's (leakage)
+REAL_OUTPUT = "real"
+RECON_OUTPUT = "recon"
+SWAP_OUTPUT = "swap"
+SPEAKER_DECISION_ACC = "speaker_decision_acc"
+SPEAKER_DECISION_EER = "speaker_decision_eer"
+CONTENT_KEPT_ACC = "content_acc"
+CONTENT_LEAK_ACC = "content_leak"
+PHONE_SCORER_HELD_OUT_ACC = "phone_scorer_held_out_acc"
 
 # Per-frame labels a speech dataset keeps in SequenceSplit.extras, and the factor each one labels
 FRAME_PHONES = "frame_phones"
@@ -45,6 +58,13 @@ def verification_metric(measure: str, code: str, backend: str = RAW_COSINE_BACKE
     """``eer_static``, ``min_dcf_0.01_mfcc``, ...; a back-end other than raw cosine is a suffix (``eer_dynamic_lda``),
     so the paper-comparable figures keep their names."""
     return f"{measure}_{code}" if backend == RAW_COSINE_BACKEND else f"{measure}_{code}_{backend}"
+
+
+def speech_swap_metric(measure: str, output: str, backend: str | None = None) -> str:
+    """``speaker_decision_acc_swap_lda``, ``content_acc_recon``, ...: a speech-swap measure of one output; the speaker measures
+    carry their back-end as verification metrics do (none for raw cosine)."""
+    name = f"{measure}_{output}"
+    return name if backend is None or backend == RAW_COSINE_BACKEND else f"{name}_{backend}"
 
 
 def chance_metric(factor: str) -> str:

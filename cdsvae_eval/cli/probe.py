@@ -22,15 +22,18 @@ from cdsvae_eval.evaluate import (
     tasks_use_model,
 )
 from cdsvae_eval.evaluate.results import load_result
+from cdsvae_eval.names import SPEAKER_FACTOR
 from cdsvae_eval.evaluate.suite import check_suite_options
 from cdsvae_eval.path_checks import check_not_inside, check_output_dir
+from cdsvae_eval.tasks.base import TaskInputs
 from cdsvae_eval.report.aggregate import load_rows, seed_rows
 from cdsvae_eval.report.tables import result_table, seed_table
 from cdsvae_eval.training.seeds import seed_runs
 
 
-# Tasks whose example run is a speech run (the hint for a probe without codes).
-SPEECH_TASKS = ("speaker-eer", "speaker-few-shot", "frame-probe")
+# Tasks that only apply to speech: the hint for a probe without codes names a speech run, and `--task all` on a run
+# that is not speech says so in one line instead of one reason each.
+SPEECH_TASKS = ("speaker-eer", "speaker-few-shot", "frame-probe", "speech-swap")
 
 
 @click.command()
@@ -118,11 +121,30 @@ def _probe_run(names: list[str], task_name: str, options: dict[str, str], codes_
     else:
         inputs = inputs_from_checkpoint(checkpoint, device, with_model=tasks_use_model(names),
                                         random_baseline=random_baseline, baseline_codes=baseline_codes)
+    speech_only: list[str] = []
+
+    def on_skip(skip: Skip) -> None:
+        if task_name == ALL_TASKS and skip.name in SPEECH_TASKS and skip.kind != "unavailable" and not _is_speech(inputs):
+            speech_only.append(skip.name)
+        else:
+            _print_skip(console, skip)
+
     suite = run_suite(inputs, ALL_TASKS if task_name == ALL_TASKS else names, options, seed, out_dir, force,
                       codes_path=codes_path, checkpoint=checkpoint,
-                      on_result=lambda run: _print_result(console, run.path),
-                      on_skip=lambda skip: _print_skip(console, skip))
+                      on_result=lambda run: _print_result(console, run.path), on_skip=on_skip)
+    if speech_only:
+        listed = ", ".join(sorted(speech_only, key=SPEECH_TASKS.index))
+        console.print(f"[yellow]speech only[/]: {listed} (not run: the scored run is not speech)")
     return suite.paths
+
+
+def _is_speech(inputs: TaskInputs) -> bool:
+    """Whether the inputs are of speech: the run's dataset is audio, or the codes have utterances or speakers (a
+    speech code file that lacks a field keeps each task's own reason)."""
+    if inputs.dataset is not None:
+        return inputs.dataset.modality == "audio"
+    codes = inputs.codes
+    return codes is not None and (codes.utt is not None or SPEAKER_FACTOR in codes.labels)
 
 
 def _print_skip(console: Console, skip: Skip) -> None:

@@ -6,13 +6,12 @@ from pathlib import Path
 
 import click
 
-from cdsvae_eval.report.verdict import verdict_from_results
+from cdsvae_eval.report.verdict import verdict_from_results, verdict_lines
 
 
 @click.command()
 @click.argument("results_dir", type=click.Path(path_type=Path))
 def verdict(results_dir: Path) -> None:
-    """Read RESULTS_DIR/swap-oracle.json (and code-usage.json) and print the verdict."""
-    result, evidence = verdict_from_results(results_dir)
-    lines = result.lines()
-    click.echo("\n".join([lines[0], lines[1], *evidence, *lines[2:]]))
+    """Read RESULTS_DIR/swap-oracle.json (and code-usage.json) of a video run, or speaker-eer.json (and
+    frame-probe.json, speech-swap.json) of a speech run, and print the verdict with its thresholds."""
+    click.echo("\n".join(verdict_lines(*verdict_from_results(results_dir))))

@@ -3,12 +3,14 @@ and the caller's backend is left alone."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from cdsvae_eval.atomic import atomic_path
+from cdsvae_eval.draw.styles import CODE_STYLES, FACTOR_MARKERS, SeriesStyle, code_style, other_style
 from cdsvae_eval.errors import DataError
 
 
@@ -21,10 +23,12 @@ def plot_few_shot_curves(
     where the points carry ``ci_low``/``ci_high`` (else +- the std over seeds).
 
     Each point is a mapping with ``k`` (its label, e.g. ``10`` or ``"all"``), ``shots`` (its position
-    on the log axis), ``mean`` and optionally ``std``, ``ci_low``, ``ci_high`` and ``chance``. Curves
-    whose name ends in ``(leakage)`` are dashed; each distinct chance level is a dotted line. ``panels``
-    maps each curve to ``(panel title, its name in the panel)``: one panel per title, side by side on one
-    y scale, a name keeping its colour in every panel.
+    on the log axis), ``mean`` and optionally ``std``, ``ci_low``, ``ci_high``, ``chance`` and ``code``. A
+    curve of a code (its points' ``code``, else the word after `` from `` in its name, as in ``skin from
+    static (leakage)``) is drawn in that code's colour and line style (:mod:`cdsvae_eval.draw.styles`), with
+    one marker per factor named before `` from ``; any other curve takes a colour of its own. Each distinct
+    chance level is a dotted line. ``panels`` maps each curve to ``(panel title, its name in the panel)``: one
+    panel per title, side by side on one y scale, a name keeping its look in every panel.
     """
     from matplotlib.figure import Figure
 
@@ -55,11 +59,23 @@ def plot_few_shot_curves(
     return save_figure(figure, path)
 
 
-def _draw_curves(axes: Any, curves: Mapping[str, Sequence[Mapping[str, Any]]], names: list[str]) -> bool:
-    """Draw ``curves`` on ``axes``, each coloured by its name's place in ``names``; whether any carried a CI."""
-    from matplotlib import colormaps
+def curve_style(label: str, points: Sequence[Mapping[str, Any]], names: list[str]) -> SeriesStyle:
+    """The look of a curve: its code's (with a marker per factor), else a colour by its name's place in ``names``."""
+    code = points[0].get("code") if points else None
+    factor, _, rest = label.partition(" from ")
+    if code is None and rest:
+        code = rest.split()[0]
+    if code not in CODE_STYLES:
+        return other_style(names.index(label))
+    style = code_style(code)
+    if not rest:
+        return style
+    factors = sorted({name.partition(" from ")[0] for name in names})
+    return replace(style, marker=FACTOR_MARKERS[factors.index(factor) % len(FACTOR_MARKERS)])
 
-    palette = colormaps["tab20"].colors
+
+def _draw_curves(axes: Any, curves: Mapping[str, Sequence[Mapping[str, Any]]], names: list[str]) -> bool:
+    """Draw ``curves`` on ``axes`` in the look of :func:`curve_style`; whether any carried a CI."""
     positions: dict[str, list[float]] = {}
     chances: dict[float, str] = {}
     with_ci = False
@@ -72,9 +88,9 @@ def _draw_curves(axes: Any, curves: Mapping[str, Sequence[Mapping[str, Any]]], n
                               [p["ci_high"] - m for m, p in zip(means, points)]]).clip(min=0.0)
         else:
             error = np.array([point.get("std") or 0.0 for point in points])
-        axes.errorbar([point["shots"] for point in points], means, yerr=error, marker="o", capsize=3,
-                      color=palette[names.index(label) % len(palette)],
-                      linestyle="--" if label.endswith("(leakage)") else "-", label=label)
+        style = curve_style(label, points, names)
+        axes.errorbar([point["shots"] for point in points], means, yerr=error, marker=style.marker, capsize=3,
+                      color=style.colour, linestyle=style.linestyle, label=label)
         for point in points:
             positions.setdefault(str(point["k"]), []).append(point["shots"])
             if point.get("chance") is not None:
@@ -95,9 +111,9 @@ def _draw_curves(axes: Any, curves: Mapping[str, Sequence[Mapping[str, Any]]], n
 def plot_det_curves(curves: Mapping[str, Mapping[str, Sequence[float]]], path: str | Path,
                     title: str = "DET curves") -> Path:
     """Detection error trade-off curves: one line per label through its operating points (``far``, ``frr``
-    as fractions), both axes on the normal-deviate (probit) scale; a curve's ``eer`` (a fraction), when
-    given, is marked on the diagonal and named in the legend. Rates beyond the axes are drawn at their edge."""
-    from matplotlib import colormaps
+    as fractions), both axes on the normal-deviate (probit) scale, in the look of its ``code`` when given
+    (:mod:`cdsvae_eval.draw.styles`); a curve's ``eer`` (a fraction), when given, is marked on the diagonal
+    and named in the legend. Rates beyond the axes are drawn at their edge."""
     from matplotlib.figure import Figure
     from scipy.stats import norm
 
@@ -105,17 +121,16 @@ def plot_det_curves(curves: Mapping[str, Mapping[str, Sequence[float]]], path: s
     edge = (ticks[0] / 2, 0.5)
     figure = Figure(figsize=(5.6, 5.0), dpi=120)
     axes = figure.subplots()
-    palette = colormaps["tab10"].colors
     for index, (label, points) in enumerate(curves.items()):
         far, frr = np.asarray(points["far"], dtype=np.float64), np.asarray(points["frr"], dtype=np.float64)
         if far.shape != frr.shape or far.ndim != 1 or len(far) < 2:
             raise DataError(f"DET curve {label!r}: needs matching 'far' and 'frr' lists of two or more points")
         eer = points.get("eer")
-        colour = palette[index % len(palette)]
-        axes.plot(norm.ppf(np.clip(far, *edge)), norm.ppf(np.clip(frr, *edge)), color=colour,
-                  label=label if eer is None else f"{label} (EER {100 * eer:.1f}%)")
+        style = code_style(points["code"]) if points.get("code") in CODE_STYLES else other_style(index)
+        axes.plot(norm.ppf(np.clip(far, *edge)), norm.ppf(np.clip(frr, *edge)), color=style.colour,
+                  linestyle=style.linestyle, label=label if eer is None else f"{label} (EER {100 * eer:.1f}%)")
         if eer is not None:
-            axes.plot(*[norm.ppf(np.clip([eer], *edge))] * 2, marker="o", color=colour)
+            axes.plot(*[norm.ppf(np.clip([eer], *edge))] * 2, marker=style.marker, color=style.colour)
     limits = norm.ppf(edge)
     axes.plot(limits, limits, color="grey", linestyle=":", linewidth=1, label="FAR = FRR")
     axes.set_xticks(norm.ppf(ticks), [f"{100 * t:g}" for t in ticks])

@@ -9,16 +9,19 @@ Thresholds (stated in every verdict):
 
 The swap scores are those of :mod:`cdsvae_eval.models.swaps` (nearest true clip).
 
-Audio runs (speaker = static, phonetic content = dynamic) are judged on both halves: the speaker half
-is met when the EER of z_s is <= 5% and below the MFCC baseline's on the same trials and the EER of mean
-z_1:T is >= 30% (little speaker left in the dynamics); the content half when the segment phone accuracy
-from z_1:T is at least 0.10 above that from z_s and above that of a random-init encoder's z_1:T.
-**disentangled** = both halves; **partly** = one of them, or z_s beats mean z_1:T by 10 EER points.
+Speech runs (speaker = static, phonetic content = dynamic) are judged on four halves: the speaker half and the
+content half, each at the codes (the probes: ``speaker-eer``, ``frame-probe``) and at the decoder (``speech-swap``).
+Every threshold is a constant below, with why it means what it says; a half whose figures were not scored is "not
+measured" (and not met). **disentangled** = all four halves met; **partly** = at least one, or z_s beats mean
+z_1:T by ``AUDIO_PARTLY_MARGIN`` EER points.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
+
+from cdsvae_eval.names import LDA_BACKEND
 
 MOTION_SWAP_THRESHOLD = 0.80
 IDENTITY_SWAP_THRESHOLD = 0.30
@@ -75,79 +78,223 @@ def selection_score(motion_swap: float, identity_swap: float, motion_chance: flo
     return min(motion_gain, identity_gain)
 
 
+# --- speech: four halves, each with its thresholds ------------------------------------------------------------------
+# Speaker at the codes (speaker-eer, raw cosine unless named): z_s verifies speakers at least this well, and better
+# than the MFCC baseline on the same trials; mean z_1:T at least this close to chance (50%)
 AUDIO_STATIC_EER_MAX = 5.0
 AUDIO_DYNAMIC_EER_MIN = 30.0
 # the same leakage bar for mean z_1:T under an LDA fitted on the training speakers: a linear map must not find the
 # speaker in z_1:T either (raw cosine alone hides it)
 AUDIO_DYNAMIC_LDA_EER_MIN = 20.0
+LEAKAGE_BACKEND = LDA_BACKEND
+# partly disentangled at least: z_s verifies speakers this many EER points better than mean z_1:T
 AUDIO_PARTLY_MARGIN = 10.0
-# phone accuracy from z_1:T must exceed that from z_s, and that of a random-init encoder's z_1:T, by this much
+# Content at the codes (frame-probe): each frame's phone from its z_t reaches this share of what the same linear
+# probe reads from the log-mel frame itself (the input is the ceiling of a linear probe; a code that keeps the
+# phones loses little of it) ...
+AUDIO_PHONE_INPUT_SHARE = 0.9
+# ... and beats the same probe on z_s by this much (the phones are in z_t, not in the segment's z_s)
 AUDIO_PHONE_MARGIN = 0.10
+# Speaker at the decoder (speech-swap): decisions judged by the MFCC embedding under the LDA fitted on the training
+# speakers, which discounts within-speaker variation (what is said: a swap changes the words by design) ...
+AUDIO_SWAP_BACKEND = LDA_BACKEND
+# ... must follow z_s's source in 9 of 10 swaps (chance 0.5; a decoder that ignores z_s takes the voice of z_1:T's
+# source or none, and scores at or below 0.5)
+AUDIO_SWAP_SPEAKER_MIN = 0.90
+# Content at the decoder: the swap keeps this share of the reconstruction's phone accuracy gain above chance (it
+# loses little of the words beyond what decoding them loses anyway) ...
+AUDIO_SWAP_CONTENT_SHARE = 0.9
+# ... and the reconstruction keeps at least this share of the real input's gain: else both sit near chance and their
+# ratio says nothing (a random-init decoder would pass the first bar)
+AUDIO_RECON_CONTENT_SHARE = 0.5
+
+MET, NOT_MET, NOT_MEASURED = "met", "not met", "not measured"
 
 
 @dataclass(frozen=True)
-class PhoneProbes:
-    """Segment phone accuracies of linear probes (the ``classify`` task) on the scored split."""
+class SpeakerEers:
+    """EERs (%) of ``speaker-eer`` on the scored split: z_s, mean z_1:T and the MFCC baseline under raw cosine; mean
+    z_1:T under every back-end scored (``dynamic_by_backend``, the LDA's among them when scored)."""
+
+    static: float
+    dynamic: float
+    mfcc: float | None = None
+    dynamic_by_backend: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def dynamic_lda(self) -> float | None:
+        return self.dynamic_by_backend.get(LEAKAGE_BACKEND)
+
+
+@dataclass(frozen=True)
+class FramePhones:
+    """``frame-probe`` accuracies of each frame's phone: from its z_t, from z_s, from the log-mel input itself, and
+    from a random-init model's z_t; the majority phone's rate."""
 
     dynamic: float
     static: float
+    input: float | None = None
     random_dynamic: float | None = None
     chance: float | None = None
 
 
 @dataclass(frozen=True)
-class AudioVerdict:
-    label: str
-    eer_static: float
-    eer_dynamic: float
-    eer_mfcc: float | None
-    phones: PhoneProbes | None = None
+class SpeechSwapScores:
+    """``speech-swap`` figures: the speaker decision (at :data:`AUDIO_SWAP_BACKEND`; None when it was not scored)
+    and the kept phone accuracy of the swaps, the reconstructions and the real utterances; chance; the leakage of
+    the speaker source's phones into the swaps and into the real utterances (its floor); the random-init model's."""
+
+    speaker_swap: float | None
+    speaker_recon: float | None
+    speaker_real: float | None
+    content_swap: float
+    content_recon: float
+    content_real: float
+    content_chance: float
+    leak_swap: float | None = None
+    leak_real: float | None = None
+    random_speaker_swap: float | None = None
+    random_content_swap: float | None = None
+
+
+@dataclass(frozen=True)
+class Half:
+    """One half of the speech verdict: met, not met or not measured, with its figures (or how to measure it) and
+    the threshold it is judged by."""
+
+    name: str
+    status: str
+    detail: str
+    threshold: str
 
     @property
-    def speaker_half(self) -> bool:
-        """z_s verifies speakers (EER at most 5% and below MFCC on the same trials), z_1:T does not (>= 30%)."""
-        beats_mfcc = self.eer_mfcc is None or self.eer_static < self.eer_mfcc
-        return (self.eer_static <= AUDIO_STATIC_EER_MAX and beats_mfcc
-                and self.eer_dynamic >= AUDIO_DYNAMIC_EER_MIN)
-
-    @property
-    def content_half(self) -> bool:
-        """z_1:T holds the phones: 0.10 above z_s and above a random-init encoder's z_1:T (when scored)."""
-        if self.phones is None:
-            return False
-        random = self.phones.random_dynamic
-        return (self.phones.dynamic - self.phones.static >= AUDIO_PHONE_MARGIN
-                and (random is None or self.phones.dynamic - random >= AUDIO_PHONE_MARGIN))
+    def met(self) -> bool:
+        return self.status == MET
 
     def lines(self) -> list[str]:
-        mfcc = "" if self.eer_mfcc is None else f", MFCC baseline {self.eer_mfcc:.2f}% on the same trials"
-        lines = [f"verdict: {self.label.upper()}",
-                 f"  speaker: EER z_s {self.eer_static:.2f}%, mean z_1:T {self.eer_dynamic:.2f}% (chance 50%){mfcc}"
-                 f" -> {'met' if self.speaker_half else 'not met'}"]
-        if self.phones is None:
-            lines.append("  content: not measured (score the classify task for the phone probes)")
-        else:
-            random = "" if self.phones.random_dynamic is None else \
-                f", random-init z_1:T {self.phones.random_dynamic:.3f}"
-            chance = "" if self.phones.chance is None else f" (chance {self.phones.chance:.3f})"
-            lines.append(f"  content: phone from z_1:T {self.phones.dynamic:.3f}, from z_s {self.phones.static:.3f}"
-                         f"{random}{chance} -> {'met' if self.content_half else 'not met'}")
-        lines.append(
-            f"  thresholds: disentangled = speaker (EER z_s <= {AUDIO_STATIC_EER_MAX:g}% and below MFCC, EER z_1:T >= "
-            f"{AUDIO_DYNAMIC_EER_MIN:g}%) and content (phone from z_1:T >= {AUDIO_PHONE_MARGIN:.2f} above z_s and "
-            f"above a random-init z_1:T); partly = one of the two, or z_s beats z_1:T by {AUDIO_PARTLY_MARGIN:g} "
-            "EER points")
-        return lines
+        return [f"  {self.name}: {self.detail} -> {self.status}", f"    threshold: {self.threshold}"]
 
 
-def judge_audio(eer_static: float, eer_dynamic: float, eer_mfcc: float | None = None,
-                phones: PhoneProbes | None = None) -> AudioVerdict:
-    """The verdict of a speech run; without phone probes the content half counts as not met."""
-    verdict = AudioVerdict("", eer_static, eer_dynamic, eer_mfcc, phones)
-    if verdict.speaker_half and verdict.content_half:
+@dataclass(frozen=True)
+class AudioVerdict:
+    label: str
+    halves: tuple[Half, ...]
+    eers: SpeakerEers
+    evidence: tuple[str, ...] = ()
+
+    def lines(self) -> list[str]:
+        """The label, each half with its threshold, the rule that makes the label, then the evidence (figures that
+        are no threshold)."""
+        return [f"verdict: {self.label.upper()}", *(line for half in self.halves for line in half.lines()),
+                f"  label: disentangled = all four halves met; partly = at least one, or z_s beats mean z_1:T by "
+                f"{AUDIO_PARTLY_MARGIN:g} EER points", *self.evidence]
+
+
+SPEAKER_AT_CODES = (f"EER z_s <= {AUDIO_STATIC_EER_MAX:g}% and below MFCC's (raw cosine); EER mean z_1:T >= "
+                    f"{AUDIO_DYNAMIC_EER_MIN:g}% under raw cosine and >= {AUDIO_DYNAMIC_LDA_EER_MIN:g}% under "
+                    f"{LEAKAGE_BACKEND.upper()} fitted on the training speakers")
+CONTENT_AT_CODES = (f"frame phone from z_t >= {AUDIO_PHONE_INPUT_SHARE:g} x from the log-mel input, and >= "
+                    f"{AUDIO_PHONE_MARGIN:.2f} above from z_s")
+SPEAKER_AT_DECODER = (f"the swaps' speaker decision ({AUDIO_SWAP_BACKEND.upper()}) follows z_s in >= "
+                      f"{AUDIO_SWAP_SPEAKER_MIN:.2f} of swaps (chance 0.5)")
+CONTENT_AT_DECODER = (f"the swaps' phone accuracy gain above chance >= {AUDIO_SWAP_CONTENT_SHARE:g} x the "
+                      f"reconstructions', theirs >= {AUDIO_RECON_CONTENT_SHARE:g} x the real utterances'")
+
+
+def judge_audio(eers: SpeakerEers, frames: FramePhones | None = None, swaps: SpeechSwapScores | None = None) -> AudioVerdict:
+    """The verdict of a speech run on its four halves; a half without its figures is not measured (and not met)."""
+    halves = (_speaker_at_codes(eers), _content_at_codes(frames), _speaker_at_decoder(swaps),
+              _content_at_decoder(swaps))
+    if all(half.met for half in halves):
         label = "disentangled"
-    elif verdict.speaker_half or verdict.content_half or eer_dynamic - eer_static >= AUDIO_PARTLY_MARGIN:
+    elif any(half.met for half in halves) or eers.dynamic - eers.static >= AUDIO_PARTLY_MARGIN:
         label = "partly disentangled"
     else:
         label = "not disentangled"
-    return AudioVerdict(label, eer_static, eer_dynamic, eer_mfcc, phones)
+    return AudioVerdict(label, halves, eers, tuple(_evidence(eers, frames, swaps)))
+
+
+def _speaker_at_codes(eers: SpeakerEers) -> Half:
+    half = partial(Half, "speaker at the codes", threshold=SPEAKER_AT_CODES)
+    mfcc = "n/a" if eers.mfcc is None else f"{eers.mfcc:.2f}%"
+    lda = "n/a" if eers.dynamic_lda is None else f"{eers.dynamic_lda:.2f}%"
+    figures = (f"EER z_s {eers.static:.2f}% (MFCC {mfcc} on the same trials), mean z_1:T {eers.dynamic:.2f}% raw "
+               f"cosine, {lda} {LEAKAGE_BACKEND.upper()} (chance 50%)")
+    missing = [option for option, value in (("baseline=mfcc", eers.mfcc), (f"backend={LEAKAGE_BACKEND}",
+                                                                           eers.dynamic_lda)) if value is None]
+    if missing:
+        how = " ".join(f"--option {option}" for option in missing)
+        return half(NOT_MEASURED, f"{figures}; score it with `probe --task speaker-eer {how}` (or backend=all)")
+    met = (eers.static <= AUDIO_STATIC_EER_MAX and eers.static < eers.mfcc and eers.dynamic >= AUDIO_DYNAMIC_EER_MIN
+           and eers.dynamic_lda >= AUDIO_DYNAMIC_LDA_EER_MIN)
+    return half(_status(met), figures)
+
+
+def _content_at_codes(frames: FramePhones | None) -> Half:
+    half = partial(Half, "content at the codes", threshold=CONTENT_AT_CODES)
+    if frames is None:
+        return half(NOT_MEASURED, "no per-frame phone probes; score them with `probe --task frame-probe`")
+    chance = "" if frames.chance is None else f" (chance {frames.chance:.3f})"
+    figures = f"frame phone from z_t {frames.dynamic:.3f}, from z_s {frames.static:.3f}{chance}"
+    if frames.input is None:
+        return half(NOT_MEASURED, f"{figures}; the log-mel input's figure, the ceiling this half is judged against, "
+                                  "is missing: re-run `probe --task frame-probe`")
+    met = (frames.dynamic >= AUDIO_PHONE_INPUT_SHARE * frames.input
+           and frames.dynamic - frames.static >= AUDIO_PHONE_MARGIN)
+    return half(_status(met), f"{figures}, from the log-mel input {frames.input:.3f}")
+
+
+def _speaker_at_decoder(swaps: SpeechSwapScores | None) -> Half:
+    half = partial(Half, "speaker at the decoder", threshold=SPEAKER_AT_DECODER)
+    if swaps is None:
+        return half(NOT_MEASURED, "no speech swaps; score them with `probe --task speech-swap`")
+    if swaps.speaker_swap is None:
+        return half(NOT_MEASURED, f"the swaps were not judged with the {AUDIO_SWAP_BACKEND.upper()} back-end; score "
+                                  f"speech-swap with --option backend={AUDIO_SWAP_BACKEND} (or all)")
+    figures = (f"speaker decision follows z_s in {swaps.speaker_swap:.3f} of swaps ({AUDIO_SWAP_BACKEND.upper()}; "
+               f"reconstructions {_figure(swaps.speaker_recon)}, real utterances {_figure(swaps.speaker_real)}, "
+               "chance 0.5)")
+    return half(_status(swaps.speaker_swap >= AUDIO_SWAP_SPEAKER_MIN), figures)
+
+
+def _content_at_decoder(swaps: SpeechSwapScores | None) -> Half:
+    half = partial(Half, "content at the decoder", threshold=CONTENT_AT_DECODER)
+    if swaps is None:
+        return half(NOT_MEASURED, "no speech swaps; score them with `probe --task speech-swap`")
+    chance = swaps.content_chance
+    figures = (f"phones of z_1:T's source kept: swaps {swaps.content_swap:.3f}, reconstructions "
+               f"{swaps.content_recon:.3f}, real utterances {swaps.content_real:.3f} (chance {chance:.3f})")
+    recon_gain, real_gain = swaps.content_recon - chance, swaps.content_real - chance
+    met = (real_gain > 0 and recon_gain >= AUDIO_RECON_CONTENT_SHARE * real_gain
+           and swaps.content_swap - chance >= AUDIO_SWAP_CONTENT_SHARE * recon_gain)
+    return half(_status(met), figures)
+
+
+def _status(met: bool) -> str:
+    return MET if met else NOT_MET
+
+
+def _figure(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _evidence(eers: SpeakerEers, frames: FramePhones | None, swaps: SpeechSwapScores | None) -> list[str]:
+    """Figures printed beside the verdict that are no threshold of it."""
+    lines = []
+    if eers.dynamic_by_backend:
+        listed = ", ".join(f"{name} {value:.2f}%" for name, value in eers.dynamic_by_backend.items())
+        lines.append(f"  evidence: mean z_1:T EER under back-ends fitted on the training speakers: {listed} (leakage a "
+                     "linear map finds where raw cosine does not)")
+    if frames is not None:
+        ceiling = "not scored" if frames.input is None else f"{frames.input:.3f}"
+        random = "not scored" if frames.random_dynamic is None else f"{frames.random_dynamic:.3f}"
+        lines.append(f"  evidence: frame phone from the log-mel input (a linear probe's ceiling) {ceiling}; from a "
+                     f"random-init model's z_t {random}")
+    if swaps is not None:
+        if swaps.leak_swap is not None:
+            lines.append(f"  evidence: the speaker source's phones read in the swaps {swaps.leak_swap:.3f} of frames "
+                         f"where the two utterances differ (real utterances, the floor: {_figure(swaps.leak_real)})")
+        if swaps.random_content_swap is not None:
+            lines.append(f"  evidence: a random-init model's swaps: speaker decision "
+                         f"{_figure(swaps.random_speaker_swap)}, phones kept {swaps.random_content_swap:.3f} (the floor)")
+    return lines

@@ -9,12 +9,15 @@ from typing import Any
 
 from cdsvae_eval.draw.plots import save_figure
 from cdsvae_eval.errors import DataError
+from cdsvae_eval.draw.styles import SeriesStyle, code_style, other_style
 from cdsvae_eval.names import (
-    KL_DYNAMIC, KL_STATIC, SWAP_IDENTITY_ACC, SWAP_IDENTITY_CHANCE, SWAP_MOTION_ACC, SWAP_MOTION_CHANCE,
+    DYNAMIC_CODE, KL_DYNAMIC, KL_STATIC, STATIC_CODE, SWAP_IDENTITY_ACC, SWAP_IDENTITY_CHANCE, SWAP_MOTION_ACC,
+    SWAP_MOTION_CHANCE,
 )
 
 LOSS_TERMS = ("loss", "recon", "mi", "contrastive_static", "contrastive_dynamic")
 KL_TERMS = {KL_STATIC: "KL z_s", KL_DYNAMIC: "KL z_1:T"}
+KL_CODES = {KL_STATIC: STATIC_CODE, KL_DYNAMIC: DYNAMIC_CODE}
 SWAP_TERMS = {SWAP_MOTION_ACC: ("motion swap", SWAP_MOTION_CHANCE),
               SWAP_IDENTITY_ACC: ("identity swap", SWAP_IDENTITY_CHANCE)}
 
@@ -48,11 +51,9 @@ def load_log(path: str | Path) -> list[dict[str, Any]]:
 def plot_training_curves(log_path: str | Path, out_path: str | Path, title: str | None = None) -> Path:
     """Write a PNG of the run's curves: loss terms (train solid, validation dashed, log scale), KL of each
     code, and (when the log has them: video runs) the validation swap accuracies with their chance levels."""
-    from matplotlib import colormaps
     from matplotlib.figure import Figure
 
     records = load_log(log_path)
-    palette = colormaps["tab10"].colors
     swaps = {term: [(record["epoch"], record["swap"]) for record in records
                     if isinstance(record.get("swap"), dict) and term in record["swap"]] for term in SWAP_TERMS}
     with_swaps = any(swaps.values())
@@ -61,16 +62,16 @@ def plot_training_curves(log_path: str | Path, out_path: str | Path, title: str 
     loss_axes, kl_axes = panels[:2]
     epochs = [record["epoch"] for record in records]
     for index, term in enumerate(LOSS_TERMS):
-        _plot_term(loss_axes, records, epochs, term, term, palette[index])
+        _plot_term(loss_axes, records, epochs, term, term, other_style(index).colour)
     loss_axes.set_yscale("symlog", linthresh=1.0)
     loss_axes.set_title("loss terms (train -, val --)", fontsize="medium")
     loss_axes.set_ylabel("per sequence")
-    for index, (term, label) in enumerate(KL_TERMS.items()):
-        _plot_term(kl_axes, records, epochs, term, label, palette[index])
-    kl_axes.set_title("KL of each code, nats (train -, val --)", fontsize="medium")
+    for term, label in KL_TERMS.items():
+        _plot_code_term(kl_axes, records, epochs, term, label, code_style(KL_CODES[term]))
+    kl_axes.set_title("KL of each code, nats (val: with markers)", fontsize="medium")
     kl_axes.set_ylabel("nats")
     if with_swaps:
-        _plot_swaps(panels[2], swaps, palette)
+        _plot_swaps(panels[2], swaps)
     for axes in panels:
         axes.set_xlabel("epoch")
         axes.grid(alpha=0.3)
@@ -81,19 +82,32 @@ def plot_training_curves(log_path: str | Path, out_path: str | Path, title: str 
     return save_figure(figure, out_path)
 
 
-def _plot_swaps(axes: Any, swaps: dict[str, list[tuple[int, dict[str, Any]]]], palette: Any) -> None:
+def _plot_swaps(axes: Any, swaps: dict[str, list[tuple[int, dict[str, Any]]]]) -> None:
     for index, (term, (label, chance_term)) in enumerate(SWAP_TERMS.items()):
         scored = swaps[term]
         if not scored:
             continue
+        colour = other_style(len(LOSS_TERMS) + index).colour
         axes.plot([epoch for epoch, _ in scored], [swap[term] for _, swap in scored], marker="o",
-                  color=palette[index], label=label)
+                  color=colour, label=label)
         chance = scored[-1][1].get(chance_term)
         if chance is not None:
-            axes.axhline(chance, color=palette[index], linestyle=":", linewidth=1,
+            axes.axhline(chance, color=colour, linestyle=":", linewidth=1,
                          label=f"{label} chance {chance:.2g}")
     axes.set_ylim(0.0, 1.02)
     axes.set_title("validation swaps (accuracy)", fontsize="medium")
+
+
+def _plot_code_term(axes: Any, records: list[dict[str, Any]], epochs: list[int], term: str, label: str,
+                    style: SeriesStyle) -> None:
+    """A code's term in the code's colour and line style: train as a line, validation with the code's markers."""
+    for split, marker in (("train", None), ("val", style.marker)):
+        points = [(epoch, record[split][term]) for epoch, record in zip(epochs, records)
+                  if isinstance(record.get(split), dict) and term in record[split]]
+        if points:
+            axes.plot([epoch for epoch, _ in points], [value for _, value in points], color=style.colour,
+                      linestyle=style.linestyle, marker=marker, alpha=1.0 if marker is None else 0.6,
+                      label=label if split == "train" else f"{label} (val)")
 
 
 def _plot_term(axes: Any, records: list[dict[str, Any]], epochs: list[int], term: str, label: str,

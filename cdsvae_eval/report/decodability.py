@@ -1,5 +1,7 @@
 """The decodability figure of ``code-usage``: per factor, probe accuracy from z_s and from z_1:T (trained
-and random-init model), with its 95% interval and the factor's chance level. Object API, no pyplot."""
+and random-init model), with its 95% interval and the factor's chance level. Object API, no pyplot. Bars take
+their code's look (:mod:`cdsvae_eval.draw.styles`): the random-init model's colour, its codes told apart by
+their hatch."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from cdsvae_eval.draw.plots import save_figure
+from cdsvae_eval.draw.styles import RANDOM_INIT, code_style
 
 _BARS = (("model", "static", "z_s"), ("model", "dynamic", "z_1:T"),
          ("baseline", "static", "random-init z_s"), ("baseline", "dynamic", "random-init z_1:T"))
@@ -16,14 +19,11 @@ _BARS = (("model", "static", "z_s"), ("model", "dynamic", "z_1:T"),
 
 def plot_decodability(rows: Sequence[Mapping[str, Any]], path: str | Path,
                       title: str = "decodability of each factor (one posterior sample per row)") -> Path:
-    from matplotlib import colormaps
     from matplotlib.figure import Figure
 
     by_key = {(row["codes"], row["factor"], row["code"]): row for row in rows}
     factors = list(dict.fromkeys((row["factor"], row["kind"]) for row in rows))
     bars = [bar for bar in _BARS if any(key[0] == bar[0] for key in by_key)]
-    palette = colormaps["tab20"].colors
-    colours = [palette[0], palette[2], palette[1], palette[3]]
     figure = Figure(figsize=(10.0, 3.8), dpi=100)
     axes = figure.subplots()
     width = 0.8 / len(bars)
@@ -37,7 +37,8 @@ def plot_decodability(rows: Sequence[Mapping[str, Any]], path: str | Path,
             heights.append(row["accuracy"])
             low, high = row.get("ci_low", row["accuracy"]), row.get("ci_high", row["accuracy"])
             errors.append((max(row["accuracy"] - low, 0.0), max(high - row["accuracy"], 0.0)))
-        axes.bar(x, heights, width, color=colours[_BARS.index((codes, code, label))], label=label,
+        look = code_style(RANDOM_INIT if codes == "baseline" else code)
+        axes.bar(x, heights, width, color=look.colour, hatch=code_style(code).hatch, edgecolor="white", label=label,
                  yerr=np.array(errors).T if errors else None, capsize=2)
     for position, (factor, _) in enumerate(factors):
         chance = next((row["chance"] for key, row in by_key.items() if key[1] == factor), None)

@@ -1,4 +1,4 @@
-"""A report page as a list of blocks, rendered as one self-contained HTML file (inline CSS, images as
+"""A report page as a list of blocks, rendered as one self-contained HTML file (inline CSS, images and sounds as
 ``data:`` URIs, no JavaScript, nothing fetched) or as Markdown with the same content."""
 
 from __future__ import annotations
@@ -53,8 +53,23 @@ class Picture:
     alt: str
 
 
+@dataclass(frozen=True)
+class Sound:
+    """A WAV file played in the page by an ``<audio>`` player, under its label."""
+
+    wav: bytes
+    label: str
+
+
+@dataclass(frozen=True)
+class Sounds:
+    """Players side by side."""
+
+    sounds: tuple[Sound, ...]
+
+
 _MARKED = ' class="marked"'
-Block = Union[Heading, Paragraph, Preformatted, Table, Picture]
+Block = Union[Heading, Paragraph, Preformatted, Table, Picture, Sounds]
 
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1200px;
@@ -71,22 +86,38 @@ p.note { font-size: 85%; color: #555; margin-top: -.5em; }
 p.emphasis { font-size: 120%; font-weight: bold; }
 pre { background: #f6f6f6; padding: .6em; white-space: pre-wrap; font-size: 85%; }
 img { max-width: 100%; height: auto; border: 1px solid #ddd; margin: .5em 0; }
+div.sounds { display: flex; flex-wrap: wrap; gap: .5em 1.5em; margin: .3em 0 1em; }
+figure.sound { margin: 0; font-size: 85%; }
+figure.sound audio { display: block; width: 260px; }
 """
 
 
-def png_bytes(path: str | Path, max_width: int = MAX_IMAGE_WIDTH_PX) -> bytes:
-    """A picture file as compact PNG bytes, downscaled (Lanczos) to at most ``max_width`` pixels wide."""
+def png_bytes(path: str | Path, max_width: int = MAX_IMAGE_WIDTH_PX, colours: int | None = None) -> bytes:
+    """A picture file as compact PNG bytes, downscaled (Lanczos) to at most ``max_width`` pixels wide; with
+    ``colours``, reduced to a palette of that many (pictures of continuous colour maps, such as spectrograms, shrink
+    about 3x and look the same)."""
     with Image.open(path) as image:
         image = image.convert("RGB")
         if image.width > max_width:
             image = image.resize((max_width, round(image.height * max_width / image.width)), Image.LANCZOS)
+        if colours is not None:
+            image = image.quantize(colours)
         buffer = io.BytesIO()
         image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
 
 
-def data_uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+def data_uri(payload: bytes, media_type: str = "image/png") -> str:
+    return f"data:{media_type};base64," + base64.b64encode(payload).decode("ascii")
+
+
+def _sounds_html(block: Sounds) -> str:
+    """The players of ``block``: each an ``<audio>`` element with its WAV as a data URI, under its label (HTML,
+    which Markdown keeps as it is)."""
+    figures = [f'<figure class="sound"><figcaption>{html.escape(sound.label)}</figcaption>'
+               f'<audio controls preload="auto" src="{data_uri(sound.wav, "audio/wav")}"></audio></figure>'
+               for sound in block.sounds]
+    return '<div class="sounds">' + "".join(figures) + "</div>"
 
 
 def to_html(title: str, blocks: list[Block]) -> str:
@@ -126,6 +157,8 @@ def _block_html(block: Block) -> str:
         return f"<pre>{html.escape(block.text)}</pre>"
     if isinstance(block, Picture):
         return f'<img src="{data_uri(block.png)}" alt="{html.escape(block.alt)}">'
+    if isinstance(block, Sounds):
+        return _sounds_html(block)
     lines = ["<table>"]
     if block.caption:
         lines.append(f"<caption>{html.escape(block.caption)}</caption>")
@@ -149,6 +182,8 @@ def _block_markdown(block: Block) -> str:
         return f"```\n{block.text}\n```"
     if isinstance(block, Picture):
         return f"![{block.alt}]({data_uri(block.png)})"
+    if isinstance(block, Sounds):
+        return _sounds_html(block)
     lines = [f"**{block.caption}**", ""] if block.caption else []
     lines.append("| " + " | ".join(_md_cell(cell) for cell in block.header) + " |")
     lines.append("|" + "---|" * len(block.header))

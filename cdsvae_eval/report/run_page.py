@@ -5,29 +5,35 @@ the swap grid and decodability; for several runs of one dataset a comparison tab
 An audio run (scored with ``speaker-eer`` and no swaps) gets the page a speaker-verification reader looks
 for, in this order: the verdict, the EER table (back-ends as rows; z_s, mean z_1:T and MFCC as columns, with
 CIs), the DET curves at the chosen back-end, the speaker-identification curves, the phone probes (segment
-and frame level, against the random-init model), decodability, the training curves, then provenance and
-the remaining results."""
+and frame level, against the log-mel input and the random-init model), the speech swaps (scores, then pairs
+to see and hear), decodability, the training curves, then provenance and the remaining results."""
 
 from __future__ import annotations
 
 import json
 import tempfile
+import textwrap
 from pathlib import Path
 from typing import Any, Callable
 
 from cdsvae_eval.errors import CdsvaeError, DataError
+from cdsvae_eval.models.verdict import AUDIO_SWAP_BACKEND
 from cdsvae_eval.names import (
-    DYNAMIC_CODE, EER, KL_DYNAMIC, KL_STATIC, MFCC_CODE, MIN_DCF_01, MIN_DCF_05, PHONE_FACTOR, STATIC_CODE,
-    SWAP_IDENTITY_ACC, SWAP_MOTION_ACC, verification_metric,
+    CONTENT_KEPT_ACC, DYNAMIC_CODE, EER, INPUT_CODE, KL_DYNAMIC, KL_STATIC, MFCC_CODE, MIN_DCF_01, MIN_DCF_05,
+    PHONE_FACTOR, SPEAKER_DECISION_ACC, STATIC_CODE, SWAP_IDENTITY_ACC, SWAP_MOTION_ACC, SWAP_OUTPUT, probe_metric,
+    speech_swap_metric, verification_metric,
 )
 from cdsvae_eval.report.aggregate import format_cell, format_value, pivot, result_rows
 from cdsvae_eval.report.page import Block, Heading, Paragraph, Picture, Preformatted, Table, png_bytes
+from cdsvae_eval.report.protocol import protocol_paragraph
 from cdsvae_eval.report.run_inputs import RunResults
+from cdsvae_eval.report.speech_swap import speech_swap_blocks
+from cdsvae_eval.tasks.frame_probe import frame_metric
 
 CODE_NAMES = {STATIC_CODE: "z_s", DYNAMIC_CODE: "z_1:T"}
 SPEAKER_CODE_NAMES = {STATIC_CODE: "z_s", DYNAMIC_CODE: "mean z_1:T", MFCC_CODE: "MFCC"}
 _DETAILED_TASKS = ("swap-oracle", "classify", "code-usage", "few-shot")
-_AUDIO_TASKS = ("speaker-eer", "speaker-few-shot", "frame-probe", "code-usage")
+_AUDIO_TASKS = ("speaker-eer", "speaker-few-shot", "frame-probe", "speech-swap", "code-usage")
 
 
 def report_blocks(runs: list[RunResults]) -> list[Block]:
@@ -57,7 +63,10 @@ _GLANCE_METRICS = (("swap-oracle", SWAP_MOTION_ACC, "motion swap"), ("swap-oracl
                    ("code-usage", KL_STATIC, "KL z_s"), ("code-usage", KL_DYNAMIC, "KL z_1:T"),
                    ("speaker-eer", verification_metric(EER, STATIC_CODE), "EER z_s % (cosine)"),
                    ("speaker-eer", verification_metric(EER, DYNAMIC_CODE), "EER mean z_1:T % (cosine)"),
-                   ("speaker-eer", verification_metric(EER, MFCC_CODE), "EER MFCC % (cosine)"))
+                   ("speaker-eer", verification_metric(EER, MFCC_CODE), "EER MFCC % (cosine)"),
+                   ("speech-swap", speech_swap_metric(SPEAKER_DECISION_ACC, SWAP_OUTPUT, AUDIO_SWAP_BACKEND),
+                    f"swaps' voice follows z_s ({AUDIO_SWAP_BACKEND})"),
+                   ("speech-swap", speech_swap_metric(CONTENT_KEPT_ACC, SWAP_OUTPUT), "swaps' phones of z_1:T's source"))
 
 
 def glance_blocks(runs: list[RunResults]) -> list[Block]:
@@ -143,6 +152,8 @@ def audio_run_blocks(run: RunResults) -> list[Block]:
     if "speaker-few-shot" in results:
         blocks += _speaker_few_shot_blocks(run, results["speaker-few-shot"][1])
     blocks += phone_probe_blocks(results.get("classify", (None, None))[1], results.get("frame-probe", (None, None))[1])
+    if "speech-swap" in results:
+        blocks += speech_swap_blocks(run, results["speech-swap"][1])
     if "code-usage" in results:
         blocks += _code_usage_blocks(results["code-usage"][1])
     blocks += _curves_blocks(run)
@@ -249,8 +260,9 @@ def phone_probe_blocks(classify: dict[str, Any] | None, frames: dict[str, Any] |
     z_1:T) and per frame (frame-probe: each frame's phone from that frame's z_t and from z_s), against the
     random-init model."""
     rows = []
-    for record, level, dynamic_view in ((classify, "segment (centre frame)", "z_1:T"),
-                                        (frames, "frame", "that frame's z_t")):
+    for record, level, dynamic_view, input_metric in (
+            (classify, "segment (centre frame)", "z_1:T", probe_metric(PHONE_FACTOR, INPUT_CODE)),
+            (frames, "frame", "that frame's z_t", frame_metric(PHONE_FACTOR, INPUT_CODE))):
         if record is None:
             continue
         probes = [row for row in (record.get("tables") or {}).get("probes") or [] if row["factor"] == PHONE_FACTOR]
@@ -261,16 +273,19 @@ def phone_probe_blocks(classify: dict[str, Any] | None, frames: dict[str, Any] |
             continue
         deltas = [format_value(m["accuracy"] - b["accuracy"]) if m is not None and b is not None else "-"
                   for m, b in zip(model, baseline)]
-        rows.append([level, dynamic_view, *(_accuracy(row) for row in model), format_value(model[0]["chance"]),
-                     *(_accuracy(row) for row in baseline), *deltas])
+        ceiling = record["metrics"].get(input_metric)
+        rows.append([level, dynamic_view, *(_accuracy(row) for row in model), format_cell(ceiling) if ceiling else "-",
+                     format_value(model[0]["chance"]), *(_accuracy(row) for row in baseline), *deltas])
     if not rows:
         return []
-    header = ["phone of each", "dynamic input", "from z_1:T", "from z_s (leakage)", "chance", "random z_1:T",
-              "random z_s", "Δ z_1:T", "Δ z_s"]
+    header = ["phone of each", "dynamic input", "from z_1:T", "from z_s (leakage)", "from the log-mel input",
+              "chance", "random z_1:T", "random z_s", "Δ z_1:T", "Δ z_s"]
     return [Heading("Phone probes (content)", 3),
             Table(header, rows, note="Linear probes fitted on the training speakers, scored on the test speakers, "
                   "95% CIs over speakers; chance is the majority phone. The phone should be read from z_1:T and "
-                  "not from z_s. Random: the same architecture at initialisation; Δ: trained - random.")]
+                  "not from z_s; the same probe on the log-mel input is the ceiling a linear probe reads (the "
+                  "verdict judges the per-frame one). Random: the same architecture at initialisation; Δ: "
+                  "trained - random.")]
 
 
 def _accuracy_of(row: dict[str, Any] | None) -> str:
@@ -280,14 +295,13 @@ def _accuracy_of(row: dict[str, Any] | None) -> str:
 
 
 def _verdict_blocks(run: RunResults) -> list[Block]:
-    from cdsvae_eval.report.verdict import verdict_from_results
+    from cdsvae_eval.report.verdict import verdict_from_results, verdict_lines
 
     try:
-        verdict, evidence = verdict_from_results(run.results_dir)
+        first, *rest = verdict_lines(*verdict_from_results(run.results_dir))
     except DataError as error:
         return [Paragraph(f"No verdict: {error}")]
-    first, *rest = verdict.lines()
-    return [Paragraph(first, emphasis=True), Preformatted("\n".join(line.strip() for line in rest + evidence))]
+    return [Paragraph(first, emphasis=True), Preformatted(textwrap.dedent("\n".join(rest)))]
 
 
 def _provenance_blocks(run: RunResults) -> list[Block]:
@@ -424,28 +438,6 @@ def metric_table(record: dict[str, Any], names: list[str] | None = None) -> Tabl
         rows.append([row["metric"], format_value(row["value"]), interval, format_value(row["chance"]),
                      "↑" if row["higher_is_better"] else "↓"])
     return Table(["metric", "value", "95% CI", "chance", "better"], rows)
-
-
-def protocol_paragraph(record: dict[str, Any]) -> Paragraph:
-    """The protocol in one line: method, split, counts, CI method and unit, chance, seed."""
-    protocol = record.get("protocol") or {}
-    parts = [f"{record['task']['name']} v{record['task']['version']}", f"protocol {protocol.get('name')}"]
-    split = protocol.get("split")
-    if split:
-        parts.append(f"split {split}")
-    for key, name in (("n_eval", "rows"), ("n_frames", "frames"), ("eval_identities", "identities"),
-                      ("identities", "identities"), ("n_speakers", "speakers"), ("n_utterances", "utterances"),
-                      ("n_target", "target trials"), ("n_nontarget", "non-target trials"), ("pairs", "pairs"),
-                      ("seeds", "probe seeds"), ("draws", "draws")):
-        if protocol.get(key) is not None:
-            parts.append(f"{protocol[key]} {name}")
-    ci = protocol.get("ci")
-    if isinstance(ci, dict):
-        parts.append(f"CI {ci.get('method')} over {ci.get('resampled_unit')}, {ci.get('replicates')} replicates")
-    if protocol.get("chance"):
-        parts.append(f"chance: {protocol['chance']}")
-    parts.append(f"seed {record.get('seed')}")
-    return Paragraph("; ".join(str(part) for part in parts) + ".")
 
 
 def _accuracy(row: dict[str, Any] | None) -> str:

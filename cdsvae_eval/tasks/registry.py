@@ -30,6 +30,7 @@ _BUILTIN: dict[str, str] = {
     "few-shot": "cdsvae_eval.tasks.few_shot:FewShot",
     "speaker-few-shot": "cdsvae_eval.tasks.speaker_few_shot:SpeakerFewShot",
     "frame-probe": "cdsvae_eval.tasks.frame_probe:FrameProbe",
+    "speech-swap": "cdsvae_eval.tasks.speech_swap:SpeechSwap",
     "swap-oracle": "cdsvae_eval.tasks.swap_oracle:SwapOracle",
     "judge-swap": "cdsvae_eval.tasks.judge_swap:JudgeSwap",
 }
@@ -62,7 +63,7 @@ TASKS = LazyRegistry(
     builtins=_BUILTIN,
     entry_point_group=ENTRY_POINT_GROUP,
     aliases={"speaker_eer": "speaker-eer", "few_shot": "few-shot", "speaker_few_shot": "speaker-few-shot",
-             "frame_probe": "frame-probe"},
+             "frame_probe": "frame-probe", "speech_swap": "speech-swap"},
     check=_check_task_class,
 )
 

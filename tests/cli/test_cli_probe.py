@@ -48,6 +48,8 @@ def test_probe_all_runs_what_applies_and_report_aggregates(run_cli, codes_file: 
     assert few_shot["options"]["seeds"] == 2 and few_shot["options"]["ks"] == [1, 5, "all"]
     if (out_dir / "speaker-eer.json").exists():
         pytest.fail("speaker-eer cannot run on codes without y_speaker")
+    assert "speech only: speaker-eer, speaker-few-shot, frame-probe, speech-swap (not run" in out
+    assert "y_speaker" not in out and "frame_y_" not in out and out.count("speech only") == 1
     code, out, err = run_cli("report", out_dir / "classify.json", out_dir / "few-shot.json", "--csv", tmp_path / "all.csv")
     assert code == 0, err
     rows = list(csv.DictReader((tmp_path / "all.csv").open()))
@@ -226,3 +228,23 @@ def test_bad_seed_lists_are_one_line_errors(run_cli, tmp_path: Path, seeds: str)
     code, _, err = run_cli("train", "--preset", "smoke", "--seeds", seeds, "--out", tmp_path / "runs")
     assert code == 2 and "--seeds expects" in err and "Traceback" not in err
     assert not (tmp_path / "runs").exists()
+
+
+def test_probe_all_on_speech_codes_keeps_the_reason_of_a_field_they_lack(run_cli, tmp_path: Path) -> None:
+    """A speech code file (utterances, speakers) without per-frame labels: frame-probe says which field it lacks."""
+    from cdsvae_eval.codes import CodeSet, FactorMeta, save_codes
+
+    rng = np.random.default_rng(0)
+    speakers = np.repeat(np.arange(8), 12)
+    names = [f"S{k}" for k in range(8)]
+    path = tmp_path / "speech.npz"
+    save_codes(CodeSet(static=(rng.normal(size=(8, 6))[speakers] * 3 + rng.normal(size=(96, 6))).astype(np.float32),
+                       dynamic=rng.normal(size=(96, 4, 3)).astype(np.float32),
+                       labels={"speaker": speakers}, factors={"speaker": FactorMeta("static", names)},
+                       utt=np.array([f"{names[s]}/U{k % 4}" for k, s in enumerate(speakers)]),
+                       split=np.where(speakers < 4, "train", "test")), path)
+    code, out, err = run_cli("probe", "--task", "all", "--codes", path, "--out", tmp_path / "res",
+                             "--option", "n_boot=20", "--option", "draws=2", "--option", "seeds=2")
+    assert code == 0, err
+    assert "speech only" not in out and "frame_y_" in out.replace("\n", "")
+    assert (tmp_path / "res" / "speaker-eer.json").is_file()

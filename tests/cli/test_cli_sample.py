@@ -17,7 +17,7 @@ from cdsvae_eval.data.features import FEATURE_SPECS, FeatureExtractor, segment
 from formant_synth import write_formant_timit
 from cdsvae_eval.data.timit import TimitSegments
 from cdsvae_eval.errors import DataError
-from cdsvae_eval.models.utterance_swap import SWAP_OUTPUTS, overlap_add, pick_utterance_pair, swap_utterances
+from cdsvae_eval.models.utterance_swap import SWAP_OUTPUTS, overlap_add, swap_utterances
 from cdsvae_eval.training.trainer import train
 
 
@@ -103,17 +103,6 @@ def test_swap_utterances_decodes_one_utterance_speaker_code_with_the_other_utter
     np.testing.assert_allclose(result["b_speaker_a_content"], covered_a + speaker_b, atol=1e-5)
 
 
-def test_pick_utterance_pair_is_seeded_and_takes_two_speakers() -> None:
-    groups = np.array(["S1/U1"] * 4 + ["S1/U2"] * 3 + ["S2/U1"] * 5 + ["S3/U1"] * 1)
-    speakers = np.array([g.split("/")[0] for g in groups])
-    picks = {pick_utterance_pair(groups, speakers, seed) for seed in range(20)}
-    assert all(a.split("/")[0] != b.split("/")[0] for a, b in picks)
-    assert "S3/U1" not in {u for pair in picks for u in pair}, "shorter-than-median utterances are skipped"
-    assert pick_utterance_pair(groups, speakers, 3) == pick_utterance_pair(groups, speakers, 3)
-    with pytest.raises(DataError, match="two speakers"):
-        pick_utterance_pair(groups[:7], speakers[:7], 0)
-
-
 def test_timit_segments_expose_the_statistics_and_spec_their_features_were_made_with(timit_root: Path) -> None:
     dataset = TimitSegments(timit_root)
     mean, std = dataset.feature_stats
@@ -159,6 +148,22 @@ def test_sample_on_an_audio_run_writes_six_wavs_spectrograms_and_a_readme(
         [f"{n}.wav" for n in SWAP_OUTPUTS] + [f"{n}.png" for n in SWAP_OUTPUTS] + ["README.txt"]
     )
     _assert_originals_invert_the_real_features(out, timit_root, utt_a, utt_b)
+
+
+def test_sample_plays_the_first_pair_the_speech_swap_task_scores_and_the_page_plays(
+    run_cli, audio_run: Path, tmp_path: Path
+) -> None:
+    from cdsvae_eval.evaluate import inputs_from_checkpoint, run_task
+    from cdsvae_eval.tasks.speech_swap import LISTENING_FILE, read_listening_pairs
+
+    code, stdout, err = run_cli("sample", "--checkpoint", audio_run, "--out", tmp_path / "swap", "--seed", 2,
+                                "--device", "cpu")
+    assert code == 0, err
+    sampled = re.search(r"A: (\S+)\s+B: (\S+)", stdout).groups()
+    run_task("speech-swap", inputs_from_checkpoint(audio_run, "cpu"), {"pairs": 4, "listen": 2, "n_boot": 0}, seed=2,
+             out_dir=tmp_path / "probes")
+    first = read_listening_pairs(tmp_path / "probes" / LISTENING_FILE).pairs[0]
+    assert (first.utterance_a, first.utterance_b) == sampled
 
 
 def _assert_originals_invert_the_real_features(out: Path, root: Path, utt_a: str, utt_b: str) -> None:

@@ -47,7 +47,8 @@ def test_an_audio_results_folder_is_judged_by_its_speaker_eer(run_cli, tmp_path:
     code, out, err = run_cli("verdict", tmp_path)
     assert code == 0, err
     assert out.startswith("verdict: PARTLY DISENTANGLED") and "100 trials, 4 speakers" in out
-    assert "content: not measured" in out
+    assert out.count("-> not measured") == 4 and out.count("threshold: ") == 4
+    assert "--option backend=lda" in out and "`probe --task speech-swap`" in out
 
 
 def test_train_through_a_pipe_prints_device_precision_and_one_plain_line_per_epoch(run_cli, tmp_path: Path) -> None:

@@ -1,5 +1,7 @@
 """The run verdict and the best.pt selection score."""
 
+from dataclasses import replace
+
 import pytest
 
 from cdsvae_eval.models.verdict import judge, selection_score
@@ -25,24 +27,86 @@ def test_verdict_labels_follow_the_stated_thresholds(motion, identity, kl_static
     assert "thresholds" in verdict.lines()[-1] and verdict.lines()[0] == f"verdict: {label.upper()}"
 
 
-PHONES_LEARNED = dict(dynamic=0.52, static=0.25, random_dynamic=0.34, chance=0.15)
+# --- speech: four halves ---------------------------------------------------------------------------------------------
+
+from cdsvae_eval.models.verdict import (  # noqa: E402
+    AUDIO_DYNAMIC_EER_MIN, AUDIO_DYNAMIC_LDA_EER_MIN, AUDIO_PARTLY_MARGIN, AUDIO_PHONE_INPUT_SHARE, AUDIO_PHONE_MARGIN,
+    AUDIO_RECON_CONTENT_SHARE, AUDIO_STATIC_EER_MAX, AUDIO_SWAP_CONTENT_SHARE, AUDIO_SWAP_SPEAKER_MIN, MET,
+    NOT_MEASURED, NOT_MET, FramePhones, SpeakerEers, SpeechSwapScores, judge_audio,
+)
+
+EERS = SpeakerEers(static=2.0, dynamic=40.0, mfcc=7.0, dynamic_by_backend={"norm": 35.0, "lda": 25.0})
+FRAMES = FramePhones(dynamic=0.50, static=0.20, input=0.52, random_dynamic=0.40, chance=0.15)
+SWAPS = SpeechSwapScores(speaker_swap=0.95, speaker_recon=0.97, speaker_real=1.0, content_swap=0.38, content_recon=0.39,
+                   content_real=0.42, content_chance=0.18, leak_swap=0.05, leak_real=0.03, random_speaker_swap=0.5,
+                   random_content_swap=0.08)
 
 
-@pytest.mark.parametrize("static, dynamic, mfcc, phones, label", [
-    (3.0, 40.0, 6.4, PHONES_LEARNED, "disentangled"),
-    (3.0, 40.0, 6.4, None, "partly disentangled"),  # content not measured: no claim of disentanglement
-    (3.0, 40.0, 6.4, dict(PHONES_LEARNED, random_dynamic=0.45), "partly disentangled"),  # a random encoder is as good
-    (3.0, 40.0, 6.4, dict(PHONES_LEARNED, static=0.45), "partly disentangled"),  # z_s holds the phones too
-    (6.0, 40.0, 6.4, PHONES_LEARNED, "partly disentangled"),
-    (3.0, 40.0, 2.0, None, "partly disentangled"),
-    (10.4, 33.0, 6.4, None, "partly disentangled"),
-    (30.0, 33.0, 6.4, None, "not disentangled"),
-    (30.0, 33.0, 6.4, PHONES_LEARNED, "partly disentangled"),
+def _halves(eers=EERS, frames=FRAMES, swaps=SWAPS) -> dict[str, str]:
+    return {half.name: half.status for half in judge_audio(eers, frames, swaps).halves}
+
+
+def test_every_half_met_is_disentangled_and_the_verdict_prints_every_threshold() -> None:
+    verdict = judge_audio(EERS, FRAMES, SWAPS)
+    assert verdict.label == "disentangled" and set(_halves().values()) == {MET}
+    text = "\n".join(verdict.lines())
+    assert verdict.lines()[0] == "verdict: DISENTANGLED"
+    for threshold in (f"<= {AUDIO_STATIC_EER_MAX:g}%", f">= {AUDIO_DYNAMIC_EER_MIN:g}%",
+                      f">= {AUDIO_DYNAMIC_LDA_EER_MIN:g}%", f">= {AUDIO_PHONE_INPUT_SHARE:g} x", f">= {AUDIO_PHONE_MARGIN:.2f} above",
+                      f">= {AUDIO_SWAP_SPEAKER_MIN:.2f}", f">= {AUDIO_SWAP_CONTENT_SHARE:g} x",
+                      f">= {AUDIO_RECON_CONTENT_SHARE:g} x", f"by {AUDIO_PARTLY_MARGIN:g} EER points"):
+        assert threshold in text, threshold
+    assert text.count("threshold: ") == 4
+    assert "lda 25.00%" in text and "log-mel input (a linear probe's ceiling) 0.520" in text
+    assert "random-init model's z_t 0.400" in text and "random-init model's swaps: speaker decision 0.500" in text
+
+
+@pytest.mark.parametrize("change, half, status", [
+    (dict(eers=replace(EERS, static=AUDIO_STATIC_EER_MAX)), "speaker at the codes", MET),
+    (dict(eers=replace(EERS, static=AUDIO_STATIC_EER_MAX + 0.01, mfcc=9.0)), "speaker at the codes", NOT_MET),
+    (dict(eers=replace(EERS, static=3.0, mfcc=3.0)), "speaker at the codes", NOT_MET),  # no better than MFCC
+    (dict(eers=replace(EERS, dynamic=AUDIO_DYNAMIC_EER_MIN)), "speaker at the codes", MET),
+    (dict(eers=replace(EERS, dynamic=AUDIO_DYNAMIC_EER_MIN - 0.01)), "speaker at the codes", NOT_MET),
+    (dict(eers=replace(EERS, dynamic_by_backend={"lda": AUDIO_DYNAMIC_LDA_EER_MIN})), "speaker at the codes", MET),
+    (dict(eers=replace(EERS, dynamic_by_backend={"lda": 19.99})), "speaker at the codes", NOT_MET),
+    (dict(eers=replace(EERS, dynamic_by_backend={"norm": 35.0})), "speaker at the codes", NOT_MEASURED),
+    (dict(eers=replace(EERS, mfcc=None)), "speaker at the codes", NOT_MEASURED),
+    (dict(frames=replace(FRAMES, dynamic=0.45, input=0.5)), "content at the codes", MET),
+    (dict(frames=replace(FRAMES, dynamic=0.4499, input=0.5)), "content at the codes", NOT_MET),
+    (dict(frames=replace(FRAMES, static=0.50 - AUDIO_PHONE_MARGIN - 1e-9)), "content at the codes", MET),
+    (dict(frames=replace(FRAMES, static=0.50 - AUDIO_PHONE_MARGIN + 1e-4)), "content at the codes", NOT_MET),
+    (dict(frames=replace(FRAMES, input=None)), "content at the codes", NOT_MEASURED),
+    (dict(frames=None), "content at the codes", NOT_MEASURED),
+    (dict(swaps=replace(SWAPS, speaker_swap=AUDIO_SWAP_SPEAKER_MIN)), "speaker at the decoder", MET),
+    (dict(swaps=replace(SWAPS, speaker_swap=0.89)), "speaker at the decoder", NOT_MET),
+    (dict(swaps=replace(SWAPS, speaker_swap=None)), "speaker at the decoder", NOT_MEASURED),
+    # gains above chance 0.18: real 0.24, recon 0.12 (= 0.5 x), swap 0.108 (= 0.9 x)
+    (dict(swaps=replace(SWAPS, content_recon=0.30 + 1e-9, content_swap=0.288 + 1e-9)), "content at the decoder", MET),
+    (dict(swaps=replace(SWAPS, content_recon=0.30 + 1e-9, content_swap=0.2879)), "content at the decoder", NOT_MET),
+    (dict(swaps=replace(SWAPS, content_recon=0.2999, content_swap=0.2999)), "content at the decoder", NOT_MET),
+    (dict(swaps=replace(SWAPS, content_real=0.18, content_recon=0.18, content_swap=0.18)), "content at the decoder",
+     NOT_MET),  # all at chance: a random-init decoder must not pass
 ])
-def test_audio_verdict_needs_both_halves(static, dynamic, mfcc, phones, label):
-    from cdsvae_eval.models.verdict import PhoneProbes, judge_audio
+def test_each_half_at_its_boundary(change: dict, half: str, status: str) -> None:
+    halves = _halves(**change)
+    assert halves[half] == status
+    assert all(other == MET for name, other in halves.items() if name != half)
+    label = judge_audio(**{"eers": EERS, "frames": FRAMES, "swaps": SWAPS, **change}).label
+    assert label == ("disentangled" if status == MET else "partly disentangled")
 
-    verdict = judge_audio(static, dynamic, mfcc, None if phones is None else PhoneProbes(**phones))
-    assert verdict.label == label and verdict.lines()[0] == f"verdict: {label.upper()}"
-    assert "MFCC baseline" in verdict.lines()[1] and "thresholds" in verdict.lines()[-1]
-    assert ("not measured" in verdict.lines()[2]) == (phones is None)
+
+def test_a_half_not_measured_says_how_to_measure_it() -> None:
+    lines = judge_audio(replace(EERS, mfcc=None, dynamic_by_backend={}), None, None).lines()
+    text = "\n".join(lines)
+    assert "--option baseline=mfcc --option backend=lda" in text
+    assert "`probe --task frame-probe`" in text and text.count("`probe --task speech-swap`") == 2
+    assert text.count("-> not measured") == 4
+
+
+@pytest.mark.parametrize("static, dynamic, label", [
+    (2.0, 2.0 + AUDIO_PARTLY_MARGIN, "partly disentangled"),
+    (2.0, 1.99 + AUDIO_PARTLY_MARGIN, "not disentangled"),
+])
+def test_partly_without_a_half_met_needs_z_s_to_beat_z_1_t_by_the_margin(static, dynamic, label) -> None:
+    verdict = judge_audio(SpeakerEers(static=static, dynamic=dynamic, mfcc=1.0), None, None)
+    assert verdict.label == label and not any(half.met for half in verdict.halves)

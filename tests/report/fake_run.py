@@ -1,5 +1,6 @@
 """A run folder as `train` and `probe --task all --random-baseline` leave it (config.json, log.jsonl and
-RUN/probes/*.json for swap-oracle, classify, few-shot and code-usage), with chosen numbers."""
+RUN/probes/*.json for swap-oracle, classify, few-shot and code-usage), with chosen numbers; a speech run scored by
+the real tasks on planted codes, and its speech swaps on the synthetic corpus of tests/synthetic_speech.py."""
 
 from __future__ import annotations
 
@@ -117,4 +118,16 @@ def write_fake_audio_run(run: Path) -> Path:
     inputs = TaskInputs(codes=speech_codes(), baseline_codes=speech_codes(seed=1, trained=False))
     run_suite(inputs, ["speaker-eer", "speaker-few-shot", "classify", "frame-probe", "code-usage"],
               {"backend": "all", "n_boot": 50, "draws": 3}, out_dir=run / "probes")
+    write_speech_swap_results(run / "probes")
     return run
+
+
+def write_speech_swap_results(folder: Path, listen: int = 3) -> Path:
+    """speech-swap scored on the synthetic corpus by a decoder that takes the voice from z_s and the words from
+    z_1:T (its codes are not those of the other tasks: the task needs audio features and a decoder)."""
+    from cdsvae_eval.evaluate import run_task
+    from cdsvae_eval.tasks.base import TaskInputs
+    from synthetic_speech import PlantedModel, SyntheticSpeech
+
+    return run_task("speech-swap", TaskInputs(decoder=PlantedModel(), dataset=SyntheticSpeech()),
+                    {"pairs": 40, "n_boot": 50, "listen": listen}, out_dir=folder)[1]

@@ -23,12 +23,14 @@ from fake_run import write_fake_audio_run, write_fake_run
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary installed (apt-get install chromium)")
 # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1280,2400")
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars")
+# The screenshot's height: the speech page's verdict and tables fill the first screen before its figures start.
+HEIGHTS = {"page": 2400, "audio_page": 4000}
 
 
-def _chromium(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([CHROMIUM, *FLAGS, *args], cwd=cwd, capture_output=True, text=True, timeout=120,
-                          check=True)
+def _chromium(*args: str, cwd: Path, height: int = 2400) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([CHROMIUM, *FLAGS, f"--window-size=1280,{height}", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=120, check=True)
 
 
 @pytest.fixture(scope="module")
@@ -55,10 +57,10 @@ def test_the_parsed_page_holds_the_tables_and_decodable_pictures(page: Path) -> 
 def test_the_page_paints_text_and_pictures(which: str, request: pytest.FixtureRequest) -> None:
     page = request.getfixturevalue(which)
     shot = page.parent / f"{which}.png"
-    _chromium(f"--screenshot={shot}", page.as_uri(), cwd=page.parent)
+    _chromium(f"--screenshot={shot}", page.as_uri(), cwd=page.parent, height=HEIGHTS[which])
     with Image.open(shot) as image:
         pixels = np.asarray(image.convert("RGB"), dtype=np.int16)
-    assert pixels.shape[:2] == (2400, 1280)
+    assert pixels.shape[:2] == (HEIGHTS[which], 1280)
     not_white = (pixels < 200).any(axis=-1)
     assert not_white.mean() > 0.02, "text and figures are drawn"
     coloured = (pixels.max(axis=-1) - pixels.min(axis=-1)) > 80
@@ -84,3 +86,34 @@ def test_the_parsed_audio_page_holds_the_eer_table_and_its_figures(audio_page: P
     assert alts[:2] == [alts[0], "speaker identification curves of speech"] and alts[0].startswith("DET curves")
     assert {"decodability per factor", "training curves of speech"} <= set(alts)
     assert "<h2>Comparison</h2>" not in dom  # a speech run and a video run have no metric in common to compare
+
+
+# Waits for every <audio> element of the page to load its metadata, then writes their durations into the page (the
+# report itself holds no script: this copy of it does, for the test only).
+_DURATIONS = """<script>
+const players = Array.from(document.querySelectorAll('audio'));
+const out = document.createElement('pre');
+out.id = 'durations';
+document.body.appendChild(out);
+Promise.all(players.map(player => new Promise(resolve => {
+  if (player.readyState >= 1) { resolve(player.duration); return; }
+  player.addEventListener('loadedmetadata', () => resolve(player.duration));
+  player.addEventListener('error', () => resolve(-1));
+  player.load();
+}))).then(durations => { out.textContent = 'durations ' + JSON.stringify(durations); });
+</script>"""
+
+
+def test_every_audio_player_of_the_speech_page_has_a_playable_duration(audio_page: Path) -> None:
+    import json
+
+    page = audio_page.read_text(encoding="utf-8")
+    assert "<script" not in page
+    probe = audio_page.parent / "durations.html"
+    probe.write_text(page.replace("</body>", _DURATIONS + "</body>"), encoding="utf-8")
+    dom = _chromium("--virtual-time-budget=20000", "--dump-dom", probe.as_uri(), cwd=probe.parent).stdout
+    found = re.search(r"durations (\[[^\]]*\])", dom)
+    assert found, "the players' metadata never loaded"
+    durations = json.loads(found.group(1))
+    assert len(durations) == page.count("<audio ") == 12
+    assert all(duration > 0.3 for duration in durations), durations

@@ -7,6 +7,7 @@ import io
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -109,10 +110,10 @@ def test_an_audio_page_leads_with_the_verdict_verification_and_identification(ru
     assert code == 0, err
     page = (tmp_path / "r.html").read_text()
     headings = re.findall(r"<h[23]>([^<]+)</h[23]>", page)
-    assert headings[:8] == ["At a glance", "Run speech (speech)", "Speaker verification (speaker-eer)",
+    assert headings[:9] == ["At a glance", "Run speech (speech)", "Speaker verification (speaker-eer)",
                             "Speaker identification from k enrolment utterances (speaker-few-shot)",
-                            "Phone probes (content)", "Decodability and code usage (code-usage)", "Training curves",
-                            "Config and provenance"]
+                            "Phone probes (content)", "Speech swaps: A&#x27;s voice saying B&#x27;s words (speech-swap)",
+                            "Decodability and code usage (code-usage)", "Training curves", "Config and provenance"]
     after_heading = page.split("<h2>Run speech (speech)</h2>", 1)[1].lstrip()
     assert after_heading.startswith('<p class="emphasis">verdict: ')
     assert "<caption>Equal error rate (%)</caption>\n<tr><th>back-end</th><th>z_s</th><th>mean z_1:T</th></tr>" in page
@@ -137,3 +138,53 @@ def test_both_halves_on_one_page_compare_only_runs_of_one_dataset(run_cli, tmp_p
     page = (tmp_path / "three.html").read_text()
     assert page.count("<h2>Comparison</h2>") == 1
     assert "<th>v1</th><th>v2</th></tr>" in page and "<th>speech</th></tr>" not in page
+
+
+def test_an_audio_page_plays_each_swap_pair_beside_its_spectrograms(run_cli, tmp_path: Path, audio_run: Path) -> None:
+    import soundfile
+
+    code, _, err = run_cli("report", audio_run, "--html", tmp_path / "r.html", "--markdown-file", tmp_path / "r.md")
+    assert code == 0, err
+    page = (tmp_path / "r.html").read_text()
+    swaps = page.split("Speech swaps: A&#x27;s voice saying B&#x27;s words (speech-swap)</h3>", 1)[1]
+    swaps = swaps.split("<h3>", 1)[0]
+    for caption in ("Speaker decision: closer to z_s&#x27;s source than to z_1:T&#x27;s source (accuracy)",
+                    "Speaker verification EER (%) over the same trials", "Content: each frame&#x27;s phone"):
+        assert caption in swaps
+    assert "<td>swaps</td>" in swaps and "<td>real utterances (the judges&#x27; ceiling)</td>" in swaps
+    players = re.findall(r'<figcaption>([^<]+)</figcaption><audio controls preload="auto" '
+                         r'src="data:audio/wav;base64,([A-Za-z0-9+/=]+)"></audio>', swaps)
+    assert len(players) == 3 * 4
+    assert [label for label, _ in players[:4]][2:] == ["A&#x27;s voice (z_s) saying B&#x27;s words (z_1:T)",
+                                                      "B&#x27;s voice (z_s) saying A&#x27;s words (z_1:T)"]
+    for _, payload in players:
+        audio, rate = soundfile.read(io.BytesIO(base64.b64decode(payload)))
+        assert rate == 16000 and len(audio) > 0.3 * rate and np.abs(audio).max() > 0.01
+    alts = re.findall(r'alt="(spectrograms of swap pair \d)"', swaps)
+    assert alts == [f"spectrograms of swap pair {k}" for k in (1, 2, 3)]
+    assert "clips, " in swaps and "MB before base64 encoding" in swaps
+    assert page.count("<audio ") == (tmp_path / "r.md").read_text().count("<audio ") == 12
+
+
+def test_the_listening_pairs_stay_within_their_stated_size(tmp_path: Path) -> None:
+    """The worst case the page allows: 4 pairs of long utterances, each clip cut to MAX_LISTEN_SECONDS."""
+    from cdsvae_eval.data.features import FEATURE_SPECS
+    from cdsvae_eval.report.page import Sounds
+    from cdsvae_eval.report.run_inputs import RunResults
+    from cdsvae_eval.report.speech_swap import MAX_LISTEN_SECONDS, listening_blocks
+    from cdsvae_eval.tasks.speech_swap import (
+        LISTEN_OUTPUTS, LISTENING_FILE, MAX_LISTEN_PAIRS, ListeningPair, ListeningPairs, write_listening_pairs,
+    )
+
+    rng = np.random.default_rng(0)
+    long = [ListeningPair("A/U1", "B/U1", "A", "B", "a text", "b text",
+                          {name: rng.normal(-4.0, 2.0, size=(900, 80)).astype(np.float32) for name in LISTEN_OUTPUTS})
+            for _ in range(MAX_LISTEN_PAIRS)]
+    write_listening_pairs(tmp_path / LISTENING_FILE, ListeningPairs(long, FEATURE_SPECS["logmel80"], 16000))
+    run = RunResults("speech", {}, tmp_path, None)
+    blocks = listening_blocks(run, {"artifacts": [LISTENING_FILE], "seed": 0})
+    sounds = [sound for block in blocks if isinstance(block, Sounds) for sound in block.sounds]
+    assert len(sounds) == 4 * MAX_LISTEN_PAIRS
+    assert all(len(sound.wav) <= 44 + 2 * 16000 * MAX_LISTEN_SECONDS + 2 * 512 for sound in sounds)
+    page = to_html("t", blocks)
+    assert len(page.encode()) < 3.5e6, "the listening block's worst case leaves room in a 5 MB page"
