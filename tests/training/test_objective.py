@@ -5,7 +5,7 @@ from cdsvae_eval.config import LossConfig
 from cdsvae_eval.errors import ConfigError
 from cdsvae_eval.models.core import GaussianCode, StepOutputs
 from cdsvae_eval.models.losses import nt_xent, nt_xent_overlap
-from cdsvae_eval.training.objective import contrastive_scale, objective, objective_terms, total_loss
+from cdsvae_eval.training.objective import TERMS, contrastive_scale, objective, objective_terms, total_loss
 
 
 def outputs(batch=6, frames=4):
@@ -43,8 +43,8 @@ def test_unknown_contrastive_codes_is_a_config_error():
 
 
 def test_free_bits_charge_the_dynamic_kl_as_at_least_the_floor_and_stop_its_gradient_below():
-    terms = {name: torch.tensor(1.0) for name in ("recon", "kl_static", "mi", "contrastive_static",
-                                                  "contrastive_dynamic")}
+    terms = {name: torch.tensor(1.0 if name in ("recon", "kl_static", "mi", "contrastive_static",
+                                                "contrastive_dynamic") else 0.0) for name in TERMS}
     below = torch.tensor(2.0, requires_grad=True)
     above = torch.tensor(7.0, requires_grad=True)
     config = LossConfig(free_bits_dynamic=5.0, kl_dynamic=2.0)
