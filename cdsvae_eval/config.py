@@ -31,7 +31,8 @@ class ModelConfig:
     static_head_leaky_relu: bool = False
     # what z_1:T is read from: "shared" (the release: the bi-LSTM states that also give z_s) or "centred"
     # (the same bi-LSTM run on the frame features minus their mean over the sequence, so what is constant
-    # across the sequence, where a speaker's timbre sits, reaches z_1:T only through how frames change)
+    # across the sequence, where a speaker's timbre sits, reaches z_1:T only through how frames change) or
+    # "instance-normalised" (centred and divided by each feature's standard deviation over the sequence)
     dynamic_input: str = "shared"
     # the prior of z_t: "learned" (the release: a two-layer LSTM over z_<t, so anything constant over the sequence,
     # a speaker's offset, is charged once, at the first step, and predicted for free after it) or "standard"

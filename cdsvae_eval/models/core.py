@@ -17,7 +17,10 @@ from cdsvae_eval.config import ModelConfig
 
 SHARED_DYNAMIC_INPUT = "shared"
 CENTRED_DYNAMIC_INPUT = "centred"
-DYNAMIC_INPUTS = (SHARED_DYNAMIC_INPUT, CENTRED_DYNAMIC_INPUT)
+INSTANCE_NORMALISED_DYNAMIC_INPUT = "instance-normalised"
+DYNAMIC_INPUTS = (SHARED_DYNAMIC_INPUT, CENTRED_DYNAMIC_INPUT, INSTANCE_NORMALISED_DYNAMIC_INPUT)
+# keeps a channel that is constant over the sequence at zero instead of dividing it by zero
+INSTANCE_NORM_EPS = 1e-5
 LEARNED_DYNAMIC_PRIOR = "learned"
 STANDARD_DYNAMIC_PRIOR = "standard"
 DYNAMIC_PRIORS = (LEARNED_DYNAMIC_PRIOR, STANDARD_DYNAMIC_PRIOR)
@@ -96,8 +99,8 @@ class CDSVAE(nn.Module):
         hidden = self.config.hidden_dim
         states, _ = self.sequence_lstm(features)
         summary = torch.cat([states[:, -1, :hidden], states[:, 0, hidden:]], dim=-1)
-        if self.config.dynamic_input == CENTRED_DYNAMIC_INPUT:
-            states, _ = self.sequence_lstm(features - features.mean(dim=1, keepdim=True))
+        if self.config.dynamic_input != SHARED_DYNAMIC_INPUT:
+            states, _ = self.sequence_lstm(self._dynamic_features(features))
         dynamic_states, _ = self.dynamic_rnn(states)
         return Posterior(
             s_mean=self.static_head_activation(self.static_mean(summary)),
@@ -105,6 +108,15 @@ class CDSVAE(nn.Module):
             z_mean=self.dynamic_mean(dynamic_states),
             z_logvar=self.dynamic_logvar(dynamic_states),
         )
+
+    def _dynamic_features(self, features: torch.Tensor) -> torch.Tensor:
+        """The frame features the dynamic path reads: minus their mean over the sequence (``centred``), and
+        also divided by their standard deviation over it (``instance-normalised``, the instance normalisation of
+        one-shot voice conversion's content encoders: a channel's scale is the speaker's as much as its mean)."""
+        centred = features - features.mean(dim=1, keepdim=True)
+        if self.config.dynamic_input == CENTRED_DYNAMIC_INPUT:
+            return centred
+        return centred / (centred.pow(2).mean(dim=1, keepdim=True) + INSTANCE_NORM_EPS).sqrt()
 
     def posterior(self, x: torch.Tensor) -> Posterior:
         return self.posterior_from_features(self.frame_features(x))

@@ -57,5 +57,31 @@ def test_centred_dynamic_code_still_follows_how_frames_change():
 
 def test_an_unknown_dynamic_input_is_refused_by_name():
     config = TrainConfig(model=ModelConfig(dynamic_input="centered"))
-    with pytest.raises(FieldError, match="model.dynamic_input.*shared, centred"):
+    with pytest.raises(FieldError, match="model.dynamic_input.*shared, centred, instance-normalised"):
         check_train_config(config)
+
+
+def test_instance_normalised_dynamic_code_ignores_a_per_sequence_offset_and_scale():
+    model = _model("instance-normalised")
+    features, offset = _features_and_offset()
+    scale = torch.linspace(0.5, 3.0, 8).view(1, 1, 8)
+    with torch.no_grad():
+        plain = model.posterior_from_features(features)
+        rescaled = model.posterior_from_features(features * scale + offset)
+    torch.testing.assert_close(rescaled.z_mean, plain.z_mean, atol=1e-4, rtol=1e-4)
+    assert not torch.allclose(rescaled.s_mean, plain.s_mean), "the static code must still see offset and scale"
+
+
+def test_centred_dynamic_code_keeps_the_scale_that_instance_normalisation_removes():
+    model = _model("centred")
+    features, _ = _features_and_offset()
+    with torch.no_grad():
+        assert not torch.allclose(model.posterior_from_features(3.0 * features).z_mean,
+                                  model.posterior_from_features(features).z_mean)
+
+
+def test_instance_normalised_dynamic_code_of_a_constant_sequence_is_finite():
+    model = _model("instance-normalised")
+    with torch.no_grad():
+        posterior = model.posterior_from_features(torch.ones(2, 6, 8))
+    assert torch.isfinite(posterior.z_mean).all() and torch.isfinite(posterior.z_logvar).all()
