@@ -100,6 +100,9 @@ class LossConfig:
     # scale of the reversed gradient from an adversarial critic that matches two disjoint halves of each
     # utterance block by their pooled z_1:T (InfoNCE); the encoder learns to defeat it (needs utterance blocks)
     utterance_critic: float = 0.0
+    # scale of the reversed gradient from an adversarial critic that picks each row's z_s among the batch's rows
+    # from its time-pooled z_1:T (InfoNCE): the two codes of one sequence should share nothing a linear map finds
+    code_critic: float = 0.0
 
 
 @dataclass

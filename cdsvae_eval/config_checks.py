@@ -19,7 +19,7 @@ from cdsvae_eval.errors import FieldError
 from cdsvae_eval.models.core import DYNAMIC_INPUTS, DYNAMIC_PRIORS
 from cdsvae_eval.models.selection import SELECT_BY
 from cdsvae_eval.training.objective import (
-    DYNAMIC_NEGATIVES, UTTERANCE_BLOCK_OPTIONS, UTTERANCE_CRITIC, WEIGHTED_TERMS, uses_utterance_blocks,
+    CRITIC_TERMS, DYNAMIC_NEGATIVES, UTTERANCE_BLOCK_OPTIONS, WEIGHTED_TERMS, uses_utterance_blocks,
 )
 
 
@@ -76,7 +76,7 @@ RULES: tuple[Rule, ...] = (
     Rule("model.conv_channels", "a non-empty list of integers >= 1", _positive_ints),
     one_of("loss.recon", "mse", "l1"),
     *(number_at_least(f"loss.{name}", 0) for name in (
-        *WEIGHTED_TERMS, UTTERANCE_CRITIC, "motion_view_strength")),
+        *WEIGHTED_TERMS, *CRITIC_TERMS, "motion_view_strength")),
     one_of("loss.dynamic_negatives", *DYNAMIC_NEGATIVES),
     number_above("loss.temperature", 0),
     one_of("loss.contrastive_codes", "mean", "sample"),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import torch
+from torch import nn
 
-from cdsvae_eval.config import LossConfig
+from cdsvae_eval.config import LossConfig, ModelConfig
 from cdsvae_eval.errors import ConfigError
 from cdsvae_eval.models.core import GaussianCode, StepOutputs
 from cdsvae_eval.models.critic import PairCritic
@@ -15,12 +16,14 @@ from cdsvae_eval.models.losses import (
 from cdsvae_eval.names import KL_DYNAMIC, KL_STATIC
 
 UTTERANCE_CRITIC = "utterance_critic"
+CODE_CRITIC = "code_critic"
+CRITIC_TERMS = (UTTERANCE_CRITIC, CODE_CRITIC)
 TERMS = ("recon", KL_STATIC, KL_DYNAMIC, "mi", "contrastive_static", "contrastive_dynamic", "contrastive_swap",
-         "utterance_fisher", "utterance_offset", UTTERANCE_CRITIC)
-# The terms between the reconstruction and the critic each have a weight of the same name in LossConfig; the
+         "utterance_fisher", "utterance_offset", *CRITIC_TERMS)
+# The terms between the reconstruction and the critics each have a weight of the same name in LossConfig; a
 # critic's loss enters with weight 1 (it trains the critic), and its LossConfig value is the scale of the
 # gradient reversed into the encoder
-WEIGHTED_TERMS = TERMS[1:-1]
+WEIGHTED_TERMS = TERMS[1:-len(CRITIC_TERMS)]
 CONTRASTIVE_TERMS = ("contrastive_static", "contrastive_dynamic", "contrastive_swap")
 # Options whose terms compare segments of one utterance, so they need batches of utterance blocks
 UTTERANCE_BLOCK_OPTIONS = ("dynamic_negatives", "utterance_fisher", "utterance_offset", UTTERANCE_CRITIC)
@@ -43,10 +46,23 @@ def total_loss(terms: dict[str, torch.Tensor], config: LossConfig, contrastive_s
     charged = dict(terms)
     if config.free_bits_dynamic > 0:
         charged[KL_DYNAMIC] = terms[KL_DYNAMIC].clamp(min=config.free_bits_dynamic)
-    return charged["recon"] + charged[UTTERANCE_CRITIC] + sum(
+    return charged["recon"] + sum(charged[name] for name in CRITIC_TERMS) + sum(
         getattr(config, name) * (contrastive_scale if name in CONTRASTIVE_TERMS else 1.0) * charged[name]
         for name in WEIGHTED_TERMS
     )
+
+
+def build_critics(model: ModelConfig, loss: LossConfig) -> nn.ModuleDict:
+    """The adversarial critics that ``loss`` asks for, by term name: trained with the model, not part of it."""
+    code_dims = {UTTERANCE_CRITIC: (model.dynamic_dim, model.dynamic_dim),
+                 CODE_CRITIC: (model.static_dim, model.dynamic_dim)}
+    return nn.ModuleDict({name: PairCritic(*code_dims[name]) for name in CRITIC_TERMS if getattr(loss, name) > 0})
+
+
+def _critic(critics: nn.ModuleDict | None, name: str) -> PairCritic:
+    if critics is None or name not in critics:
+        raise ConfigError(f"loss.{name} > 0 needs its critic (build_critics makes it; the trainer passes it)")
+    return critics[name]
 
 
 def uses_utterance_blocks(config: LossConfig) -> bool:
@@ -97,7 +113,7 @@ def _contrastive(a: GaussianCode, b: GaussianCode, similarity: str, codes: str, 
 
 
 def _utterance_terms(dynamic: GaussianCode, config: LossConfig, utterances: torch.Tensor | None,
-                     critic: PairCritic | None,
+                     critics: nn.ModuleDict | None,
                      offset_penalty: UtteranceOffsetPenalty | None) -> dict[str, torch.Tensor]:
     """The Fisher ratio of the rows' time-averaged z_1:T means with the batch's utterances as classes, the
     whitened offsets of the utterances' running means (training only: ``offset_penalty`` holds the memory of the
@@ -111,20 +127,29 @@ def _utterance_terms(dynamic: GaussianCode, config: LossConfig, utterances: torc
     offset = offset_penalty(pooled, utterances) if config.utterance_offset > 0 and offset_penalty is not None else zero
     adversarial = zero
     if config.utterance_critic > 0:
-        if critic is None:
-            raise ConfigError("loss.utterance_critic > 0 needs a critic (the trainer builds it)")
-        adversarial = critic.adversarial_loss(*group_halves(pooled, utterances), config.utterance_critic)
+        adversarial = _critic(critics, UTTERANCE_CRITIC).adversarial_loss(*group_halves(pooled, utterances),
+                                                                          config.utterance_critic)
     return {"utterance_fisher": fisher, "utterance_offset": offset, UTTERANCE_CRITIC: adversarial}
+
+
+def _code_critic_term(static: GaussianCode, dynamic: GaussianCode, config: LossConfig,
+                      critics: nn.ModuleDict | None) -> torch.Tensor:
+    """The adversarial critic's loss on each row's z_s against its own time-pooled z_1:T (``loss.code_critic``):
+    what lets the critic pick a row's z_s from its z_1:T is information the two codes share; zero if not asked."""
+    pooled = dynamic.mean.float().mean(dim=1)
+    if config.code_critic <= 0:
+        return pooled.sum() * 0.0
+    return _critic(critics, CODE_CRITIC).adversarial_loss(static.mean.float(), pooled, config.code_critic)
 
 
 def objective_terms(outputs: StepOutputs, x: torch.Tensor, config: LossConfig, dataset_size: int,
                     static_groups: torch.Tensor | None = None, utterances: torch.Tensor | None = None,
-                    critic: PairCritic | None = None,
+                    critics: nn.ModuleDict | None = None,
                     offset_penalty: UtteranceOffsetPenalty | None = None) -> dict[str, torch.Tensor]:
     """All loss terms (unweighted), computed in float32. ``static_groups`` (B,) are the utterances or
     identities whose rows are not negatives of each other in the static NT-Xent (``loss.static_negatives``);
-    ``utterances`` (B,) the utterance of each row, for the utterance-level options, ``critic`` the
-    adversarial critic of ``loss.utterance_critic`` and ``offset_penalty`` the running utterance means of
+    ``utterances`` (B,) the utterance of each row, for the utterance-level options, ``critics`` the
+    adversarial critics by term name (:func:`build_critics`) and ``offset_penalty`` the running utterance means of
     ``loss.utterance_offset`` (given for training batches only)."""
     check_loss_config(config)
     static, dynamic = outputs.static, outputs.dynamic
@@ -143,7 +168,8 @@ def objective_terms(outputs: StepOutputs, x: torch.Tensor, config: LossConfig, d
                                             config.contrastive_codes, config.temperature,
                                             utterances if same_utterance else None, same_group_only=same_utterance),
         "contrastive_swap": _swap_term(outputs, config, utterances if same_utterance else None, same_utterance),
-        **_utterance_terms(dynamic, config, utterances, critic, offset_penalty),
+        **_utterance_terms(dynamic, config, utterances, critics, offset_penalty),
+        CODE_CRITIC: _code_critic_term(static, dynamic, config, critics),
     }
 
 
@@ -161,7 +187,7 @@ def _swap_term(outputs: StepOutputs, config: LossConfig, groups: torch.Tensor | 
 
 def objective(outputs: StepOutputs, x: torch.Tensor, config: LossConfig, dataset_size: int,
               contrastive_scale: float = 1.0, static_groups: torch.Tensor | None = None,
-              utterances: torch.Tensor | None = None, critic: PairCritic | None = None,
+              utterances: torch.Tensor | None = None, critics: nn.ModuleDict | None = None,
               offset_penalty: UtteranceOffsetPenalty | None = None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    terms = objective_terms(outputs, x, config, dataset_size, static_groups, utterances, critic, offset_penalty)
+    terms = objective_terms(outputs, x, config, dataset_size, static_groups, utterances, critics, offset_penalty)
     return total_loss(terms, config, contrastive_scale), terms

@@ -28,7 +28,6 @@ from cdsvae_eval.data.registry import get_dataset
 from cdsvae_eval.device import (
     as_float, flush_denormals_on, resolve_device, resolve_precision, reuse_freed_memory_on)
 from cdsvae_eval.errors import CheckpointError, ConfigError, FieldError
-from cdsvae_eval.models.critic import PairCritic
 from cdsvae_eval.models.factory import build_model
 from cdsvae_eval.models.utterance_offset import UtteranceOffsetPenalty
 from cdsvae_eval.models.checkpoint import load_checkpoint, save_checkpoint
@@ -40,7 +39,7 @@ from cdsvae_eval.names import (
 from cdsvae_eval.path_checks import check_not_inside, check_output_dir
 from cdsvae_eval.training.distributed import DistInfo, barrier, init_distributed, shutdown
 from cdsvae_eval.training.batches import UtteranceBlocks
-from cdsvae_eval.training.objective import TERMS, contrastive_scale, objective, uses_utterance_blocks
+from cdsvae_eval.training.objective import TERMS, build_critics, contrastive_scale, objective, uses_utterance_blocks
 from cdsvae_eval.training.progress import StopFlag, progress_bar
 from cdsvae_eval.training.rng_state import capture_rng_state, restore_rng_state, seed_everything
 from cdsvae_eval.training.run_folder import check_run_folder, remove_previous_run, remove_run_files, write_run_config
@@ -145,9 +144,7 @@ class Trainer:
 
         seed_everything(config.seed + self.dist.rank)
         self.model = build_model(config.model).to(self.device)
-        # the adversarial critic of loss.utterance_critic: trained with the model, not part of it
-        self.critic = (PairCritic(config.model.dynamic_dim, config.model.dynamic_dim).to(self.device)
-                       if config.loss.utterance_critic > 0 else None)
+        self.critics = build_critics(config.model, config.loss).to(self.device)
         # the running utterance means of loss.utterance_offset (training utterances only)
         self.offset_penalty = (UtteranceOffsetPenalty(int(self.utterances["train"].max()) + 1,
                                                       config.model.dynamic_dim).to(self.device)
@@ -156,7 +153,7 @@ class Trainer:
         if config.mode == "optimized" and config.model.modality == "video":
             # channels_last convolutions: measured ~1.2x per step on CPU too (bench/RESULTS.md)
             self.model = self.model.to(memory_format=torch.channels_last)
-        trained = list(self.model.parameters()) + ([] if self.critic is None else list(self.critic.parameters()))
+        trained = list(self.model.parameters()) + list(self.critics.parameters())
         self.optimizer = torch.optim.Adam(
             trained, lr=config.lr, betas=(0.9, 0.999),
             **({"fused": True} if optimised_cuda else {"foreach": True}),
@@ -202,7 +199,7 @@ class Trainer:
         return {
             "config": self.config.to_dict(),
             "model_state": self.model.state_dict(),
-            "critic_state": None if self.critic is None else self.critic.state_dict(),
+            "critic_state": self.critics.state_dict(),
             "offset_state": None if self.offset_penalty is None else self.offset_penalty.state_dict(),
             "optimizer_state": self.optimizer.state_dict(),
             "epoch": epoch,
@@ -229,8 +226,7 @@ class Trainer:
             raise CheckpointError(f"resume=True: the dataset changed since {last} was written (fingerprint differs)")
         try:
             self.model.load_state_dict(state["model_state"])
-            if self.critic is not None:
-                self.critic.load_state_dict(state["critic_state"])
+            self.critics.load_state_dict(state["critic_state"] or {})
             if self.offset_penalty is not None:
                 self.offset_penalty.load_state_dict(state["offset_state"])
             self.optimizer.load_state_dict(state["optimizer_state"])
@@ -288,7 +284,7 @@ class Trainer:
         return objective(outputs, x, self.config.loss, dataset_size=len(self.train_split), contrastive_scale=scale,
                          static_groups=None if groups is None or clips is None else groups[clips],
                          utterances=None if utterances is None or clips is None else utterances[clips],
-                         critic=self.critic, offset_penalty=self.offset_penalty if split == "train" else None)
+                         critics=self.critics, offset_penalty=self.offset_penalty if split == "train" else None)
 
     def train_step(self, x: torch.Tensor, clips: torch.Tensor | None = None,
                    epochs_done: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:

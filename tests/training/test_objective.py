@@ -1,11 +1,13 @@
 import pytest
 import torch
 
-from cdsvae_eval.config import LossConfig
+from cdsvae_eval.config import LossConfig, ModelConfig
 from cdsvae_eval.errors import ConfigError
 from cdsvae_eval.models.core import GaussianCode, StepOutputs
 from cdsvae_eval.models.losses import nt_xent, nt_xent_overlap
-from cdsvae_eval.training.objective import TERMS, contrastive_scale, objective, objective_terms, total_loss
+from cdsvae_eval.training.objective import (
+    CODE_CRITIC, TERMS, build_critics, contrastive_scale, objective, objective_terms, total_loss,
+)
 
 
 def outputs(batch=6, frames=4):
@@ -93,3 +95,35 @@ def test_unknown_recipe_options_are_config_errors_naming_the_field(field, value)
     out, x = outputs(), torch.rand(6, 4, 5)
     with pytest.raises(ConfigError, match=f"loss.{field}"):
         objective_terms(out, x, LossConfig(**{field: value}), dataset_size=100)
+
+
+def test_the_code_critic_matches_each_rows_z_s_with_its_own_time_pooled_z_1T(monkeypatch):
+    seen = {}
+
+    def spy(self, a, b, scale):
+        seen.update(a=a, b=b, scale=scale)
+        return a.sum() * 0.0 + 1.5
+
+    critics = build_critics(ModelConfig(static_dim=3, dynamic_dim=2), LossConfig(code_critic=4.0))
+    monkeypatch.setattr(type(critics[CODE_CRITIC]), "adversarial_loss", spy)
+    out = outputs()
+    config = LossConfig(code_critic=4.0)
+    total, terms = objective(out, torch.rand(6, 4, 5), config, dataset_size=100, critics=critics)
+    torch.testing.assert_close(seen["a"], out.static.mean)
+    torch.testing.assert_close(seen["b"], out.dynamic.mean.mean(dim=1))
+    assert seen["scale"] == 4.0
+    without = total_loss({**terms, CODE_CRITIC: torch.tensor(0.0)}, config)
+    torch.testing.assert_close(total - without, torch.tensor(1.5))  # charged once, unweighted: it trains the critic
+
+
+def test_build_critics_makes_only_the_critics_asked_for_with_each_codes_width():
+    model = ModelConfig(static_dim=7, dynamic_dim=3)
+    assert len(build_critics(model, LossConfig())) == 0
+    critics = build_critics(model, LossConfig(code_critic=1.0, utterance_critic=1.0))
+    assert critics[CODE_CRITIC].project_a.in_features == 7 and critics[CODE_CRITIC].project_b.in_features == 3
+    assert critics["utterance_critic"].project_a.in_features == 3
+
+
+def test_a_critic_weight_without_its_critic_is_a_config_error_naming_the_option():
+    with pytest.raises(ConfigError, match="^loss.code_critic > 0 needs its critic"):
+        objective_terms(outputs(), torch.rand(6, 4, 5), LossConfig(code_critic=1.0), dataset_size=100)

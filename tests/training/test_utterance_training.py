@@ -19,7 +19,8 @@ from test_trainer import InterruptingTrainer
 
 UTTERANCE_OPTIONS = {"segments_per_utterance": 4, "loss.content_view": "utterance",
                      "loss.static_negatives": "other-utterances", "loss.dynamic_negatives": "same-utterance",
-                     "loss.utterance_fisher": 1.0, "loss.utterance_offset": 1.0, "loss.utterance_critic": 1.0}
+                     "loss.utterance_fisher": 1.0, "loss.utterance_offset": 1.0, "loss.utterance_critic": 1.0,
+                     "loss.code_critic": 1.0}
 
 
 @pytest.fixture(scope="module")
@@ -55,13 +56,14 @@ def test_a_run_with_utterance_blocks_and_the_critic_resumes_exactly(timit_tree, 
     config = audio_config(timit_tree)
     reference = train(config, tmp_path / "straight", progress=False)
     assert all(r["train"][term] > 0 for r in reference.history
-               for term in ("utterance_critic", "utterance_fisher", "utterance_offset"))
+               for term in ("utterance_critic", "code_critic", "utterance_fisher", "utterance_offset"))
     interrupted = InterruptingTrainer(config, tmp_path / "resumed", progress=False)
     interrupted.stop_after = interrupted.steps_per_epoch + 1
     assert interrupted.fit().interrupted
     train(config, tmp_path / "resumed", resume=True, progress=False)
     straight = torch.load(tmp_path / "straight" / "last.pt", weights_only=False)
     again = torch.load(tmp_path / "resumed" / "last.pt", weights_only=False)
+    assert {name.split(".")[0] for name in straight["critic_state"]} == {"utterance_critic", "code_critic"}
     for part in ("model_state", "critic_state", "offset_state"):
         for name, tensor in straight[part].items():
             torch.testing.assert_close(again[part][name], tensor, rtol=1e-5, atol=1e-6)
