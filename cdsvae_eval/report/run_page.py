@@ -21,14 +21,13 @@ from cdsvae_eval.models.verdict import AUDIO_SWAP_BACKEND
 from cdsvae_eval.names import (
     CONTENT_KEPT_ACC, DYNAMIC_CODE, EER, INPUT_CODE, KL_DYNAMIC, KL_STATIC, MFCC_CODE, MIN_DCF_01, MIN_DCF_05,
     PHONE_FACTOR, SPEAKER_DECISION_ACC, STATIC_CODE, SWAP_IDENTITY_ACC, SWAP_MOTION_ACC, SWAP_OUTPUT, probe_metric,
-    speech_swap_metric, verification_metric,
+    frame_metric, speech_swap_metric, verification_metric,
 )
 from cdsvae_eval.report.aggregate import format_cell, format_value, pivot, result_rows
 from cdsvae_eval.report.page import Block, Heading, Paragraph, Picture, Preformatted, Table, png_bytes
 from cdsvae_eval.report.protocol import protocol_paragraph
 from cdsvae_eval.report.run_inputs import RunResults
 from cdsvae_eval.report.speech_swap import speech_swap_blocks
-from cdsvae_eval.tasks.frame_probe import frame_metric
 
 CODE_NAMES = {STATIC_CODE: "z_s", DYNAMIC_CODE: "z_1:T"}
 SPEAKER_CODE_NAMES = {STATIC_CODE: "z_s", DYNAMIC_CODE: "mean z_1:T", MFCC_CODE: "MFCC"}

@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_limits
 
 from cdsvae_eval.codes import CodeSet
 from cdsvae_eval.errors import DataError
-from cdsvae_eval.names import chance_metric, probe_metric
+from cdsvae_eval.names import INPUT_CODE, chance_metric, probe_metric
 from cdsvae_eval.tasks.base import MetricValue
 from cdsvae_eval.tasks.bootstrap import identity_bootstrap_ci
 from cdsvae_eval.tasks.library_warnings import each_warning_once
@@ -118,6 +118,12 @@ def unscorable_reason(train_labels: np.ndarray, eval_labels: np.ndarray) -> str 
     return None
 
 
+def higher_is_better(view: str, kind: str) -> bool:
+    """Whether more accuracy from ``view`` is better for a factor of ``kind``: from the matching code, yes; from the
+    other code it is leakage; the model's input is the ceiling, where more means more to be read."""
+    return view == kind or view == INPUT_CODE
+
+
 def probe_factors(
     train: CodeSet, test: CodeSet, features: dict[str, tuple[np.ndarray, np.ndarray]], seed: int,
     metric_prefix: str, row_fields: dict[str, Any], record_chance: bool,
@@ -125,7 +131,7 @@ def probe_factors(
     """Probe every labelled factor from each feature view (``static``, ``dynamic``: train and eval rows).
 
     Metrics are ``<metric_prefix>acc_<factor>_from_<view>`` with identity-bootstrap CIs and the chance
-    level; higher is better when the view matches the factor's kind (else it is leakage). With
+    level; higher is better as :func:`higher_is_better` says. With
     ``record_chance`` the chance levels are metrics too (``chance_<factor>``). Each table row carries
     ``row_fields``. Factors a closed-set probe cannot score are returned in ``skipped`` with the reason.
     """
@@ -148,7 +154,7 @@ def probe_factors(
             low, high = identity_bootstrap_ci(correct, identities, seed)
             accuracy = float(correct.mean())
             metrics[probe_metric(factor, view, metric_prefix)] = MetricValue(
-                accuracy, higher_is_better=view == kind, ci_low=low, ci_high=high, chance=chance)
+                accuracy, higher_is_better=higher_is_better(view, kind), ci_low=low, ci_high=high, chance=chance)
             rows.append({**row_fields, "factor": factor, "kind": kind, "code": view, "accuracy": accuracy,
                          "ci_low": low, "ci_high": high, "chance": chance,
                          "n_classes": len(train.factors[factor].classes)})
