@@ -64,7 +64,7 @@ def model_input(codes: CodeSet, dataset: Any | None, split: str) -> ModelInput:
 def _rows_of_split(codes: CodeSet, split: str) -> np.ndarray:
     """Indices into ``codes`` of ``codes.of_split(split)``'s rows: the selection itself, run on the row numbers, so
     that named identity subsets (TIMIT's ``core-test``) select exactly what the codes' own selection does."""
-    numbered = replace(codes, static=np.arange(len(codes), dtype=np.float64)[:, None])
+    numbered = replace(codes, static=np.arange(len(codes), dtype=np.float64)[:, None], static_logvar=None)
     return numbered.of_split(split).static[:, 0].astype(np.int64)
 
 
