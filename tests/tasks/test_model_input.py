@@ -93,3 +93,10 @@ def test_another_corpus_or_video_is_no_input_for_these_codes(speech) -> None:
     video = type("Video", (), {"modality": "video", "name": "sprites"})()
     with pytest.raises(InputUnavailable, match="not speech"):
         model_input(codes, video, "test")
+
+
+def test_codes_with_posterior_variances_are_aligned_too(speech) -> None:
+    codes = codes_of(PlantedModel(), speech)
+    with_variances = replace(codes, static_logvar=np.zeros_like(codes.static),
+                             dynamic_logvar=np.zeros_like(codes.dynamic))
+    np.testing.assert_array_equal(model_input(with_variances, speech, "test").frames, codes.of_split("test").dynamic)
