@@ -196,12 +196,107 @@ def speaker_bootstrap(
     lack target or non-target trials (e.g. one speaker drawn every time) are redrawn. Returns
     ``{scorer: {metric: (ci_low, ci_high, values)}}`` with the ``n_boot`` replicate values.
     """
-    if n_boot < 1:
-        raise ConfigError(f"speaker bootstrap: n_boot must be at least 1, got {n_boot}")
     speakers = np.asarray(speakers)
     _, speaker_of = np.unique(speakers, return_inverse=True)
     by_speaker = np.argsort(speaker_of, kind="stable")
     utterances_of = np.split(by_speaker, np.cumsum(np.bincount(speaker_of))[:-1])
+
+    def replicate(drawn: np.ndarray) -> dict[str, DetCurve] | None:
+        source = np.concatenate([utterances_of[s] for s in drawn])
+        trials = build_trials(speakers[source])
+        keep = source[trials.enrol] != source[trials.test]
+        label = trials.label[keep]
+        n_target = int(np.count_nonzero(label))
+        if n_target == 0 or n_target == len(label):
+            return None
+        enrol, test = source[trials.enrol[keep]], source[trials.test[keep]]
+        return {scorer: det_curve(score_pairs(enrol, test), label) for scorer, score_pairs in scorers.items()}
+
+    return _bootstrap(list(scorers), len(utterances_of), replicate, metric_fns, n_boot, seed, level)
+
+
+def all_pairs_speaker_bootstrap(
+    scorers: Mapping[str, PairScorer],
+    speakers: np.ndarray,
+    metric_fns: Mapping[str, MetricFn],
+    n_boot: int = BOOTSTRAP_REPS,
+    seed: int = 0,
+    level: float = BOOTSTRAP_LEVEL,
+    max_trials: int | None = None,
+) -> dict[str, dict[str, tuple[float, float, np.ndarray]]]:
+    """:func:`speaker_bootstrap` with :func:`all_pairs_trials` (``max_trials``, ``seed``) as each replicate's trials:
+    the same replicates and curves, without building any replicate's trials.
+
+    A replicate's all-pairs trials hold every pair of two different utterances ``(i, j)`` of the original set
+    ``c_a * c_b`` times, where ``c_a`` and ``c_b`` count how often their speakers were drawn (an utterance's pairs with
+    its own copies are dropped). So every pair is scored once and sorted once per scorer, and a replicate's DET curve
+    is a cumulative sum of those counts along that order. Where a replicate could hold more than ``max_trials``
+    trials (which would be sampled), the trials are built as :func:`speaker_bootstrap` builds them.
+    """
+    speakers = np.asarray(speakers)
+    _, speaker_of = np.unique(speakers, return_inverse=True)
+    sizes = np.bincount(speaker_of)
+    most = len(sizes) * int(sizes.max())
+    if max_trials is not None and most * (most - 1) // 2 > max_trials:
+        return speaker_bootstrap(scorers, speakers, partial(all_pairs_trials, max_trials=max_trials, seed=seed),
+                                 metric_fns, n_boot, seed, level)
+    enrol, test = np.triu_indices(len(speakers), k=1)
+    first, second = speaker_of[enrol], speaker_of[test]
+    target = first == second
+    ranked = {scorer: _RankedPairs.of(score_pairs(enrol, test), target) for scorer, score_pairs in scorers.items()}
+
+    def replicate(drawn: np.ndarray) -> dict[str, DetCurve] | None:
+        counts = np.bincount(drawn, minlength=len(sizes))
+        copies = counts[first] * counts[second]
+        n_target, n_trials = int(copies[target].sum()), int(copies.sum())
+        if n_target == 0 or n_target == n_trials:
+            return None
+        return {scorer: pairs.curve(copies, n_target, n_trials - n_target) for scorer, pairs in ranked.items()}
+
+    return _bootstrap(list(scorers), len(sizes), replicate, metric_fns, n_boot, seed, level)
+
+
+@dataclass(frozen=True)
+class _RankedPairs:
+    """Trials ranked by falling score: their order, target flags in that order, the last position of each distinct
+    score and those scores."""
+
+    order: np.ndarray
+    target: np.ndarray
+    ends: np.ndarray
+    thresholds: np.ndarray
+
+    @classmethod
+    def of(cls, scores: np.ndarray, target: np.ndarray) -> "_RankedPairs":
+        scores = np.asarray(scores, dtype=np.float64)
+        if not np.isfinite(scores).all():
+            raise DataError("verification scores: scores must be finite (found NaN or infinity)")
+        order = np.argsort(scores, kind="stable")[::-1]
+        ranked = scores[order]
+        ends = np.append(np.flatnonzero(ranked[1:] != ranked[:-1]), len(ranked) - 1)
+        return cls(order, target[order], ends, ranked[ends])
+
+    def curve(self, copies: np.ndarray, n_target: int, n_nontarget: int) -> DetCurve:
+        """The DET curve of the trials each pair stands for ``copies`` times: :func:`det_curve` of those trials."""
+        weight = copies[self.order]
+        accepted = np.cumsum(weight)[self.ends]
+        true_accepts = np.cumsum(np.where(self.target, weight, 0))[self.ends]
+        kept = np.diff(accepted, prepend=0) > 0  # thresholds no trial of the replicate has are no operating point
+        true_accepts = true_accepts[kept]
+        false_accepts = accepted[kept] - true_accepts
+        far = np.concatenate(([0.0], false_accepts / n_nontarget))
+        frr = np.concatenate(([1.0], (n_target - true_accepts) / n_target))
+        return DetCurve(far, frr, np.concatenate(([np.inf], self.thresholds[kept])))
+
+
+def _bootstrap(
+    scorers: list[str], n_speakers: int, replicate: Callable[[np.ndarray], dict[str, DetCurve] | None],
+    metric_fns: Mapping[str, MetricFn], n_boot: int, seed: int, level: float,
+) -> dict[str, dict[str, tuple[float, float, np.ndarray]]]:
+    """The replicate loop of the speaker bootstraps: ``replicate(drawn speakers)`` gives each scorer's DET curve, or
+    None for a replicate without target or non-target trials (redrawn)."""
+    if n_boot < 1:
+        raise ConfigError(f"speaker bootstrap: n_boot must be at least 1, got {n_boot}")
     rng = np.random.default_rng(seed)
     values = {scorer: {name: np.empty(n_boot) for name in metric_fns} for scorer in scorers}
     done, attempts = 0, 0
@@ -210,19 +305,12 @@ def speaker_bootstrap(
         if attempts > 10 * n_boot + 100:
             raise DataError(
                 f"speaker bootstrap: only {done} of {attempts - 1} replicates had both target and "
-                f"non-target trials; {len(utterances_of)} speakers are too few"
+                f"non-target trials; {n_speakers} speakers are too few"
             )
-        drawn = rng.integers(0, len(utterances_of), size=len(utterances_of))
-        source = np.concatenate([utterances_of[s] for s in drawn])
-        trials = build_trials(speakers[source])
-        keep = source[trials.enrol] != source[trials.test]
-        label = trials.label[keep]
-        n_target = int(np.count_nonzero(label))
-        if n_target == 0 or n_target == len(label):
+        curves = replicate(rng.integers(0, n_speakers, size=n_speakers))
+        if curves is None:
             continue
-        enrol, test = source[trials.enrol[keep]], source[trials.test[keep]]
-        for scorer, score_pairs in scorers.items():
-            curve = det_curve(score_pairs(enrol, test), label)
+        for scorer, curve in curves.items():
             for name, fn in metric_fns.items():
                 values[scorer][name][done] = fn(curve)
         done += 1
@@ -278,14 +366,14 @@ def evaluate_verification(
     }
     used = np.unique(np.concatenate((trials.enrol, trials.test)))
     intervals = (
-        speaker_bootstrap(
+        all_pairs_speaker_bootstrap(
             {name: _on_rows(score_pairs, used) for name, score_pairs in scorers.items()},
             speakers[used],
-            partial(all_pairs_trials, max_trials=max_trials, seed=seed),
             metric_fns,
             n_boot=n_boot,
             seed=seed,
             level=level,
+            max_trials=max_trials,
         )
         if n_boot > 0
         else {}
