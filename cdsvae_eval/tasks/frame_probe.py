@@ -33,7 +33,7 @@ from cdsvae_eval.tasks.bootstrap import ci_description, identity_bootstrap_ci
 from cdsvae_eval.tasks.model_input import DESCRIPTION as INPUT_DESCRIPTION
 from cdsvae_eval.tasks.model_input import InputUnavailable, ModelInput, model_input
 from cdsvae_eval.tasks.probes import (
-    PROBE_DESCRIPTION, higher_is_better, majority_rate, probe_correct, resampling_unit, train_eval_codes,
+    PROBE_DESCRIPTION, ProbeJob, higher_is_better, majority_rate, probes_correct, resampling_unit, train_eval_codes,
     unscorable_reason,
 )
 from cdsvae_eval.tasks.registry import register_task
@@ -129,13 +129,16 @@ class FrameProbe(Task):
             reason = unscorable_reason(fit.labels[factor], scored.labels[factor])
             if reason is not None:
                 skipped[factor] = reason
-                continue
+        factors = [factor for factor in sorted(fit.labels) if factor not in skipped]
+        jobs = [ProbeJob(fit.features[code], fit.labels[factor], scored.features[code], scored.labels[factor])
+                for factor in factors for code in fit.features]
+        correct_of = iter(probes_correct(jobs, seed))
+        for factor in factors:
             chance = majority_rate(scored.labels[factor])
             if not prefix:
                 metrics[f"frame_chance_{factor}"] = MetricValue(chance, higher_is_better=False)
             for code in fit.features:
-                correct = probe_correct(fit.features[code], fit.labels[factor], scored.features[code],
-                                        scored.labels[factor], seed)
+                correct = next(correct_of)
                 low, high = identity_bootstrap_ci(correct, scored.identity, seed)
                 accuracy = float(correct.mean())
                 metrics[frame_metric(factor, code, prefix)] = MetricValue(

@@ -3,8 +3,9 @@
 A probe is multinomial logistic regression (L-BFGS, C = 1, fixed iteration cap) on features
 standardised with the training rows' mean and standard deviation. L-BFGS is deterministic, so a
 probe depends only on its training rows. Probes run single-threaded: the problems are small, and
-BLAS/OpenMP thread pools made them 20-70x slower on a busy 2-core machine. sklearn is imported on
-first use, so listing tasks stays fast.
+BLAS/OpenMP thread pools made them 20-70x slower on a busy 2-core machine; the probes of one task are fitted
+side by side instead, one per core (:func:`probes_correct`). sklearn is imported on first use, so listing
+tasks stays fast.
 
 Feature views of a :class:`CodeSet`:
 
@@ -16,7 +17,12 @@ Feature views of a :class:`CodeSet`:
 
 from __future__ import annotations
 
+import os
 import warnings
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -52,7 +58,44 @@ def feature_view(codes: CodeSet, view: str) -> np.ndarray:
 def fit_probe(train_x: np.ndarray, train_y: np.ndarray, seed: int = 0) -> Pipeline:
     """Fit a linear probe. Hitting the iteration cap is expected on separable data and not reported; any other
     library warning is shown once per process (:func:`each_warning_once`)."""
-    from sklearn.exceptions import ConvergenceWarning
+    with _quiet_single_threaded():
+        return _fitted(train_x, train_y, seed)
+
+
+@dataclass(frozen=True)
+class ProbeJob:
+    """One probe to fit on ``train_x``/``train_y`` and score on ``eval_x``/``eval_y``."""
+
+    train_x: np.ndarray
+    train_y: np.ndarray
+    eval_x: np.ndarray
+    eval_y: np.ndarray
+
+
+def probes_correct(jobs: Sequence[ProbeJob], seed: int = 0) -> list[np.ndarray]:
+    """For each job, which eval rows its probe classifies correctly (:func:`probe_correct`).
+
+    The probes are fitted side by side, one per core (threads: the fits spend their time in single-threaded BLAS
+    calls, which release the GIL). Each fit depends only on its own rows, so the results are those of fitting them
+    one after the other. Warnings and thread limits are set once, here, for all threads."""
+    def correct(job: ProbeJob) -> np.ndarray:
+        return _fitted(job.train_x, job.train_y, seed).predict(job.eval_x) == job.eval_y
+
+    with _quiet_single_threaded():
+        if len(jobs) < 2:
+            return [correct(job) for job in jobs]
+        with ThreadPoolExecutor(max_workers=min(len(jobs), len(os.sched_getaffinity(0)))) as pool:
+            return list(pool.map(correct, jobs))
+
+
+def probe_correct(
+    train_x: np.ndarray, train_y: np.ndarray, eval_x: np.ndarray, eval_y: np.ndarray, seed: int = 0
+) -> np.ndarray:
+    """Boolean vector: did the probe fitted on the train rows classify each eval row correctly?"""
+    return probes_correct([ProbeJob(train_x, train_y, eval_x, eval_y)], seed)[0]
+
+
+def _fitted(train_x: np.ndarray, train_y: np.ndarray, seed: int) -> Pipeline:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -61,19 +104,17 @@ def fit_probe(train_x: np.ndarray, train_y: np.ndarray, seed: int = 0) -> Pipeli
         StandardScaler(),
         LogisticRegression(C=1.0, max_iter=MAX_ITER, random_state=seed),
     )
+    return model.fit(train_x, train_y)
+
+
+@contextmanager
+def _quiet_single_threaded() -> Iterator[None]:
+    """Library warnings once per process, the iteration cap's not at all, and BLAS/OpenMP pools of one thread."""
+    from sklearn.exceptions import ConvergenceWarning
+
     with each_warning_once(), threadpool_limits(limits=1):
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(train_x, train_y)
-    return model
-
-
-def probe_correct(
-    train_x: np.ndarray, train_y: np.ndarray, eval_x: np.ndarray, eval_y: np.ndarray, seed: int = 0
-) -> np.ndarray:
-    """Boolean vector: did the probe fitted on the train rows classify each eval row correctly?"""
-    model = fit_probe(train_x, train_y, seed)
-    with each_warning_once(), threadpool_limits(limits=1):
-        return model.predict(eval_x) == eval_y
+        yield
 
 
 def resampling_unit(codes: CodeSet) -> tuple[np.ndarray, str]:
@@ -139,18 +180,26 @@ def probe_factors(
     rows: list[dict[str, Any]] = []
     skipped: dict[str, str] = {}
     identities, _ = resampling_unit(test)
+    scored = []
     for factor in sorted(train.labels):
-        train_y, test_y = train.labels[factor], test.labels[factor]
-        reason = unscorable_reason(train_y, test_y)
+        reason = unscorable_reason(train.labels[factor], test.labels[factor])
         if reason is not None:
             skipped[factor] = reason
+        else:
+            scored += [(factor, view) for view in features]
+    jobs = [ProbeJob(features[view][0], train.labels[factor], features[view][1], test.labels[factor])
+            for factor, view in scored]
+    correct_of = dict(zip(scored, probes_correct(jobs, seed)))
+    for factor in sorted(train.labels):
+        if factor in skipped:
             continue
+        test_y = test.labels[factor]
         kind = train.factors[factor].kind
         chance = majority_rate(test_y)
         if record_chance:
             metrics[chance_metric(factor)] = MetricValue(chance, higher_is_better=False)
-        for view, (train_x, test_x) in features.items():
-            correct = probe_correct(train_x, train_y, test_x, test_y, seed)
+        for view in features:
+            correct = correct_of[factor, view]
             low, high = identity_bootstrap_ci(correct, identities, seed)
             accuracy = float(correct.mean())
             metrics[probe_metric(factor, view, metric_prefix)] = MetricValue(
