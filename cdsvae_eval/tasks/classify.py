@@ -22,7 +22,7 @@ import numpy as np
 
 from cdsvae_eval.codes import CodeSet
 from cdsvae_eval.names import BASELINE_PREFIX, BASELINE_ROWS, INPUT_CODE, INPUT_ROWS, MODEL_ROWS, probe_metric
-from cdsvae_eval.tasks.base import MetricSpec, MetricValue, Task, TaskInputs, TaskResult
+from cdsvae_eval.tasks.base import MetricSpec, Task, TaskInputs, TaskResult
 from cdsvae_eval.tasks.bootstrap import ci_description
 from cdsvae_eval.tasks.model_input import DESCRIPTION as INPUT_DESCRIPTION
 from cdsvae_eval.tasks.model_input import InputUnavailable, model_input
@@ -30,8 +30,9 @@ from cdsvae_eval.tasks.probes import (
     PROBE_DESCRIPTION,
     VIEW_DESCRIPTIONS,
     VIEWS,
+    ProbeSet,
     feature_view,
-    probe_factors,
+    probe_sets,
     resampling_unit,
     train_eval_codes,
 )
@@ -79,14 +80,12 @@ class Classify(Task):
 
     def run(self, inputs: TaskInputs, options: ClassifyOptions, seed: int, out_dir: Path | None) -> TaskResult:
         train, test = train_eval_codes(inputs.codes, options.train_split, options.split, self.name)
-        metrics, rows, skipped = _probe_all(train, test, seed, prefix="")
+        sets = [_code_views(train, test, prefix="")]
         if inputs.baseline_codes is not None:
             base_train, base_test = train_eval_codes(
                 inputs.baseline_codes, options.train_split, options.split, self.name
             )
-            base_metrics, base_rows, _ = _probe_all(base_train, base_test, seed, prefix=BASELINE_PREFIX)
-            metrics.update(base_metrics)
-            rows += base_rows
+            sets.append(_code_views(base_train, base_test, prefix=BASELINE_PREFIX))
         input_note: str | None = None
         try:
             train_input = model_input(inputs.codes, inputs.dataset, options.train_split)
@@ -94,11 +93,13 @@ class Classify(Task):
         except InputUnavailable as why:
             input_note = f"not scored: {why}"
         else:
-            input_metrics, input_rows, _ = probe_factors(
-                train, test, {INPUT_CODE: (train_input.segments, test_input.segments)}, seed, metric_prefix="",
-                row_fields={"codes": INPUT_ROWS}, record_chance=False)
-            metrics.update(input_metrics)
-            rows += input_rows
+            sets.append(ProbeSet(train, test, {INPUT_CODE: (train_input.segments, test_input.segments)},
+                                 row_fields={"codes": INPUT_ROWS}))
+        outcomes = probe_sets(sets, seed)
+        metrics, rows, skipped = outcomes[0]
+        for more_metrics, more_rows, _ in outcomes[1:]:
+            metrics.update(more_metrics)
+            rows += more_rows
         protocol: dict[str, Any] = {
             "name": "linear-probe-both-directions",
             "probe": PROBE_DESCRIPTION,
@@ -117,9 +118,7 @@ class Classify(Task):
         return TaskResult(metrics=metrics, protocol=protocol, tables={"probes": rows})
 
 
-def _probe_all(
-    train: CodeSet, test: CodeSet, seed: int, prefix: str
-) -> tuple[dict[str, MetricValue], list[dict[str, Any]], dict[str, str]]:
+def _code_views(train: CodeSet, test: CodeSet, prefix: str) -> ProbeSet:
     features = {view: (feature_view(train, view), feature_view(test, view)) for view in VIEWS}
-    return probe_factors(train, test, features, seed, metric_prefix=prefix,
-                         row_fields={"codes": BASELINE_ROWS if prefix else MODEL_ROWS}, record_chance=not prefix)
+    return ProbeSet(train, test, features, metric_prefix=prefix,
+                    row_fields={"codes": BASELINE_ROWS if prefix else MODEL_ROWS}, record_chance=not prefix)

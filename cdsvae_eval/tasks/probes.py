@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -84,8 +84,10 @@ def probes_correct(jobs: Sequence[ProbeJob], seed: int = 0) -> list[np.ndarray]:
     with _quiet_single_threaded():
         if len(jobs) < 2:
             return [correct(job) for job in jobs]
+        largest_first = sorted(range(len(jobs)), key=lambda k: -jobs[k].train_x.size)  # the long fits start first
         with ThreadPoolExecutor(max_workers=min(len(jobs), len(os.sched_getaffinity(0)))) as pool:
-            return list(pool.map(correct, jobs))
+            done = dict(zip(largest_first, pool.map(correct, [jobs[k] for k in largest_first])))
+        return [done[k] for k in range(len(jobs))]
 
 
 def probe_correct(
@@ -165,46 +167,73 @@ def higher_is_better(view: str, kind: str) -> bool:
     return view == kind or view == INPUT_CODE
 
 
+@dataclass(frozen=True)
+class ProbeSet:
+    """Feature views (name -> train rows' and eval rows' features) of ``train``/``test``, probed for every labelled
+    factor: metrics ``<metric_prefix>acc_<factor>_from_<view>``, table rows carrying ``row_fields``, and with
+    ``record_chance`` the chance levels as metrics too (``chance_<factor>``)."""
+
+    train: CodeSet
+    test: CodeSet
+    features: dict[str, tuple[np.ndarray, np.ndarray]]
+    metric_prefix: str = ""
+    row_fields: dict[str, Any] = field(default_factory=dict)
+    record_chance: bool = False
+
+
+ProbeOutcome = tuple[dict[str, MetricValue], list[dict[str, Any]], dict[str, str]]
+
+
 def probe_factors(
     train: CodeSet, test: CodeSet, features: dict[str, tuple[np.ndarray, np.ndarray]], seed: int,
     metric_prefix: str, row_fields: dict[str, Any], record_chance: bool,
-) -> tuple[dict[str, MetricValue], list[dict[str, Any]], dict[str, str]]:
-    """Probe every labelled factor from each feature view (``static``, ``dynamic``: train and eval rows).
+) -> ProbeOutcome:
+    """:func:`probe_sets` of one set."""
+    return probe_sets([ProbeSet(train, test, features, metric_prefix, row_fields, record_chance)], seed)[0]
 
-    Metrics are ``<metric_prefix>acc_<factor>_from_<view>`` with identity-bootstrap CIs and the chance
-    level; higher is better as :func:`higher_is_better` says. With
-    ``record_chance`` the chance levels are metrics too (``chance_<factor>``). Each table row carries
-    ``row_fields``. Factors a closed-set probe cannot score are returned in ``skipped`` with the reason.
+
+def probe_sets(sets: Sequence[ProbeSet], seed: int) -> list[ProbeOutcome]:
+    """Probe every labelled factor of each set from each of its views, all probes fitted side by side.
+
+    Per set: the metrics with identity-bootstrap CIs and the chance level (higher is better as
+    :func:`higher_is_better` says), the table rows, and the factors a closed-set probe cannot score, with the reason.
     """
+    plans = []
+    jobs: list[ProbeJob] = []
+    for probe_set in sets:
+        train, test = probe_set.train, probe_set.test
+        skipped = {factor: reason for factor in sorted(train.labels)
+                   if (reason := unscorable_reason(train.labels[factor], test.labels[factor])) is not None}
+        scored = [(factor, view) for factor in sorted(train.labels) if factor not in skipped
+                  for view in probe_set.features]
+        jobs += [ProbeJob(probe_set.features[view][0], train.labels[factor], probe_set.features[view][1],
+                          test.labels[factor]) for factor, view in scored]
+        plans.append((probe_set, scored, skipped))
+    results = iter(probes_correct(jobs, seed))
+    return [_outcome(probe_set, {key: next(results) for key in scored}, skipped, seed)
+            for probe_set, scored, skipped in plans]
+
+
+def _outcome(probe_set: ProbeSet, correct_of: dict[tuple[str, str], np.ndarray], skipped: dict[str, str],
+             seed: int) -> ProbeOutcome:
+    train, test = probe_set.train, probe_set.test
     metrics: dict[str, MetricValue] = {}
     rows: list[dict[str, Any]] = []
-    skipped: dict[str, str] = {}
     identities, _ = resampling_unit(test)
-    scored = []
-    for factor in sorted(train.labels):
-        reason = unscorable_reason(train.labels[factor], test.labels[factor])
-        if reason is not None:
-            skipped[factor] = reason
-        else:
-            scored += [(factor, view) for view in features]
-    jobs = [ProbeJob(features[view][0], train.labels[factor], features[view][1], test.labels[factor])
-            for factor, view in scored]
-    correct_of = dict(zip(scored, probes_correct(jobs, seed)))
     for factor in sorted(train.labels):
         if factor in skipped:
             continue
-        test_y = test.labels[factor]
         kind = train.factors[factor].kind
-        chance = majority_rate(test_y)
-        if record_chance:
+        chance = majority_rate(test.labels[factor])
+        if probe_set.record_chance:
             metrics[chance_metric(factor)] = MetricValue(chance, higher_is_better=False)
-        for view in features:
+        for view in probe_set.features:
             correct = correct_of[factor, view]
             low, high = identity_bootstrap_ci(correct, identities, seed)
             accuracy = float(correct.mean())
-            metrics[probe_metric(factor, view, metric_prefix)] = MetricValue(
+            metrics[probe_metric(factor, view, probe_set.metric_prefix)] = MetricValue(
                 accuracy, higher_is_better=higher_is_better(view, kind), ci_low=low, ci_high=high, chance=chance)
-            rows.append({**row_fields, "factor": factor, "kind": kind, "code": view, "accuracy": accuracy,
+            rows.append({**probe_set.row_fields, "factor": factor, "kind": kind, "code": view, "accuracy": accuracy,
                          "ci_low": low, "ci_high": high, "chance": chance,
                          "n_classes": len(train.factors[factor].classes)})
     return metrics, rows, skipped
