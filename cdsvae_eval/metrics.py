@@ -220,10 +220,11 @@ def lda_projection(between: np.ndarray, within: np.ndarray, n_speakers: int) -> 
     return vectors[:, ::-1][:, :dims]
 
 
-def fit_lda(embeddings: np.ndarray, speakers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def fit_lda(embeddings: np.ndarray, speakers: np.ndarray, name: str = "LDA") -> tuple[np.ndarray, np.ndarray]:
     """``(mean, projection)`` of linear discriminant analysis fitted on utterance embeddings (U, D) of
-    ``speakers`` (U,): embeddings map to ``(x - mean) @ projection``, scored by cosine there."""
+    ``speakers`` (U,): embeddings map to ``(x - mean) @ projection``, scored by cosine there. The one LDA of the
+    project: the trainer's validation EER and the ``lda`` back-end of the speaker tasks both fit it."""
     embeddings = np.asarray(embeddings, dtype=np.float64)
     mean = embeddings.mean(axis=0)
-    between, within = speaker_scatter(embeddings - mean, np.asarray(speakers))
+    between, within = speaker_scatter(embeddings - mean, np.asarray(speakers), name)
     return mean, lda_projection(between, within, len(np.unique(speakers)))

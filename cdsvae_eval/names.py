@@ -77,9 +77,19 @@ def probe_metric(factor: str, code: str, prefix: str = "") -> str:
     return f"{prefix}acc_{factor}_from_{code}"
 
 
+def frame_metric(factor: str, code: str, prefix: str = "") -> str:
+    """A per-frame probe's accuracy (``frame-probe``): ``frame_acc_<factor>_from_<code>``, ``prefix`` as above."""
+    return f"{prefix}frame_acc_{factor}_from_{code}"
+
+
 SAMPLE_PROBE_PREFIX = "sample_"
 # Metrics of a random-init model of the same architecture, scored alongside (classify, code-usage)
 BASELINE_PREFIX = "baseline_"
+# What a probe table row was fitted on (its ``codes`` field): the trained model's codes, the random-init model's,
+# or the model's input itself (classify, frame-probe)
+MODEL_ROWS = "model"
+BASELINE_ROWS = "baseline"
+INPUT_ROWS = "input"
 
 
 # The EER of mean z_1:T under an LDA fitted on the training speakers (the trainer's validation figure and the

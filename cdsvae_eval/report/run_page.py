@@ -19,16 +19,15 @@ from typing import Any, Callable
 from cdsvae_eval.errors import CdsvaeError, DataError
 from cdsvae_eval.models.verdict import AUDIO_SWAP_BACKEND
 from cdsvae_eval.names import (
-    CONTENT_KEPT_ACC, DYNAMIC_CODE, EER, INPUT_CODE, KL_DYNAMIC, KL_STATIC, MFCC_CODE, MIN_DCF_01, MIN_DCF_05,
-    PHONE_FACTOR, SPEAKER_DECISION_ACC, STATIC_CODE, SWAP_IDENTITY_ACC, SWAP_MOTION_ACC, SWAP_OUTPUT, probe_metric,
-    speech_swap_metric, verification_metric,
+    BASELINE_ROWS, CONTENT_KEPT_ACC, DYNAMIC_CODE, EER, INPUT_CODE, INPUT_ROWS, KL_DYNAMIC, KL_STATIC, MFCC_CODE,
+    MIN_DCF_01, MIN_DCF_05, MODEL_ROWS, PHONE_FACTOR, SPEAKER_DECISION_ACC, STATIC_CODE, SWAP_IDENTITY_ACC,
+    SWAP_MOTION_ACC, SWAP_OUTPUT, frame_metric, probe_metric, speech_swap_metric, verification_metric,
 )
 from cdsvae_eval.report.aggregate import format_cell, format_value, pivot, result_rows
 from cdsvae_eval.report.page import Block, Heading, Paragraph, Picture, Preformatted, Table, png_bytes
 from cdsvae_eval.report.protocol import protocol_paragraph
 from cdsvae_eval.report.run_inputs import RunResults
 from cdsvae_eval.report.speech_swap import speech_swap_blocks
-from cdsvae_eval.tasks.frame_probe import frame_metric
 
 CODE_NAMES = {STATIC_CODE: "z_s", DYNAMIC_CODE: "z_1:T"}
 SPEAKER_CODE_NAMES = {STATIC_CODE: "z_s", DYNAMIC_CODE: "mean z_1:T", MFCC_CODE: "MFCC"}
@@ -410,21 +409,26 @@ def probe_blocks(record: dict[str, Any], title: str, rows: list[dict[str, Any]] 
     by_key: dict[tuple[str, str, str], dict[str, Any]] = {(row["codes"], row["factor"], row["code"]): row
                                                           for row in rows}
     factors = list(dict.fromkeys((row["factor"], row["kind"]) for row in rows))
-    header = ["factor", "kind", "z_s", "z_1:T", "chance", "random z_s", "random z_1:T", "Δ z_s", "Δ z_1:T"]
+    with_input = any(row["codes"] == INPUT_ROWS for row in rows)
+    header = ["factor", "kind", "z_s", "z_1:T", *(["input (ceiling)"] if with_input else []), "chance",
+              "random z_s", "random z_1:T", "Δ z_s", "Δ z_1:T"]
     table_rows = []
     for factor, kind in factors:
-        model = [by_key.get(("model", factor, code)) for code in ("static", "dynamic")]
-        baseline = [by_key.get(("baseline", factor, code)) for code in ("static", "dynamic")]
+        model = [by_key.get((MODEL_ROWS, factor, code)) for code in ("static", "dynamic")]
+        baseline = [by_key.get((BASELINE_ROWS, factor, code)) for code in ("static", "dynamic")]
+        ceiling = [_accuracy(by_key.get((INPUT_ROWS, factor, INPUT_CODE)))] if with_input else []
         chance = next((row["chance"] for row in model + baseline if row is not None), None)
         deltas = [format_value(m["accuracy"] - b["accuracy"]) if m is not None and b is not None else "-"
                   for m, b in zip(model, baseline)]
         table_rows.append([factor, f"{kind} (wanted in {CODE_NAMES[kind]})", *(_accuracy(row) for row in model),
-                           format_value(chance), *(_accuracy(row) for row in baseline), *deltas])
+                           *ceiling, format_value(chance), *(_accuracy(row) for row in baseline), *deltas])
     blocks: list[Block] = [Heading(title, 3)] if heading else []
     if heading:
         blocks.append(protocol_paragraph(record))
     blocks.append(Table(header, table_rows, note="A static factor should be decodable from z_s and near chance from "
-                        "z_1:T, a dynamic factor the reverse. Random: the same architecture at initialisation."))
+                        "z_1:T, a dynamic factor the reverse. Random: the same architecture at initialisation."
+                        + (" Input: the same probe on the model's input, the ceiling a linear probe reads."
+                           if with_input else "")))
     return blocks
 
 

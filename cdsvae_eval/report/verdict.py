@@ -18,9 +18,8 @@ from cdsvae_eval.names import (
     BASELINE_PREFIX, CONTENT_KEPT_ACC, CONTENT_LEAK_ACC, DYNAMIC_CODE, EER, INPUT_CODE, KL_DYNAMIC, KL_STATIC, MFCC_CODE,
     MOTION_FACTOR, PHONE_FACTOR, RAW_COSINE_BACKEND, REAL_OUTPUT, RECON_OUTPUT, SAMPLE_PROBE_PREFIX,
     SPEAKER_DECISION_ACC, STATIC_CODE, SWAP_IDENTITY_ACC, SWAP_IDENTITY_CHANCE, SWAP_MOTION_ACC, SWAP_MOTION_CHANCE,
-    SWAP_OUTPUT, chance_metric, probe_metric, speech_swap_metric, verification_metric,
+    SWAP_OUTPUT, chance_metric, frame_metric, probe_metric, speech_swap_metric, verification_metric,
 )
-from cdsvae_eval.tasks.frame_probe import frame_metric
 
 
 def verdict_from_results(results_dir: str | Path) -> tuple[Verdict | AudioVerdict, list[str]]:

@@ -29,13 +29,13 @@ import numpy as np
 
 from cdsvae_eval.codes import CodeSet
 from cdsvae_eval.errors import ConfigError, DataError
+from cdsvae_eval.metrics import fit_lda, speaker_scatter
 from cdsvae_eval.names import MFCC_CODE, RAW_COSINE_BACKEND
 from cdsvae_eval.tasks.speaker_embeddings import Utterances, add_mfcc, utterance_embeddings
 from cdsvae_eval.tasks.verification import PairScorer, cosine_pair_scorer, unit_rows
 
 BACKENDS = (RAW_COSINE_BACKEND, "norm", "lda", "plda")
 ALL_BACKENDS = "all"
-RIDGE = 1e-6
 DESCRIPTIONS = {
     RAW_COSINE_BACKEND: "cosine of the raw embeddings",
     "norm": "training-mean subtraction, length-norm, cosine",
@@ -161,8 +161,7 @@ def fit_backend(name: str, emb: np.ndarray, speakers: np.ndarray) -> FittedBacke
     if name == "norm":
         return FittedBackend(name, mean=mean, length_norm=True, fitted_on={**counts, "dims": emb.shape[1]})
     if name == "lda":
-        between, within = _scatter(emb - mean, speakers, name)
-        projection = _lda_projection(between, within, counts["speakers"])
+        mean, projection = fit_lda(emb, speakers, name)
         return FittedBackend(name, mean=mean, projection=projection,
                              fitted_on={**counts, "dims": projection.shape[1]})
     if name == "plda":
@@ -173,42 +172,12 @@ def fit_backend(name: str, emb: np.ndarray, speakers: np.ndarray) -> FittedBacke
 
 
 def fit_two_covariance(emb: np.ndarray, speakers: np.ndarray) -> TwoCovariancePlda:
-    """A two-covariance PLDA from utterance embeddings by moments (:func:`_scatter`); the between covariance,
-    that of the speaker means, also holds the within covariance over each speaker's utterance count."""
+    """A two-covariance PLDA from utterance embeddings by moments (:func:`~cdsvae_eval.metrics.speaker_scatter`);
+    the between covariance, that of the speaker means, also holds the within covariance over each speaker's
+    utterance count."""
     centre = emb.mean(axis=0)
-    between, within = _scatter(emb - centre, speakers, "plda")
+    between, within = speaker_scatter(emb - centre, speakers, "plda")
     return TwoCovariancePlda.from_covariances(between, within, centre)
-
-
-def _scatter(centred: np.ndarray, speakers: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Between- and within-speaker covariances of centred embeddings, by moments: the covariance of the speaker
-    means (weighted by their utterances) and the pooled covariance around them (divided by utterances minus
-    speakers); the within covariance gets a ridge of ``RIDGE`` times its mean variance."""
-    names, speaker_of = np.unique(speakers, return_inverse=True)
-    counts = np.bincount(speaker_of)
-    if len(names) < 2:
-        raise DataError(f"back-end {name} needs at least 2 training speakers, got {len(names)}")
-    if counts.max() < 2:
-        raise DataError(f"back-end {name} needs a training speaker with 2 or more utterances (every one has 1)")
-    sums = np.zeros((len(names), centred.shape[1]))
-    np.add.at(sums, speaker_of, centred)
-    speaker_means = sums / counts[:, None]
-    residual = centred - speaker_means[speaker_of]
-    within = residual.T @ residual / (len(centred) - len(names))
-    between = (speaker_means * counts[:, None]).T @ speaker_means / len(centred)
-    scale = float(np.trace(within)) / within.shape[0]
-    within += (RIDGE * scale if scale > 0 else RIDGE) * np.eye(within.shape[0])
-    return between, within
-
-
-def _lda_projection(between: np.ndarray, within: np.ndarray, n_speakers: int) -> np.ndarray:
-    """The leading ``min(D, speakers - 1)`` generalised eigenvectors of (between, within), largest first;
-    they whiten the within-speaker scatter."""
-    from scipy.linalg import eigh
-
-    _, vectors = eigh(between, within)
-    dims = min(between.shape[0], n_speakers - 1)
-    return vectors[:, ::-1][:, :dims]
 
 
 @dataclass

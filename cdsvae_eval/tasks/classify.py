@@ -6,6 +6,10 @@ chance from the other one, so ``higher_is_better`` is True for matching pairs an
 cross pairs (leakage). Probes are fitted on the train split and scored on the eval split; the 95%
 interval resamples the eval split's identities (characters, speakers) with all their rows (percentile
 cluster bootstrap, 1000 replicates, seeded), since rows of one identity are not independent.
+
+Given the run's speech dataset, the same probes also read the model's input (each segment's log-mel frames,
+flattened as z_1:T is: ``acc_<factor>_from_input``), the ceiling of what a linear probe can read; without it (a
+code file alone, or video) the protocol's ``input`` says why it was not scored.
 """
 
 from __future__ import annotations
@@ -17,15 +21,18 @@ from typing import Any
 import numpy as np
 
 from cdsvae_eval.codes import CodeSet
-from cdsvae_eval.names import BASELINE_PREFIX, probe_metric
-from cdsvae_eval.tasks.base import MetricSpec, MetricValue, Task, TaskInputs, TaskResult
+from cdsvae_eval.names import BASELINE_PREFIX, BASELINE_ROWS, INPUT_CODE, INPUT_ROWS, MODEL_ROWS, probe_metric
+from cdsvae_eval.tasks.base import MetricSpec, Task, TaskInputs, TaskResult
 from cdsvae_eval.tasks.bootstrap import ci_description
+from cdsvae_eval.tasks.model_input import DESCRIPTION as INPUT_DESCRIPTION
+from cdsvae_eval.tasks.model_input import InputUnavailable, model_input
 from cdsvae_eval.tasks.probes import (
     PROBE_DESCRIPTION,
     VIEW_DESCRIPTIONS,
     VIEWS,
+    ProbeSet,
     feature_view,
-    probe_factors,
+    probe_sets,
     resampling_unit,
     train_eval_codes,
 )
@@ -44,6 +51,7 @@ class Classify(Task):
     version = "1.0"
     description = "linear probes: every factor from the static code and from the dynamic codes"
     needs = frozenset({"codes"})
+    uses = frozenset({"dataset"})
     Options = ClassifyOptions
     metric_specs = (
         MetricSpec(
@@ -62,18 +70,36 @@ class Classify(Task):
             higher_is_better=True,
             description="the same probe on codes of a randomly initialised model (when given)",
         ),
+        MetricSpec(
+            probe_metric("{factor}", INPUT_CODE),
+            higher_is_better=True,
+            description="the same probe on the model's input (speech: the segment's log-mel frames, flattened), "
+            "the ceiling of a linear probe; when the run's dataset is given",
+        ),
     )
 
     def run(self, inputs: TaskInputs, options: ClassifyOptions, seed: int, out_dir: Path | None) -> TaskResult:
         train, test = train_eval_codes(inputs.codes, options.train_split, options.split, self.name)
-        metrics, rows, skipped = _probe_all(train, test, seed, prefix="")
+        sets = [_code_views(train, test, prefix="")]
         if inputs.baseline_codes is not None:
             base_train, base_test = train_eval_codes(
                 inputs.baseline_codes, options.train_split, options.split, self.name
             )
-            base_metrics, base_rows, _ = _probe_all(base_train, base_test, seed, prefix=BASELINE_PREFIX)
-            metrics.update(base_metrics)
-            rows += base_rows
+            sets.append(_code_views(base_train, base_test, prefix=BASELINE_PREFIX))
+        input_note: str | None = None
+        try:
+            train_input = model_input(inputs.codes, inputs.dataset, options.train_split)
+            test_input = model_input(inputs.codes, inputs.dataset, options.split)
+        except InputUnavailable as why:
+            input_note = f"not scored: {why}"
+        else:
+            sets.append(ProbeSet(train, test, {INPUT_CODE: (train_input.segments, test_input.segments)},
+                                 row_fields={"codes": INPUT_ROWS}))
+        outcomes = probe_sets(sets, seed)
+        metrics, rows, skipped = outcomes[0]
+        for more_metrics, more_rows, _ in outcomes[1:]:
+            metrics.update(more_metrics)
+            rows += more_rows
         protocol: dict[str, Any] = {
             "name": "linear-probe-both-directions",
             "probe": PROBE_DESCRIPTION,
@@ -86,14 +112,13 @@ class Classify(Task):
             "eval_identities": int(len(np.unique(resampling_unit(test)[0]))),
             "chance": "majority-class rate on the eval split",
             "baseline_codes": inputs.baseline_codes is not None,
+            "input": input_note or f"{INPUT_DESCRIPTION}, flattened frame by frame (N, T*F)",
             "skipped": skipped,
         }
         return TaskResult(metrics=metrics, protocol=protocol, tables={"probes": rows})
 
 
-def _probe_all(
-    train: CodeSet, test: CodeSet, seed: int, prefix: str
-) -> tuple[dict[str, MetricValue], list[dict[str, Any]], dict[str, str]]:
+def _code_views(train: CodeSet, test: CodeSet, prefix: str) -> ProbeSet:
     features = {view: (feature_view(train, view), feature_view(test, view)) for view in VIEWS}
-    return probe_factors(train, test, features, seed, metric_prefix=prefix,
-                         row_fields={"codes": "baseline" if prefix else "model"}, record_chance=not prefix)
+    return ProbeSet(train, test, features, metric_prefix=prefix,
+                    row_fields={"codes": BASELINE_ROWS if prefix else MODEL_ROWS}, record_chance=not prefix)

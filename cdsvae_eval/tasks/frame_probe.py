@@ -5,7 +5,9 @@ This task probes per frame: every frame of a code file with per-frame labels (``
 each frame's phone) is a row, its features are that frame's z_t (the matching code) and, as the leakage
 direction, the segment's z_s (which should not tell one frame's phone from the next). Probes are the
 linear probes of :mod:`cdsvae_eval.tasks.probes`, fitted on the train split's frames and scored on the
-scored split's; with baseline codes (a random-init model) the same probes run on them.
+scored split's; with baseline codes (a random-init model) the same probes run on them. Given the run's speech
+dataset, each drawn frame's own log-mel vector is a view too (``frame_acc_<factor>_from_input``): the ceiling a
+linear probe reads from the input; without it the protocol's ``input`` says why it was not scored.
 
 Frames are many (segments x steps), so at most ``max_train_frames`` and ``max_frames`` of them are drawn
 (uniformly, without replacement, seeded); the counts are in the protocol. Intervals are 95% cluster
@@ -23,16 +25,22 @@ import numpy as np
 
 from cdsvae_eval.codes import CodeSet
 from cdsvae_eval.errors import ConfigError, DataError
-from cdsvae_eval.names import BASELINE_PREFIX, DYNAMIC_CODE, STATIC_CODE
+from cdsvae_eval.names import (
+    BASELINE_PREFIX, BASELINE_ROWS, DYNAMIC_CODE, INPUT_CODE, INPUT_ROWS, MODEL_ROWS, STATIC_CODE, frame_metric,
+)
 from cdsvae_eval.tasks.base import MetricSpec, MetricValue, Task, TaskInputs, TaskResult
 from cdsvae_eval.tasks.bootstrap import ci_description, identity_bootstrap_ci
+from cdsvae_eval.tasks.model_input import DESCRIPTION as INPUT_DESCRIPTION
+from cdsvae_eval.tasks.model_input import InputUnavailable, ModelInput, model_input
 from cdsvae_eval.tasks.probes import (
-    PROBE_DESCRIPTION, majority_rate, probe_correct, resampling_unit, train_eval_codes, unscorable_reason,
+    PROBE_DESCRIPTION, ProbeJob, higher_is_better, majority_rate, probes_correct, resampling_unit, train_eval_codes,
+    unscorable_reason,
 )
 from cdsvae_eval.tasks.registry import register_task
 
 VIEW_DESCRIPTIONS = {DYNAMIC_CODE: "the frame's own z_t (Dt)",
-                     STATIC_CODE: "the segment's z_s (Ds), the same for all its frames"}
+                     STATIC_CODE: "the segment's z_s (Ds), the same for all its frames",
+                     INPUT_CODE: "the frame's own input vector (F), given the run's speech dataset"}
 
 
 @dataclass
@@ -53,10 +61,6 @@ class _Frames:
     total: int
 
 
-def frame_metric(factor: str, code: str, prefix: str = "") -> str:
-    return f"{prefix}frame_acc_{factor}_from_{code}"
-
-
 @register_task
 class FrameProbe(Task):
     name: ClassVar[str] = "frame-probe"
@@ -64,12 +68,15 @@ class FrameProbe(Task):
     description: ClassVar[str] = ("per-frame probes: each frame's label (the phone) from that frame's z_t, and "
                                   "from z_s as leakage")
     needs: ClassVar[frozenset[str]] = frozenset({"codes"})
+    uses: ClassVar[frozenset[str]] = frozenset({"dataset"})
     Options: ClassVar[type] = FrameProbeOptions
     metric_specs: ClassVar[tuple[MetricSpec, ...]] = (
         MetricSpec(frame_metric("{factor}", "{code}"), True, "accuracy of a linear probe of each frame's label "
                    "(higher is better from the frame's z_t, lower from z_s: leakage)"),
         MetricSpec("frame_chance_{factor}", False, "informational: majority-class rate of the scored frames"),
         MetricSpec(frame_metric("{factor}", "{code}", BASELINE_PREFIX), True, "the same probe on the random-init model"),
+        MetricSpec(frame_metric("{factor}", INPUT_CODE), True, "the same probe on each frame's own input vector (its "
+                   "log-mel frame): the ceiling of a linear probe; when the run's dataset is given"),
     )
 
     def run(self, inputs: TaskInputs, options: FrameProbeOptions, seed: int, out_dir: Path | None) -> TaskResult:
@@ -80,7 +87,8 @@ class FrameProbe(Task):
         if not train.frame_labels:
             raise DataError(f"task {self.name} needs per-frame labels (fields 'frame_y_<factor>', e.g. each "
                             "frame's phone) in the codes; speech runs extracted by this version write them")
-        metrics, rows, skipped, counts = self._probe(train, test, options, seed, prefix="")
+        input_frames, input_note = _input_frames(inputs, options)
+        metrics, rows, skipped, counts = self._probe(train, test, options, seed, prefix="", input_frames=input_frames)
         if inputs.baseline_codes is not None:
             base_train, base_test = train_eval_codes(inputs.baseline_codes, options.train_split, options.split,
                                                      self.name)
@@ -102,14 +110,18 @@ class FrameProbe(Task):
             "ci": ci_description(resampling_unit(test)[1]),
             "chance": "majority-class rate of the scored frames",
             "baseline_codes": inputs.baseline_codes is not None,
+            "input": input_note or f"{INPUT_DESCRIPTION}: each frame's log-mel vector (F)",
             "skipped": skipped,
         }
         return TaskResult(metrics=metrics, protocol=protocol, tables={"probes": rows})
 
-    def _probe(self, train: CodeSet, test: CodeSet, options: FrameProbeOptions, seed: int, prefix: str
+    def _probe(self, train: CodeSet, test: CodeSet, options: FrameProbeOptions, seed: int, prefix: str,
+               input_frames: tuple[ModelInput, ModelInput] | None = None,
                ) -> tuple[dict[str, MetricValue], list[dict[str, Any]], dict[str, str], dict[str, int]]:
-        fit = _frames(train, options.max_train_frames, seed)
-        scored = _frames(test, options.max_frames, seed + 1)
+        """The probes of one model's codes; ``input_frames`` (train, scored) adds the input view, drawn at the same
+        frames as the codes."""
+        fit = _frames(train, options.max_train_frames, seed, None if input_frames is None else input_frames[0])
+        scored = _frames(test, options.max_frames, seed + 1, None if input_frames is None else input_frames[1])
         metrics: dict[str, MetricValue] = {}
         rows: list[dict[str, Any]] = []
         skipped: dict[str, str] = {}
@@ -117,18 +129,23 @@ class FrameProbe(Task):
             reason = unscorable_reason(fit.labels[factor], scored.labels[factor])
             if reason is not None:
                 skipped[factor] = reason
-                continue
+        factors = [factor for factor in sorted(fit.labels) if factor not in skipped]
+        jobs = [ProbeJob(fit.features[code], fit.labels[factor], scored.features[code], scored.labels[factor])
+                for factor in factors for code in fit.features]
+        correct_of = iter(probes_correct(jobs, seed))
+        for factor in factors:
             chance = majority_rate(scored.labels[factor])
             if not prefix:
                 metrics[f"frame_chance_{factor}"] = MetricValue(chance, higher_is_better=False)
-            for code in (DYNAMIC_CODE, STATIC_CODE):
-                correct = probe_correct(fit.features[code], fit.labels[factor], scored.features[code],
-                                        scored.labels[factor], seed)
+            for code in fit.features:
+                correct = next(correct_of)
                 low, high = identity_bootstrap_ci(correct, scored.identity, seed)
                 accuracy = float(correct.mean())
                 metrics[frame_metric(factor, code, prefix)] = MetricValue(
-                    accuracy, higher_is_better=code == DYNAMIC_CODE, ci_low=low, ci_high=high, chance=chance)
-                rows.append({"codes": "baseline" if prefix else "model", "factor": factor, "kind": "dynamic",
+                    accuracy, higher_is_better=higher_is_better(code, DYNAMIC_CODE), ci_low=low, ci_high=high,
+                    chance=chance)
+                codes = INPUT_ROWS if code == INPUT_CODE else BASELINE_ROWS if prefix else MODEL_ROWS
+                rows.append({"codes": codes, "factor": factor, "kind": "dynamic",
                              "code": code, "accuracy": accuracy, "ci_low": low, "ci_high": high, "chance": chance,
                              "n_classes": len(train.factors[factor].classes), "level": "frame"})
         counts = {"n_train_frames": len(fit.identity), "train_frames_available": fit.total,
@@ -137,8 +154,24 @@ class FrameProbe(Task):
         return metrics, rows, skipped, counts
 
 
-def _frames(codes: CodeSet, limit: int, seed: int) -> _Frames:
-    """At most ``limit`` frames of ``codes``, drawn uniformly without replacement (all when fewer), in order."""
+def _input_frames(inputs: TaskInputs, options: FrameProbeOptions) -> tuple[tuple[ModelInput, ModelInput] | None,
+                                                                          str | None]:
+    """The input of the train and the scored split, or why it is not scored (the protocol's note)."""
+    try:
+        train = model_input(inputs.codes, inputs.dataset, options.train_split)
+        scored = model_input(inputs.codes, inputs.dataset, options.split)
+    except InputUnavailable as why:
+        return None, f"not scored: {why}"
+    steps = inputs.codes.dynamic.shape[1]
+    if train.frames.shape[1] != steps:
+        return None, (f"not scored: the input has {train.frames.shape[1]} frames per segment, the codes {steps} "
+                      "dynamic steps (no frame's own input row to align)")
+    return (train, scored), None
+
+
+def _frames(codes: CodeSet, limit: int, seed: int, frame_input: ModelInput | None = None) -> _Frames:
+    """At most ``limit`` frames of ``codes``, drawn uniformly without replacement (all when fewer), in order; with
+    ``frame_input`` (the same rows' input) each drawn frame's own input vector is a view too."""
     n, steps = codes.dynamic.shape[:2]
     total = n * steps
     if total == 0:
@@ -149,7 +182,8 @@ def _frames(codes: CodeSet, limit: int, seed: int) -> _Frames:
     identities, _ = resampling_unit(codes)
     return _Frames(
         features={DYNAMIC_CODE: np.asarray(codes.dynamic[row, step], dtype=np.float32),
-                  STATIC_CODE: np.asarray(codes.static[row], dtype=np.float32)},
+                  STATIC_CODE: np.asarray(codes.static[row], dtype=np.float32),
+                  **({} if frame_input is None else {INPUT_CODE: frame_input.frames[row, step]})},
         labels={factor: labels[row, step] for factor, labels in codes.frame_labels.items()},
         identity=identities[row],
         total=total,

@@ -2,7 +2,8 @@
 
 It needs no training, so it says how much speaker information plain spectral statistics already give.
 ``speaker-eer`` scores it on the same trials as a model's codes (option ``baseline=mfcc``); the audio is
-read from the corpus the codes were extracted from, checked by the dataset fingerprint.
+read from the corpus the codes were extracted from, checked by the dataset fingerprint. The embeddings are cached
+on disk per corpus (:mod:`cdsvae_eval.tasks.mfcc_cache`).
 """
 
 from __future__ import annotations
@@ -17,14 +18,18 @@ from cdsvae_eval.codes import CodeSet, FactorMeta
 from cdsvae_eval.data.base import AudioSequenceDataset
 from cdsvae_eval.data.timit import SAMPLE_RATE
 from cdsvae_eval.errors import DataError
+from cdsvae_eval.tasks.mfcc_cache import cache_file, read_embeddings, write_embeddings
 
 N_MFCC = 20
 N_FFT = 400  # 25 ms at 16 kHz
 HOP = 160  # 10 ms
 DESCRIPTION = f"MFCC-{N_MFCC} mean+std over the utterance (n_fft {N_FFT}, hop {HOP}, {SAMPLE_RATE} Hz)"
+# What the on-disk cache is keyed by besides the corpus: bump the version when mfcc_embedding changes what it computes
+EMBEDDING = ("mfcc-mean-std-v1", N_MFCC, N_FFT, HOP, SAMPLE_RATE)
 
 # corpus object -> {utterance id: embedding}. speaker-eer and speaker-few-shot read the same utterances of one
-# loaded corpus in one command; keyed by the object itself, so no other copy is ever served from it
+# loaded corpus in one command; keyed by the object itself, so no other copy is ever served from it. Filled from
+# and written back to the on-disk cache of the corpus (:mod:`cdsvae_eval.tasks.mfcc_cache`) across commands
 _EMBEDDINGS: "weakref.WeakKeyDictionary[Any, dict[str, np.ndarray]]" = weakref.WeakKeyDictionary()
 
 
@@ -44,7 +49,11 @@ def mfcc_utterance_embeddings(dataset: Any, utterance_ids: Sequence[str], speake
     """
     corpus = _corpus(dataset)
     by_id = {utt.id: utt for utt in corpus.utterances}
-    computed = _EMBEDDINGS.setdefault(corpus, {})
+    disk = cache_file(corpus, EMBEDDING)
+    if corpus not in _EMBEDDINGS:
+        _EMBEDDINGS[corpus] = read_embeddings(disk, 2 * N_MFCC)
+    computed = _EMBEDDINGS[corpus]
+    known = len(computed)
     rows = []
     for utt_id, speaker in zip(utterance_ids, speakers):
         utt = by_id.get(utt_id)
@@ -61,6 +70,8 @@ def mfcc_utterance_embeddings(dataset: Any, utterance_ids: Sequence[str], speake
                 raise DataError(f"MFCC baseline: the audio of utterance {utt_id!r} ({utt.wav}) cannot be read")
             computed[utt_id] = mfcc_embedding(audio)
         rows.append(computed[utt_id])
+    if len(computed) > known:
+        write_embeddings(disk, computed)
     return np.stack(rows)
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -29,6 +30,8 @@ SA_SENTENCES = ("SA1", "SA2")
 
 # Trials scored per chunk are capped at this many gathered floats, so memory stays bounded.
 _CHUNK_FLOATS = 1 << 22
+# The all-pairs bootstrap ranks this many (replicate, pair) counts at a time (small enough to stay in cache).
+_BLOCK_FLOATS = 1 << 19
 # Up to this many utterances the bootstrap scores trials by looking up one cosine (Gram) matrix.
 _GRAM_MAX_UTTERANCES = 4096
 
@@ -38,6 +41,7 @@ DET_POINTS = 300
 MetricFn = Callable[[DetCurve], float]
 # Scores of trials given as utterance indices (enrol, test): cosine of embeddings, or a back-end's score.
 PairScorer = Callable[[np.ndarray, np.ndarray], np.ndarray]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -196,36 +200,143 @@ def speaker_bootstrap(
     lack target or non-target trials (e.g. one speaker drawn every time) are redrawn. Returns
     ``{scorer: {metric: (ci_low, ci_high, values)}}`` with the ``n_boot`` replicate values.
     """
-    if n_boot < 1:
-        raise ConfigError(f"speaker bootstrap: n_boot must be at least 1, got {n_boot}")
     speakers = np.asarray(speakers)
     _, speaker_of = np.unique(speakers, return_inverse=True)
     by_speaker = np.argsort(speaker_of, kind="stable")
     utterances_of = np.split(by_speaker, np.cumsum(np.bincount(speaker_of))[:-1])
-    rng = np.random.default_rng(seed)
-    values = {scorer: {name: np.empty(n_boot) for name in metric_fns} for scorer in scorers}
-    done, attempts = 0, 0
-    while done < n_boot:
-        attempts += 1
-        if attempts > 10 * n_boot + 100:
-            raise DataError(
-                f"speaker bootstrap: only {done} of {attempts - 1} replicates had both target and "
-                f"non-target trials; {len(utterances_of)} speakers are too few"
-            )
-        drawn = rng.integers(0, len(utterances_of), size=len(utterances_of))
+
+    def replicate(drawn: np.ndarray) -> dict[str, dict[str, float]] | None:
         source = np.concatenate([utterances_of[s] for s in drawn])
         trials = build_trials(speakers[source])
         keep = source[trials.enrol] != source[trials.test]
         label = trials.label[keep]
         n_target = int(np.count_nonzero(label))
         if n_target == 0 or n_target == len(label):
-            continue
+            return None
         enrol, test = source[trials.enrol[keep]], source[trials.test[keep]]
-        for scorer, score_pairs in scorers.items():
-            curve = det_curve(score_pairs(enrol, test), label)
-            for name, fn in metric_fns.items():
-                values[scorer][name][done] = fn(curve)
-        done += 1
+        curves = {scorer: det_curve(score_pairs(enrol, test), label) for scorer, score_pairs in scorers.items()}
+        return {scorer: {name: fn(curve) for name, fn in metric_fns.items()} for scorer, curve in curves.items()}
+
+    replicates = _usable_draws(len(utterances_of), replicate, n_boot, seed)
+    return _intervals({scorer: {name: np.array([values[scorer][name] for values in replicates])
+                                for name in metric_fns} for scorer in scorers}, level)
+
+
+def all_pairs_speaker_bootstrap(
+    scorers: Mapping[str, PairScorer],
+    speakers: np.ndarray,
+    metric_fns: Mapping[str, MetricFn],
+    n_boot: int = BOOTSTRAP_REPS,
+    seed: int = 0,
+    level: float = BOOTSTRAP_LEVEL,
+    max_trials: int | None = None,
+) -> dict[str, dict[str, tuple[float, float, np.ndarray]]]:
+    """:func:`speaker_bootstrap` with :func:`all_pairs_trials` (``max_trials``, ``seed``) as each replicate's trials:
+    the same replicates and metric values, without building any replicate's trials.
+
+    A replicate's all-pairs trials hold every pair of two different utterances ``(i, j)`` of the original set
+    ``c_a * c_b`` times, where ``c_a`` and ``c_b`` count how often their speakers were drawn (an utterance's pairs with
+    its own copies are dropped). So every pair is scored and ranked once per scorer, and the replicates' DET curves
+    are cumulative sums of those counts along that ranking, a block of replicates at a time. Where a replicate could
+    hold more than ``max_trials`` trials (which would be sampled), the trials are built as :func:`speaker_bootstrap`
+    builds them.
+    """
+    speakers = np.asarray(speakers)
+    _, speaker_of = np.unique(speakers, return_inverse=True)
+    sizes = np.bincount(speaker_of)
+    most = len(sizes) * int(sizes.max())
+    if max_trials is not None and most * (most - 1) // 2 > max_trials:
+        return speaker_bootstrap(scorers, speakers, partial(all_pairs_trials, max_trials=max_trials, seed=seed),
+                                 metric_fns, n_boot, seed, level)
+    enrol, test = np.triu_indices(len(speakers), k=1)
+    first, second = speaker_of[enrol], speaker_of[test]
+    target = first == second
+    ranked = {scorer: _RankedPairs.of(score_pairs(enrol, test), first, second) for scorer, score_pairs in scorers.items()}
+    # original pairs per (speaker, speaker): a replicate's trials of each kind are a quadratic form in its counts
+    pairs = np.zeros((len(sizes), len(sizes)))
+    np.add.at(pairs, (first, second), 1.0)
+
+    def usable(drawn: np.ndarray) -> np.ndarray | None:
+        counts = np.bincount(drawn, minlength=len(sizes))
+        n_target, n_trials = counts**2 @ np.diag(pairs), counts @ pairs @ counts
+        return counts if 0 < n_target < n_trials else None
+
+    counts = np.stack(_usable_draws(len(sizes), usable, n_boot, seed))
+    values = {scorer: {name: np.empty(n_boot) for name in metric_fns} for scorer in scorers}
+    block = max(1, _BLOCK_FLOATS // max(1, len(enrol)))
+    for scorer, pairs_of in ranked.items():
+        for start in range(0, n_boot, block):
+            for offset, curve in enumerate(pairs_of.curves(counts[start:start + block])):
+                for name, fn in metric_fns.items():
+                    values[scorer][name][start + offset] = fn(curve)
+    return _intervals(values, level)
+
+
+@dataclass(frozen=True)
+class _RankedPairs:
+    """Pairs of utterances ranked by falling score: the speakers of each (in that order), whether it is a target
+    pair, the last position of each distinct score, and those scores."""
+
+    first: np.ndarray
+    second: np.ndarray
+    target: np.ndarray
+    ends: np.ndarray
+    thresholds: np.ndarray
+
+    @classmethod
+    def of(cls, scores: np.ndarray, first: np.ndarray, second: np.ndarray) -> "_RankedPairs":
+        scores = np.asarray(scores, dtype=np.float64)
+        if not np.isfinite(scores).all():
+            raise DataError("verification scores: scores must be finite (found NaN or infinity)")
+        order = np.argsort(scores, kind="stable")[::-1]
+        ranked = scores[order]
+        ends = np.append(np.flatnonzero(ranked[1:] != ranked[:-1]), len(ranked) - 1)
+        return cls(first[order], second[order], first[order] == second[order], ends, ranked[ends])
+
+    def curves(self, counts: np.ndarray) -> Iterator[DetCurve]:
+        """The DET curve of each replicate (a row of speaker draw counts): that of :func:`det_curve` on the trials each
+        pair stands for ``c_a * c_b`` times, except that a score no trial of the replicate has repeats the operating
+        point before it (no metric of a curve depends on repeated points, and skipping them would cost a pass)."""
+        counts = counts.astype(np.float64)  # exact: sums of products of small counts stay far below 2**53
+        copies = counts[:, self.first] * counts[:, self.second]
+        accepted = np.cumsum(copies, axis=1)
+        true_accepts = np.cumsum(copies * self.target, axis=1)
+        if len(self.ends) < copies.shape[1]:  # tied scores: one operating point per distinct score
+            accepted, true_accepts = accepted[:, self.ends], true_accepts[:, self.ends]
+        thresholds = np.concatenate(([np.inf], self.thresholds))
+        for accepted_row, true_row in zip(accepted, true_accepts):
+            far, frr = np.empty(len(thresholds)), np.empty(len(thresholds))
+            far[0], frr[0] = 0.0, 1.0
+            n_target = true_row[-1]
+            np.divide(accepted_row - true_row, accepted_row[-1] - n_target, out=far[1:])
+            np.divide(n_target - true_row, n_target, out=frr[1:])
+            yield DetCurve(far, frr, thresholds)
+
+
+def _usable_draws(n_speakers: int, usable: Callable[[np.ndarray], T | None], n_boot: int, seed: int) -> list[T]:
+    """The replicates of the speaker bootstraps: each draws ``n_speakers`` speakers with replacement (seeded), and
+    ``usable(drawn)`` gives what the replicate needs, or None for one without target or non-target trials, which is
+    redrawn."""
+    if n_boot < 1:
+        raise ConfigError(f"speaker bootstrap: n_boot must be at least 1, got {n_boot}")
+    rng = np.random.default_rng(seed)
+    kept: list[T] = []
+    attempts = 0
+    while len(kept) < n_boot:
+        attempts += 1
+        if attempts > 10 * n_boot + 100:
+            raise DataError(
+                f"speaker bootstrap: only {len(kept)} of {attempts - 1} replicates had both target and "
+                f"non-target trials; {n_speakers} speakers are too few"
+            )
+        replicate = usable(rng.integers(0, n_speakers, size=n_speakers))
+        if replicate is not None:
+            kept.append(replicate)
+    return kept
+
+
+def _intervals(values: dict[str, dict[str, np.ndarray]], level: float
+               ) -> dict[str, dict[str, tuple[float, float, np.ndarray]]]:
     return {
         scorer: {name: (*percentile_interval(v, level), v) for name, v in by_metric.items()}
         for scorer, by_metric in values.items()
@@ -278,14 +389,14 @@ def evaluate_verification(
     }
     used = np.unique(np.concatenate((trials.enrol, trials.test)))
     intervals = (
-        speaker_bootstrap(
+        all_pairs_speaker_bootstrap(
             {name: _on_rows(score_pairs, used) for name, score_pairs in scorers.items()},
             speakers[used],
-            partial(all_pairs_trials, max_trials=max_trials, seed=seed),
             metric_fns,
             n_boot=n_boot,
             seed=seed,
             level=level,
+            max_trials=max_trials,
         )
         if n_boot > 0
         else {}

@@ -75,7 +75,9 @@ def test_every_half_met_is_disentangled_and_the_verdict_prints_every_threshold()
     (dict(frames=replace(FRAMES, dynamic=0.4499, input=0.5)), "content at the codes", NOT_MET),
     (dict(frames=replace(FRAMES, static=0.50 - AUDIO_PHONE_MARGIN - 1e-9)), "content at the codes", MET),
     (dict(frames=replace(FRAMES, static=0.50 - AUDIO_PHONE_MARGIN + 1e-4)), "content at the codes", NOT_MET),
-    (dict(frames=replace(FRAMES, input=None)), "content at the codes", NOT_MEASURED),
+    (dict(frames=replace(FRAMES, input=None)), "content at the codes", MET),  # no ceiling: the margin alone
+    (dict(frames=replace(FRAMES, input=None, static=0.45)), "content at the codes", NOT_MET),
+    (dict(frames=replace(FRAMES, dynamic=0.30, static=0.10, input=0.52)), "content at the codes", NOT_MET),
     (dict(frames=None), "content at the codes", NOT_MEASURED),
     (dict(swaps=replace(SWAPS, speaker_swap=AUDIO_SWAP_SPEAKER_MIN)), "speaker at the decoder", MET),
     (dict(swaps=replace(SWAPS, speaker_swap=0.89)), "speaker at the decoder", NOT_MET),

@@ -66,7 +66,9 @@ def test_four_halves_from_their_results_files_and_each_missing_one_is_not_measur
     assert verdict.label == "partly disentangled" and len(context) == 1
     write_frame_probe(folder, dynamic=0.50, static=0.20, input=None)
     verdict, _ = verdict_from_results(folder)
-    assert verdict.halves[1].status == "not measured" and "input's figure" in verdict.halves[1].detail
+    assert verdict.halves[1].status == "met" and "judged on the margin over z_s alone" in verdict.halves[1].detail
+    write_frame_probe(folder, dynamic=0.50, static=0.45, input=None)
+    assert verdict_from_results(folder)[0].halves[1].status == "not met"
     write_frame_probe(folder, dynamic=0.50, static=0.20, input=0.52)
     write_speech_swap(folder)
     verdict, context = verdict_from_results(folder)

@@ -229,3 +229,32 @@ def test_lda_keeps_at_most_speakers_minus_one_dimensions() -> None:
 def test_bad_backend_options(options, error, message) -> None:
     with pytest.raises(error, match=message):
         score(nuisance_codes(train=4, test=4), **options)
+
+
+def test_the_lda_back_end_is_the_trainers_lda_and_scores_like_a_textbook_lda() -> None:
+    """One LDA: the ``lda`` back-end maps embeddings as :func:`metrics.fit_lda` does (the trainer's validation EER),
+    and its cosine scores equal those of LDA solved independently (eigenvectors of W^-1 B, scaled to v' W v = 1;
+    cosine scores do not depend on the sign of each direction)."""
+    from cdsvae_eval.metrics import fit_lda
+
+    rng = np.random.default_rng(3)
+    speakers = np.repeat(np.arange(6), 8)
+    emb = rng.normal(size=(6, 5))[speakers] * 2.0 + rng.normal(size=(48, 5)) @ np.diag([1.0, 0.5, 3.0, 0.2, 1.5])
+    probe = rng.normal(size=(10, 5))
+    fitted = fit_backend("lda", emb, speakers)
+    mean, projection = fit_lda(emb, speakers)
+    np.testing.assert_array_equal(fitted.transform(probe), (probe - mean) @ projection)
+
+    centred = emb - emb.mean(axis=0)
+    means = np.stack([centred[speakers == s].mean(axis=0) for s in range(6)])
+    between = sum((speakers == s).sum() * np.outer(means[s], means[s]) for s in range(6)) / len(emb)
+    residual = centred - means[speakers]
+    within = residual.T @ residual / (len(emb) - 6)
+    within += 1e-6 * np.trace(within) / 5 * np.eye(5)
+    values, vectors = np.linalg.eig(np.linalg.solve(within, between))
+    order = np.argsort(values.real)[::-1][:5]
+    vectors = vectors.real[:, order]
+    vectors /= np.sqrt(np.einsum("ij,ik,kj->j", vectors, within, vectors))
+    reference = (probe - emb.mean(axis=0)) @ vectors
+    np.testing.assert_allclose(fitted.score_matrix(fitted.transform(probe), fitted.transform(probe)),
+                               fitted.score_matrix(reference, reference), atol=1e-8)

@@ -72,3 +72,22 @@ def test_bad_shapes_are_data_errors() -> None:
         identity_bootstrap_ci(np.ones(3), np.arange(4), seed=0)
     with pytest.raises(DataError, match="at least one row"):
         identity_bootstrap_ci(np.ones(0), np.arange(0), seed=0)
+
+
+def test_the_vectorised_interval_is_the_loop_bootstraps_within_monte_carlo_error_and_seeded() -> None:
+    """The replicate x identity count matrix against the plain loop (draw identities with replacement, pool their
+    rows, take the mean): the same distribution, so the same interval up to Monte-Carlo error at 4000 replicates."""
+    rng = np.random.default_rng(8)
+    sizes = rng.integers(2, 30, size=25)
+    identities = np.repeat(np.arange(25), sizes)
+    skill = rng.random(25)
+    correct = rng.random(len(identities)) < skill[identities]
+    loop_rng = np.random.default_rng(123)
+    rows_of = [np.flatnonzero(identities == i) for i in range(25)]
+    loop = [correct[np.concatenate([rows_of[i] for i in loop_rng.integers(0, 25, size=25)])].mean()
+            for _ in range(4000)]
+    expected = np.percentile(loop, [2.5, 97.5])
+    vectorised = identity_bootstrap_ci(correct, identities, seed=5, reps=4000)
+    np.testing.assert_allclose(vectorised, expected, atol=0.015)
+    assert identity_bootstrap_ci(correct, identities, seed=5, reps=4000) == vectorised
+    assert identity_bootstrap_ci(correct, identities, seed=6, reps=4000) != vectorised

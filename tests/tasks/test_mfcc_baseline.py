@@ -154,12 +154,40 @@ def test_two_speech_tasks_on_one_corpus_read_each_utterance_once(tmp_path, monke
     SpeakerFewShot().run(TaskInputs(codes=codes, dataset=dataset),
                          SpeakerFewShotOptions(enrol=(1,), draws=2, baseline="mfcc"), seed=0, out_dir=None)
     assert sorted(reads) == sorted(set(codes.utt.tolist()))
-    # another loaded copy of the same files reads them again, and scores the same
+    # another loaded copy of the same files (another command) reads none: the embeddings are cached on disk
     copy = get_dataset("timit", data_root=str(root))
     copy.split("test")
     copy_reads: list[str] = []
     copy_read_audio = copy.corpus.read_audio
     monkeypatch.setattr(copy.corpus, "read_audio", lambda utt, *rest: copy_reads.append(utt.id) or copy_read_audio(utt, *rest))
     again = run(codes, copy, baseline="mfcc")
-    assert sorted(copy_reads) == sorted(reads)
+    assert copy_reads == []
     assert again.metrics["eer_mfcc"].value == first.metrics["eer_mfcc"].value
+
+
+def test_the_disk_cache_is_keyed_by_corpus_and_embedding_and_a_corrupt_file_is_recomputed(tmp_path) -> None:
+    from cdsvae_eval.tasks import mfcc_baseline
+    from cdsvae_eval.tasks.mfcc_cache import cache_file
+
+    def embeddings(root):
+        dataset = get_dataset("timit", data_root=str(root))  # a fresh corpus object: nothing in memory
+        ids = np.unique(np.asarray(dataset.split("test").groups).astype(str))
+        return dataset, mfcc_baseline.mfcc_utterance_embeddings(dataset, ids, [i.split("/")[0] for i in ids])
+
+    root = write_formant_timit(tmp_path / "t", speakers_per_split={"TRAIN": 2, "TEST": 3}, sentences=2)
+    dataset, first = embeddings(root)
+    path = cache_file(dataset.corpus, mfcc_baseline.EMBEDDING)
+    assert path is not None and path.is_file()
+    assert cache_file(dataset.corpus, ("mfcc-mean-std-v2", *mfcc_baseline.EMBEDDING[1:])) != path
+    other = write_formant_timit(tmp_path / "u", speakers_per_split={"TRAIN": 2, "TEST": 4}, sentences=2)
+    assert cache_file(get_dataset("timit", data_root=str(other)).corpus, mfcc_baseline.EMBEDDING) != path
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(type(dataset.corpus), "read_audio", lambda self, utt: pytest.fail("decoded audio"))
+        np.testing.assert_array_equal(embeddings(root)[1], first)  # from the file, bit for bit
+
+    path.write_bytes(b"PK\x03\x04 truncated")
+    _, again = embeddings(root)
+    np.testing.assert_array_equal(again, first)
+    with np.load(path) as npz:  # rewritten whole
+        assert npz["embeddings"].shape == first.shape

@@ -276,3 +276,48 @@ def test_det_points_keep_the_ends_and_follow_the_curve() -> None:
     assert sum(far < 0.01 for far in points["far"]) >= 20  # the low-FAR tail keeps detail on probit axes
     small = det_curve(np.arange(10.0), np.array([1, 0] * 5))
     assert det_points(small) == {"far": small.far.tolist(), "frr": small.frr.tolist()}
+
+
+def symmetric_scorers(emb):
+    """Cosine and a second score, each from a bitwise-symmetric matrix: a trial (i, j) and a copy built as (j, i)
+    score the same float, as the bootstraps' equivalence needs (a BLAS Gram matrix is symmetric only to rounding)."""
+    unit = emb / np.linalg.norm(emb, axis=1, keepdims=True)
+    gram = unit @ unit.T
+    gram = (gram + gram.T) / 2
+    distance = np.abs(emb[:, None, 0] - emb[None, :, 0])
+    return {"cos": lambda e, t: gram[e, t], "dist": lambda e, t: -distance[e, t]}
+
+
+def test_the_all_pairs_bootstrap_is_the_speaker_bootstrap_without_building_trials() -> None:
+    """Same replicates (same draws, same redraws), same DET curves, so the very same replicate values; uneven
+    speakers and tied scores (rounded) included."""
+    from cdsvae_eval.metrics import min_dcf_from_curve
+    from cdsvae_eval.tasks.verification import all_pairs_speaker_bootstrap
+
+    emb, speakers = clustered_embeddings(9, 5, 1.2, seed=7)
+    keep = np.arange(len(speakers)) % 7 != 3  # speakers with 3, 4 or 5 utterances
+    emb, speakers = np.round(emb[keep], 1), speakers[keep]
+    metrics = {"eer": eer_from_curve, "dcf": partial(min_dcf_from_curve, p_target=0.05)}
+    for seed in (0, 5):
+        loop = speaker_bootstrap(symmetric_scorers(emb), speakers, all_pairs_trials, metrics, n_boot=120, seed=seed)
+        fast = all_pairs_speaker_bootstrap(symmetric_scorers(emb), speakers, metrics, n_boot=120, seed=seed)
+        for scorer in ("cos", "dist"):
+            for name in metrics:
+                np.testing.assert_array_equal(fast[scorer][name][2], loop[scorer][name][2])
+                assert fast[scorer][name][:2] == loop[scorer][name][:2]
+    sampled = partial(all_pairs_trials, max_trials=700, seed=2)  # replicates beyond it sample their trials
+    loop = speaker_bootstrap(symmetric_scorers(emb), speakers, sampled, metrics, n_boot=40, seed=2)
+    fast = all_pairs_speaker_bootstrap(symmetric_scorers(emb), speakers, metrics, n_boot=40, seed=2, max_trials=700)
+    np.testing.assert_array_equal(fast["cos"]["eer"][2], loop["cos"]["eer"][2])
+
+
+def test_the_all_pairs_bootstrap_of_plain_cosine_matches_the_loop_within_rounding() -> None:
+    from cdsvae_eval.tasks.verification import all_pairs_speaker_bootstrap
+
+    emb, speakers = clustered_embeddings(12, 4, 1.0, seed=3)
+    loop = speaker_bootstrap(cosine(emb), speakers, all_pairs_trials, eer_only(), n_boot=200, seed=1)["x"]["eer"]
+    fast = all_pairs_speaker_bootstrap(cosine(emb), speakers, eer_only(), n_boot=200, seed=1)["x"]["eer"]
+    np.testing.assert_allclose(fast[2], loop[2], atol=1e-9)
+    np.testing.assert_allclose(fast[:2], loop[:2], atol=1e-9)
+    with pytest.raises(DataError, match="too few"):
+        all_pairs_speaker_bootstrap(cosine(np.eye(2)), np.array([0, 1]), eer_only(), n_boot=5)
