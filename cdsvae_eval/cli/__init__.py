@@ -1,7 +1,8 @@
 """The ``cdsvae-eval`` command: a thin shell over the Python API.
 
 Every sub-command lives in its own module and is imported only when used. Errors caused by the
-user's input (:class:`cdsvae_eval.errors.CdsvaeError`) print one line and exit with code 2; warnings print
+user's input (:class:`cdsvae_eval.errors.CdsvaeError`) print one line and exit with the error's code (2; 74 for a
+file that could not be written: a full disk); warnings print
 as one ``warning: ...`` line each, and each (category, message) once per command: a library that warns
 from a loop (scikit-learn in every task of ``probe --task all``) says it once.
 """
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
         cli.main(args=argv, prog_name="cdsvae-eval", standalone_mode=False)
     except CdsvaeError as error:
         click.echo(f"error: {arguments_as_flags(str(error))}", err=True)
-        sys.exit(2)
+        sys.exit(error.exit_code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)

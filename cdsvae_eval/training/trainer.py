@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
-from cdsvae_eval.atomic import write_json
+from cdsvae_eval.atomic import append_text, write_json
 from cdsvae_eval.config import TrainConfig
 from cdsvae_eval.config_checks import check_train_config
 from cdsvae_eval.data.base import SequenceDataset, SequenceSplit
@@ -428,8 +428,7 @@ class Trainer:
             save_checkpoint(self.run_dir / "best.pt", state)
         if (epoch + 1) % self.config.checkpoint_every == 0 or last_epoch:
             save_checkpoint(self.run_dir / "last.pt", state)
-        with open(self.run_dir / "log.jsonl", "a", encoding="utf-8") as log:
-            log.write(json.dumps(record) + "\n")
+        append_text(self.run_dir / "log.jsonl", json.dumps(record) + "\n")
         if self.on_epoch is not None:
             self.on_epoch(record)
 
