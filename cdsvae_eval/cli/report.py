@@ -3,6 +3,7 @@ self-contained HTML (and Markdown) page."""
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -10,6 +11,7 @@ import click
 from cdsvae_eval.cli.console import make_console
 from cdsvae_eval.cli.options import fields_as_flags
 from cdsvae_eval.errors import ConfigError
+from cdsvae_eval.folder_lock import folder_lock
 from cdsvae_eval.path_checks import check_output_file
 from cdsvae_eval.report.aggregate import (
     SEED_ROW_FIELDS,
@@ -44,10 +46,18 @@ def report(results: tuple[Path, ...], csv_path: Path | None, markdown: bool, plo
 
     Runs that differ only in the training seed are also summarised: mean, 95% t-interval over seeds and
     every seed's value."""
-    for path, flag in ((csv_path, "--csv"), (plot_path, "--plot"), (html_path, "--html"),
-                       (markdown_path, "--markdown-file")):
-        if path is not None:
-            check_output_file(path, flag)
+    outputs = [(path, flag) for path, flag in ((csv_path, "--csv"), (plot_path, "--plot"), (html_path, "--html"),
+                                               (markdown_path, "--markdown-file")) if path is not None]
+    for path, flag in outputs:
+        check_output_file(path, flag)
+    with ExitStack() as locks:  # one report at a time writes an output file; another is refused
+        for path, _ in outputs:
+            locks.enter_context(folder_lock(path))
+        _report(results, csv_path, markdown, plot_path, html_path, markdown_path, labels)
+
+
+def _report(results: tuple[Path, ...], csv_path: Path | None, markdown: bool, plot_path: Path | None,
+            html_path: Path | None, markdown_path: Path | None, labels: tuple[str, ...]) -> None:
     with fields_as_flags({"labels": "--label"}):
         runs = collect_runs(results, list(labels) or None)
     rows = [row for run in runs for path, record in run.results.values()

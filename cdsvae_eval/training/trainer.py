@@ -28,6 +28,7 @@ from cdsvae_eval.data.registry import get_dataset
 from cdsvae_eval.device import (
     as_float, flush_denormals_on, resolve_device, resolve_precision, reuse_freed_memory_on)
 from cdsvae_eval.errors import CheckpointError, ConfigError, FieldError
+from cdsvae_eval.folder_lock import folder_lock
 from cdsvae_eval.models.critic import PairCritic
 from cdsvae_eval.models.factory import build_model
 from cdsvae_eval.models.utterance_offset import UtteranceOffsetPenalty
@@ -38,7 +39,7 @@ from cdsvae_eval.names import (
     KL_DYNAMIC, KL_STATIC, MOTION_FACTOR, SWAP_IDENTITY_ACC, SWAP_IDENTITY_CHANCE, SWAP_MOTION_ACC, SWAP_MOTION_CHANCE,
 )
 from cdsvae_eval.path_checks import check_not_inside, check_output_dir
-from cdsvae_eval.training.distributed import DistInfo, barrier, init_distributed, shutdown
+from cdsvae_eval.training.distributed import DistInfo, barrier, init_distributed, launched_as_main, shutdown
 from cdsvae_eval.training.batches import UtteranceBlocks
 from cdsvae_eval.training.objective import TERMS, contrastive_scale, objective, uses_utterance_blocks
 from cdsvae_eval.training.progress import StopFlag, progress_bar
@@ -482,19 +483,25 @@ def train(config: TrainConfig, run_dir: str | Path, resume: bool = False, force:
     """Train ``config`` into ``run_dir`` and return the summary (the Python API of ``cdsvae-eval train``).
 
     ``on_start`` gets the trainer once it is set up (device and precision resolved, data loaded);
-    ``on_epoch`` gets each epoch's log record."""
-    trainer = Trainer(config, run_dir, resume=resume, force=force, progress=progress, on_epoch=on_epoch)
-    if on_start is not None:
-        on_start(trainer)
-    summary = trainer.fit()
-    if summary.is_main and not summary.interrupted and Path(run_dir).is_dir():
-        write_json(Path(run_dir) / "summary.json", {
-            "epochs_done": summary.epochs_done, "final_train": summary.final_train, "final_val": summary.final_val,
-            "best_epoch": summary.best_epoch, "best_score": summary.best_score,
-            "selection": summary.selection,
-            "verdict": None if summary.verdict is None else summary.verdict.label,
-            "notes": summary.notes,
-        })
+    ``on_epoch`` gets each epoch's log record. Another process training into ``run_dir`` meanwhile is
+    refused (:class:`~cdsvae_eval.folder_lock.FolderBusy`)."""
+    check_train_config(config)
+    check_output_dir(run_dir, "run_dir")  # before the lock, which makes the folder's parent
+    # one run per folder: rank 0 holds the lock for its whole launch (the other ranks write nothing), from
+    # before the folder is checked to after summary.json is written
+    with folder_lock(run_dir) if launched_as_main() else contextlib.nullcontext():
+        trainer = Trainer(config, run_dir, resume=resume, force=force, progress=progress, on_epoch=on_epoch)
+        if on_start is not None:
+            on_start(trainer)
+        summary = trainer.fit()
+        if summary.is_main and not summary.interrupted and Path(run_dir).is_dir():
+            write_json(Path(run_dir) / "summary.json", {
+                "epochs_done": summary.epochs_done, "final_train": summary.final_train,
+                "final_val": summary.final_val, "best_epoch": summary.best_epoch, "best_score": summary.best_score,
+                "selection": summary.selection,
+                "verdict": None if summary.verdict is None else summary.verdict.label,
+                "notes": summary.notes,
+            })
     return summary
 
 

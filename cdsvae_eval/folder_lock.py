@@ -1,0 +1,68 @@
+"""One writer per output: an exclusive lock on a folder (or file) that commands write into.
+
+The lock is a ``flock`` held through :mod:`filelock` on ``.<name>.lock`` beside the target, so a process
+killed with -9 holds nothing (the kernel releases it); the holder's PID is written beside the lock
+(``.<name>.lock.pid``) only to be named in the message of a process that is refused."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from cdsvae_eval.atomic import write_error
+from cdsvae_eval.errors import CdsvaeError
+
+
+class FolderBusy(CdsvaeError):
+    """Another process writes into the same folder (or file)."""
+
+
+def lock_path(target: Path) -> Path:
+    """The lock file of ``target``: beside it, hidden."""
+    return target.parent / f".{target.name}.lock"
+
+
+@contextmanager
+def folder_lock(target: str | os.PathLike[str], wait: bool = False) -> Iterator[None]:
+    """Hold the exclusive lock of ``target`` inside the block. Taken already: raise :class:`FolderBusy` naming
+    the holder's PID, or with ``wait`` wait until it is free."""
+    target = Path(os.path.abspath(target))
+    path = lock_path(target)
+    pid_path = path.with_name(path.name + ".pid")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise write_error(path, error) from None
+    lock = FileLock(str(path), timeout=-1 if wait else 0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise FolderBusy(f"{target} is in use by another cdsvae-eval process ({_holder(pid_path)}); wait for it "
+                         "to finish or choose another output") from None
+    except OSError as error:
+        raise write_error(path, error) from None
+    try:
+        _write_pid(pid_path)
+        yield
+    finally:
+        pid_path.unlink(missing_ok=True)
+        lock.release()
+
+
+def _write_pid(pid_path: Path) -> None:
+    """Best effort: the PID only informs the message of a refused process, so a full disk does not stop the run."""
+    try:
+        pid_path.write_text(f"{os.getpid()}\n", encoding="ascii")
+    except OSError:
+        pid_path.unlink(missing_ok=True)
+
+
+def _holder(pid_path: Path) -> str:
+    try:
+        return f"PID {int(pid_path.read_text(encoding='ascii'))}"
+    except (OSError, ValueError):
+        return "PID unknown"
