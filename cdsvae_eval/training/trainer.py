@@ -44,7 +44,9 @@ from cdsvae_eval.training.batches import UtteranceBlocks
 from cdsvae_eval.training.objective import TERMS, contrastive_scale, objective, uses_utterance_blocks
 from cdsvae_eval.training.progress import StopFlag, progress_bar
 from cdsvae_eval.training.rng_state import capture_rng_state, restore_rng_state, seed_everything
-from cdsvae_eval.training.run_folder import check_run_folder, remove_previous_run, remove_run_files, write_run_config
+from cdsvae_eval.training.run_folder import (
+    check_run_folder, record_extension, remove_previous_run, remove_run_files, write_run_config,
+)
 from cdsvae_eval.training.validation import validation_code_usage, validation_speaker_eer, validation_swaps
 from cdsvae_eval.training.views import (
     GroupPartners, content_partners, contrastive_views, negative_groups, non_overlapping_gap, utterance_index,
@@ -112,7 +114,7 @@ class Trainer:
         self.dist: DistInfo = init_distributed(self.device.type)
         if self.dist.enabled and self.device.type == "cuda":
             self.device = torch.device("cuda", self.dist.local_rank)
-        self.replaces_run = check_run_folder(self.run_dir, config, resume, force)
+        self.folder = check_run_folder(self.run_dir, config, resume, force)
 
         self.dataset = get_dataset(config.dataset, **config.dataset_options)
         self._check_dataset_fits_model()
@@ -330,10 +332,12 @@ class Trainer:
     # --- the loop -------------------------------------------------------------------------
     def fit(self) -> TrainSummary:
         if self.dist.is_main:
-            if self.replaces_run:
+            if self.folder.replaces_run:
                 remove_previous_run(self.run_dir)
             self.run_dir.mkdir(parents=True, exist_ok=True)
-            if not self.resume:
+            if self.folder.extends_from is not None:
+                record_extension(self.run_dir, self.config, self.folder.extends_from)
+            elif not self.resume:
                 write_run_config(self.run_dir, self.config, self.dataset, str(self.device), self.precision_name,
                                  self.dist.world_size)
         stop_signal = None
