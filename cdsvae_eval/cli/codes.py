@@ -31,10 +31,11 @@ def extract_command(checkpoint: Path, split: str, out_path: Path, device: str, r
     from cdsvae_eval.path_checks import check_not_inside, check_output_file
     from cdsvae_eval.models.checkpoint import run_data_root
     from cdsvae_eval.device import resolve_device
+    from cdsvae_eval.cli.interrupt import outputs_removed_if_interrupted
     from cdsvae_eval.folder_lock import folder_lock
 
     check_output_file(out_path, "--out")
-    with folder_lock(out_path):
+    with folder_lock(out_path), outputs_removed_if_interrupted([out_path]):
         check_not_overwriting(out_path, "--out", force)
         check_not_inside(out_path, run_data_root(checkpoint), "--out")
         code_set = codes_for_checkpoint(checkpoint, split=split, device=str(resolve_device(device, field="--device")),

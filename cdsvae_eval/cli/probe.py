@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from cdsvae_eval.cli.console import make_console
+from cdsvae_eval.cli.interrupt import outputs_removed_if_interrupted
 from cdsvae_eval.cli.options import fields_as_flags, parse_key_values
 from cdsvae_eval.device import is_device_name
 from cdsvae_eval.errors import ConfigError, FieldError
@@ -93,7 +94,7 @@ def probe(
     out_dir = check_output_dir(
         out_dir or Path("results") / (codes_path.stem if codes_path is not None else checkpoint.name), "--out")
     runs = seed_runs(checkpoint) if checkpoint is not None else []
-    with folder_lock(out_dir), fields_as_flags({"device": "--device"}):
+    with folder_lock(out_dir), outputs_removed_if_interrupted([out_dir]), fields_as_flags({"device": "--device"}):
         if not runs:
             _probe_run(names, task_name, options, codes_path, checkpoint, baseline_codes, random_baseline, device,
                        out_dir, seed, force, console)

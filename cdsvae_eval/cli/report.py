@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from cdsvae_eval.cli.console import make_console
+from cdsvae_eval.cli.interrupt import outputs_removed_if_interrupted
 from cdsvae_eval.cli.options import fields_as_flags
 from cdsvae_eval.errors import ConfigError
 from cdsvae_eval.folder_lock import folder_lock
@@ -50,9 +51,11 @@ def report(results: tuple[Path, ...], csv_path: Path | None, markdown: bool, plo
                                                (markdown_path, "--markdown-file")) if path is not None]
     for path, flag in outputs:
         check_output_file(path, flag)
+    written = [path for path, _ in outputs] + ([seeds_csv_path(csv_path)] if csv_path is not None else [])
     with ExitStack() as locks:  # one report at a time writes an output file; another is refused
         for path, _ in outputs:
             locks.enter_context(folder_lock(path))
+        locks.enter_context(outputs_removed_if_interrupted(written))
         _report(results, csv_path, markdown, plot_path, html_path, markdown_path, labels)
 
 
@@ -75,8 +78,7 @@ def _report(results: tuple[Path, ...], csv_path: Path | None, markdown: bool, pl
     if csv_path is not None:
         console.print(f"wrote {write_csv(rows, csv_path)}")
         if over_seeds:
-            seeds_path = csv_path.with_name(f"{csv_path.stem}-seeds{csv_path.suffix or '.csv'}")
-            console.print(f"wrote {write_csv(over_seeds, seeds_path, SEED_ROW_FIELDS)}")
+            console.print(f"wrote {write_csv(over_seeds, seeds_csv_path(csv_path), SEED_ROW_FIELDS)}")
     if plot_path is not None:
         curves = few_shot_curves((run.label, record) for run in runs for _, record in run.results.values()
                                  if record["task"]["name"] == "few-shot")
@@ -90,3 +92,8 @@ def _report(results: tuple[Path, ...], csv_path: Path | None, markdown: bool, pl
         title = "cdsvae-eval report: " + ", ".join(run.label for run in runs)
         for path in write_page(title, report_blocks(runs), html_path, markdown_path):
             console.print(f"wrote {path}", soft_wrap=True)
+
+
+def seeds_csv_path(csv_path: Path) -> Path:
+    """Where ``--csv PATH`` writes its rows over training seeds: ``PATH-seeds.csv``."""
+    return csv_path.with_name(f"{csv_path.stem}-seeds{csv_path.suffix or '.csv'}")
