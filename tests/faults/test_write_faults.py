@@ -110,3 +110,14 @@ def test_full_disk_writing_json_and_text_raises_write_error_naming_the_file(tmp_
         write_json(target, {"a": np.arange(3)})
     assert json.loads(target.read_text()) == {"a": 1}
     assert temporary_files(tmp_path) == []
+
+
+def test_full_disk_stops_probe_task_all_instead_of_skipping_the_task(tmp_path, monkeypatch, run_cli,
+                                                                     disentangled_codes):
+    codes = tmp_path / "codes.npz"
+    save_codes(disentangled_codes(), codes)
+    out = tmp_path / "results"
+    DiskFull(monkeypatch, "classify.json")
+    code, _, err = run_cli("probe", "--task", "all", "--codes", codes, "--out", out)
+    assert_one_line_write_error(code, err, out / "classify.json", "no classify.json was written")
+    assert temporary_files(tmp_path) == []
