@@ -1,11 +1,13 @@
 """One writer per output: an exclusive lock on a folder (or file) that commands write into.
 
-The lock is a ``flock`` held through :mod:`filelock` on ``.<name>.lock`` beside the target, so a process
-killed with -9 holds nothing (the kernel releases it); the holder's PID is written beside the lock
-(``.<name>.lock.pid``) only to be named in the message of a process that is refused."""
+The lock is a ``flock`` held through :mod:`filelock` on a file in the cache's ``locks/`` folder named after
+the target's resolved path (nothing is written beside the target, so a refused command writes nothing where
+it was pointed); a process killed with -9 holds nothing (the kernel releases it). The holder's PID is written
+beside the lock file (``.pid``) only to be named in the message of a process that is refused."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +17,7 @@ from filelock import FileLock, Timeout
 
 from cdsvae_eval.atomic import write_error
 from cdsvae_eval.errors import CdsvaeError
+from cdsvae_eval.paths import cache_dir
 
 
 class FolderBusy(CdsvaeError):
@@ -22,8 +25,10 @@ class FolderBusy(CdsvaeError):
 
 
 def lock_path(target: Path) -> Path:
-    """The lock file of ``target``: beside it, hidden."""
-    return target.parent / f".{target.name}.lock"
+    """The lock file of ``target``: ``<cache>/locks/<name>-<hash of the resolved path>.lock``."""
+    resolved = os.path.realpath(target)
+    digest = hashlib.sha256(resolved.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+    return cache_dir("locks") / f"{Path(resolved).name}-{digest}.lock"
 
 
 @contextmanager
@@ -31,12 +36,11 @@ def folder_lock(target: str | os.PathLike[str], wait: bool = False) -> Iterator[
     """Hold the exclusive lock of ``target`` inside the block. Taken already: raise :class:`FolderBusy` naming
     the holder's PID, or with ``wait`` wait until it is free."""
     target = Path(os.path.abspath(target))
-    path = lock_path(target)
-    pid_path = path.with_name(path.name + ".pid")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path = lock_path(target)
     except OSError as error:
-        raise write_error(path, error) from None
+        raise write_error(Path(error.filename or "locks"), error) from None
+    pid_path = path.with_name(path.name + ".pid")
     lock = FileLock(str(path), timeout=-1 if wait else 0)
     try:
         lock.acquire()
