@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from cdsvae_eval.atomic import atomic_path
+from cdsvae_eval.folder_lock import folder_lock
 from cdsvae_eval.errors import DataError, FieldError
 from cdsvae_eval.names import FRAME_LABEL_FACTORS
 from cdsvae_eval.path_checks import check_output_file
@@ -372,17 +373,25 @@ def codes_for_checkpoint(run: str | Path | TrainedRun, split: str = "all", devic
     cache_key = hash_parts(*key_parts)
     cached = cache_dir("codes") / f"{cache_key}.npz"
     if cached.is_file():
-        codes = load_codes(cached)
-        codes.meta["training"] = training
-        return codes
-    meta = {"checkpoint": str(trained.path), "checkpoint_sha256": trained.sha256, "random_init": random_init}
-    if random_init:
-        torch.manual_seed(random_init_seed)
-        model = build_model(trained.config.model).to(device).eval()
-        meta["random_init_seed"] = random_init_seed
-    else:
-        model = trained.model(device)
-    codes = extract_codes(model, dataset, splits, batch_size=batch_size, device=device,
-                          meta={**meta, "cache_key": cache_key, "training": training})
-    save_codes(codes, cached)
+        return _cached_codes(cached, training)
+    # one process fills an entry; another asking for it meanwhile waits, then reads what the first wrote
+    with folder_lock(cached, wait=True):
+        if cached.is_file():
+            return _cached_codes(cached, training)
+        meta = {"checkpoint": str(trained.path), "checkpoint_sha256": trained.sha256, "random_init": random_init}
+        if random_init:
+            torch.manual_seed(random_init_seed)
+            model = build_model(trained.config.model).to(device).eval()
+            meta["random_init_seed"] = random_init_seed
+        else:
+            model = trained.model(device)
+        codes = extract_codes(model, dataset, splits, batch_size=batch_size, device=device,
+                              meta={**meta, "cache_key": cache_key, "training": training})
+        save_codes(codes, cached)
+    return codes
+
+
+def _cached_codes(cached: Path, training: dict[str, Any]) -> CodeSet:
+    codes = load_codes(cached)
+    codes.meta["training"] = training
     return codes

@@ -1,8 +1,11 @@
-"""User-facing errors: the CLI prints their message on one line and exits with code 2."""
+"""User-facing errors: the CLI prints their message on one line and exits with the error's ``exit_code``
+(2: bad input; 74: a file could not be written)."""
 
 
 class CdsvaeError(Exception):
-    """An error caused by the user's input (a path, an option, a file), not by a bug."""
+    """An error the user can act on (a path, an option, a file, a full disk), not a bug."""
+
+    exit_code = 2
 
 
 class DataError(CdsvaeError):
@@ -27,3 +30,16 @@ class FieldError(ConfigError):
 
 class CheckpointError(CdsvaeError):
     """A checkpoint or run folder cannot be used as asked."""
+
+
+class WriteError(CdsvaeError):
+    """A file could not be written (a full disk, no permission, a read-only folder).
+
+    The message names the file, the cause and what was kept; the CLI exits with :data:`EX_IOERR`."""
+
+    exit_code = 74  # EX_IOERR of sysexits.h
+
+    def __init__(self, path: str, cause: str, kept: str) -> None:
+        super().__init__(f"cannot write {path}: {cause}; {kept}")
+        self.path = path
+        self.cause = cause

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent / PACKAGE
 LAYERS = ("data", "models", "training", "codes", "tasks", "evaluate", "report", "compare", "cli")
 # Shared by every layer: errors, atomic writes, paths, device and precision, text parsing, configs,
 # run provenance, pictures from arrays, shared names and verification metrics. They import nothing above themselves.
-FOUNDATION = ("errors", "atomic", "paths", "path_checks", "device", "text_values", "config", "provenance", "draw",
+FOUNDATION = ("errors", "atomic", "folder_lock", "paths", "path_checks", "device", "text_values", "config", "provenance", "draw",
               "registry", "names", "metrics")
 # Checks of a training config: they call the objective's own checks, so they sit with training.
 PLACED = {"config_checks": "training"}

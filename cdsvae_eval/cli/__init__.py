@@ -1,9 +1,11 @@
 """The ``cdsvae-eval`` command: a thin shell over the Python API.
 
 Every sub-command lives in its own module and is imported only when used. Errors caused by the
-user's input (:class:`cdsvae_eval.errors.CdsvaeError`) print one line and exit with code 2; warnings print
+user's input (:class:`cdsvae_eval.errors.CdsvaeError`) print one line and exit with the error's code (2; 74 for a
+file that could not be written: a full disk); warnings print
 as one ``warning: ...`` line each, and each (category, message) once per command: a library that warns
-from a loop (scikit-learn in every task of ``probe --task all``) says it once.
+from a loop (scikit-learn in every task of ``probe --task all``) says it once. Ctrl-C and SIGTERM print
+``aborted`` and exit 130 and 143 (see :mod:`cdsvae_eval.cli.interrupt`).
 """
 
 from __future__ import annotations
@@ -38,19 +40,21 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from cdsvae_eval.cli.interrupt import interrupt_exit_code, sigterm_raises
     from cdsvae_eval.cli.options import arguments_as_flags
     from cdsvae_eval.errors import CdsvaeError
 
     shown_before = warnings.showwarning
     warnings.showwarning = EachWarningOnce()
     try:
-        cli.main(args=argv, prog_name="cdsvae-eval", standalone_mode=False)
+        with sigterm_raises():
+            cli.main(args=argv, prog_name="cdsvae-eval", standalone_mode=False)
     except CdsvaeError as error:
         click.echo(f"error: {arguments_as_flags(str(error))}", err=True)
-        sys.exit(2)
-    except click.exceptions.Abort:
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort as error:
         click.echo("aborted", err=True)
-        sys.exit(130)
+        sys.exit(interrupt_exit_code(error))
     except click.ClickException as error:
         error.show()
         sys.exit(error.exit_code)

@@ -25,17 +25,22 @@ def codes() -> None:
 @click.option("--random-init", is_flag=True, help="Codes of a randomly initialised model of the same architecture.")
 @click.option("--force", is_flag=True, help="Overwrite an existing --out file.")
 def extract_command(checkpoint: Path, split: str, out_path: Path, device: str, random_init: bool, force: bool) -> None:
-    """Encode a run's dataset with its trained model and write the codes in the exchange format."""
+    """Encode a run's dataset with its trained model and write the codes in the exchange format (another
+    extract into the same --out meanwhile is refused)."""
     from cdsvae_eval.codes import codes_for_checkpoint
     from cdsvae_eval.path_checks import check_not_inside, check_output_file
     from cdsvae_eval.models.checkpoint import run_data_root
     from cdsvae_eval.device import resolve_device
+    from cdsvae_eval.cli.interrupt import outputs_removed_if_interrupted
+    from cdsvae_eval.folder_lock import folder_lock
 
     check_output_file(out_path, "--out")
-    check_not_overwriting(out_path, "--out", force)
-    check_not_inside(out_path, run_data_root(checkpoint), "--out")
-    code_set = codes_for_checkpoint(checkpoint, split=split, device=str(resolve_device(device, field="--device")), random_init=random_init)
-    save_codes(code_set, out_path)
+    with folder_lock(out_path), outputs_removed_if_interrupted([out_path]):
+        check_not_overwriting(out_path, "--out", force)
+        check_not_inside(out_path, run_data_root(checkpoint), "--out")
+        code_set = codes_for_checkpoint(checkpoint, split=split, device=str(resolve_device(device, field="--device")),
+                                        random_init=random_init)
+        save_codes(code_set, out_path)
     make_console().print(f"wrote {out_path} ({len(code_set)} rows)")
 
 

@@ -9,9 +9,11 @@ from rich.console import Console
 from rich.markup import escape
 
 from cdsvae_eval.cli.console import make_console
+from cdsvae_eval.cli.interrupt import outputs_removed_if_interrupted
 from cdsvae_eval.cli.options import fields_as_flags, parse_key_values
 from cdsvae_eval.device import is_device_name
 from cdsvae_eval.errors import ConfigError, FieldError
+from cdsvae_eval.folder_lock import folder_lock
 from cdsvae_eval.evaluate import (
     ALL_TASKS,
     Skip,
@@ -67,7 +69,8 @@ def probe(
     force: bool,
     device: str,
 ) -> None:
-    """Score frozen codes with a task and write <out>/<task>.json.
+    """Score frozen codes with a task and write <out>/<task>.json (another probe into the same --out
+    meanwhile is refused).
 
     A --checkpoint folder of seed runs (seed-<n>/, from `train --seeds`) scores each run into
     <out>/seed-<n>/ and prints every metric over the training seeds (mean, t-interval, per seed)."""
@@ -91,7 +94,7 @@ def probe(
     out_dir = check_output_dir(
         out_dir or Path("results") / (codes_path.stem if codes_path is not None else checkpoint.name), "--out")
     runs = seed_runs(checkpoint) if checkpoint is not None else []
-    with fields_as_flags({"device": "--device"}):
+    with folder_lock(out_dir), outputs_removed_if_interrupted([out_dir]), fields_as_flags({"device": "--device"}):
         if not runs:
             _probe_run(names, task_name, options, codes_path, checkpoint, baseline_codes, random_baseline, device,
                        out_dir, seed, force, console)
@@ -101,7 +104,7 @@ def probe(
             console.print(f"[bold]{run}[/]")
             written += _probe_run(names, task_name, options, None, run, baseline_codes, random_baseline, device,
                                   out_dir / run.name, seed, force, console)
-    over_seeds = seed_rows(load_rows(written))
+            over_seeds = seed_rows(load_rows(written))
     if over_seeds:
         console.print(seed_table(over_seeds))
 

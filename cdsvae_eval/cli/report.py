@@ -3,13 +3,16 @@ self-contained HTML (and Markdown) page."""
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
 
 from cdsvae_eval.cli.console import make_console
+from cdsvae_eval.cli.interrupt import outputs_removed_if_interrupted
 from cdsvae_eval.cli.options import fields_as_flags
 from cdsvae_eval.errors import ConfigError
+from cdsvae_eval.folder_lock import folder_lock
 from cdsvae_eval.path_checks import check_output_file
 from cdsvae_eval.report.aggregate import (
     SEED_ROW_FIELDS,
@@ -44,10 +47,20 @@ def report(results: tuple[Path, ...], csv_path: Path | None, markdown: bool, plo
 
     Runs that differ only in the training seed are also summarised: mean, 95% t-interval over seeds and
     every seed's value."""
-    for path, flag in ((csv_path, "--csv"), (plot_path, "--plot"), (html_path, "--html"),
-                       (markdown_path, "--markdown-file")):
-        if path is not None:
-            check_output_file(path, flag)
+    outputs = [(path, flag) for path, flag in ((csv_path, "--csv"), (plot_path, "--plot"), (html_path, "--html"),
+                                               (markdown_path, "--markdown-file")) if path is not None]
+    for path, flag in outputs:
+        check_output_file(path, flag)
+    written = [path for path, _ in outputs] + ([seeds_csv_path(csv_path)] if csv_path is not None else [])
+    with ExitStack() as locks:  # one report at a time writes an output file; another is refused
+        for path, _ in outputs:
+            locks.enter_context(folder_lock(path))
+        locks.enter_context(outputs_removed_if_interrupted(written))
+        _report(results, csv_path, markdown, plot_path, html_path, markdown_path, labels)
+
+
+def _report(results: tuple[Path, ...], csv_path: Path | None, markdown: bool, plot_path: Path | None,
+            html_path: Path | None, markdown_path: Path | None, labels: tuple[str, ...]) -> None:
     with fields_as_flags({"labels": "--label"}):
         runs = collect_runs(results, list(labels) or None)
     rows = [row for run in runs for path, record in run.results.values()
@@ -65,8 +78,7 @@ def report(results: tuple[Path, ...], csv_path: Path | None, markdown: bool, plo
     if csv_path is not None:
         console.print(f"wrote {write_csv(rows, csv_path)}")
         if over_seeds:
-            seeds_path = csv_path.with_name(f"{csv_path.stem}-seeds{csv_path.suffix or '.csv'}")
-            console.print(f"wrote {write_csv(over_seeds, seeds_path, SEED_ROW_FIELDS)}")
+            console.print(f"wrote {write_csv(over_seeds, seeds_csv_path(csv_path), SEED_ROW_FIELDS)}")
     if plot_path is not None:
         curves = few_shot_curves((run.label, record) for run in runs for _, record in run.results.values()
                                  if record["task"]["name"] == "few-shot")
@@ -80,3 +92,8 @@ def report(results: tuple[Path, ...], csv_path: Path | None, markdown: bool, plo
         title = "cdsvae-eval report: " + ", ".join(run.label for run in runs)
         for path in write_page(title, report_blocks(runs), html_path, markdown_path):
             console.print(f"wrote {path}", soft_wrap=True)
+
+
+def seeds_csv_path(csv_path: Path) -> Path:
+    """Where ``--csv PATH`` writes its rows over training seeds: ``PATH-seeds.csv``."""
+    return csv_path.with_name(f"{csv_path.stem}-seeds{csv_path.suffix or '.csv'}")

@@ -47,7 +47,9 @@ if TYPE_CHECKING:
 @click.option("--compile/--no-compile", "compile_", default=None, help="torch.compile the model.")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override any config value, e.g. --set model.static_dim=128 --set loss.mi=2.")
-@click.option("--resume", is_flag=True, help="Continue the run in --out exactly where it stopped.")
+@click.option("--resume", is_flag=True,
+              help="Continue the run in --out exactly where it stopped; with a larger --epochs, continue a "
+                   "finished run to that many epochs.")
 @click.option("--force", is_flag=True, help="Replace an existing run folder.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def train(preset: str, dataset: str | None, data_root: Path | None, run_dir: Path | None, epochs: int | None,

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from cdsvae_eval.draw.images import save_image_grid
 from cdsvae_eval.draw.plots import plot_few_shot_curves
-from cdsvae_eval.errors import CdsvaeError, ConfigError, FieldError
+from cdsvae_eval.errors import CdsvaeError, ConfigError, FieldError, WriteError
 from cdsvae_eval.evaluate.options import build_options
 from cdsvae_eval.evaluate.results import result_path, result_record, write_result
 from cdsvae_eval.models.checkpoint_provenance import SelectionWarning, checkpoint_provenance, selection_overlap
@@ -55,7 +55,7 @@ def run_task(
     try:
         result = task().run(inputs, task_options, seed, Path(out_dir) if out_dir is not None else None)
     except CdsvaeError as error:
-        if task.name in str(error):
+        if task.name in str(error) or isinstance(error, WriteError):  # a failed write names its file
             raise
         raise type(error)(f"task {task.name!r}: {error}") from None
     wall_time_s = time.perf_counter() - start

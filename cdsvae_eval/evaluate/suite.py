@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cdsvae_eval.errors import CdsvaeError, ConfigError
+from cdsvae_eval.errors import CdsvaeError, ConfigError, WriteError
 from cdsvae_eval.evaluate.options import option_names
 from cdsvae_eval.evaluate.runner import missing_needs, run_task
 from cdsvae_eval.models.checkpoint_provenance import SelectionWarning
@@ -117,7 +117,7 @@ def run_suite(
                 result, path = run_task(name, inputs, task_options, seed, out_dir, force,
                                         codes_path=codes_path, checkpoint=checkpoint)
         except CdsvaeError as error:
-            if not lenient:
+            if not lenient or isinstance(error, WriteError):  # a full disk stops the suite, it skips no task
                 raise
             _skip(suite, Skip(name, str(error), "failed"), on_skip)
             continue

@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from cdsvae_eval.atomic import atomic_path
+from cdsvae_eval.atomic import save_torch
 from cdsvae_eval.config import TrainConfig
 from cdsvae_eval.data.base import SequenceDataset
 from cdsvae_eval.data.registry import get_dataset
@@ -25,8 +25,7 @@ FORMAT_VERSION = 1
 
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
-    with atomic_path(path) as tmp:
-        torch.save({"format": FORMAT, "format_version": FORMAT_VERSION, **state}, tmp)
+    save_torch(path, {"format": FORMAT, "format_version": FORMAT_VERSION, **state})
 
 
 def resolve_checkpoint(path: str | Path) -> Path:

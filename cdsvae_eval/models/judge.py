@@ -31,7 +31,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from cdsvae_eval.atomic import atomic_path
+from cdsvae_eval.atomic import save_torch
 from cdsvae_eval.config import ModelConfig
 from cdsvae_eval.data.base import Factor, SequenceDataset, SequenceSplit
 from cdsvae_eval.device import as_float
@@ -190,8 +190,7 @@ def save_judge(path: str | Path, judge: Judge, info: JudgeInfo) -> None:
         "epochs": info.epochs,
         "extra": info.extra,
     }
-    with atomic_path(path) as tmp:
-        torch.save(state, tmp)
+    save_torch(path, state)
 
 
 def load_judge(path: str | Path, device: str | torch.device = "cpu") -> LoadedJudge:

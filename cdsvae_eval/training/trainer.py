@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
-from cdsvae_eval.atomic import write_json
+from cdsvae_eval.atomic import append_text, write_json
 from cdsvae_eval.config import TrainConfig
 from cdsvae_eval.config_checks import check_train_config
 from cdsvae_eval.data.base import SequenceDataset, SequenceSplit
@@ -28,6 +28,7 @@ from cdsvae_eval.data.registry import get_dataset
 from cdsvae_eval.device import (
     as_float, flush_denormals_on, resolve_device, resolve_precision, reuse_freed_memory_on)
 from cdsvae_eval.errors import CheckpointError, ConfigError, FieldError
+from cdsvae_eval.folder_lock import folder_lock
 from cdsvae_eval.models.factory import build_model
 from cdsvae_eval.models.utterance_offset import UtteranceOffsetPenalty
 from cdsvae_eval.models.checkpoint import load_checkpoint, save_checkpoint
@@ -37,12 +38,14 @@ from cdsvae_eval.names import (
     KL_DYNAMIC, KL_STATIC, MOTION_FACTOR, SWAP_IDENTITY_ACC, SWAP_IDENTITY_CHANCE, SWAP_MOTION_ACC, SWAP_MOTION_CHANCE,
 )
 from cdsvae_eval.path_checks import check_not_inside, check_output_dir
-from cdsvae_eval.training.distributed import DistInfo, barrier, init_distributed, shutdown
+from cdsvae_eval.training.distributed import DistInfo, barrier, init_distributed, launched_as_main, shutdown
 from cdsvae_eval.training.batches import UtteranceBlocks
 from cdsvae_eval.training.objective import TERMS, build_critics, contrastive_scale, objective, uses_utterance_blocks
 from cdsvae_eval.training.progress import StopFlag, progress_bar
 from cdsvae_eval.training.rng_state import capture_rng_state, restore_rng_state, seed_everything
-from cdsvae_eval.training.run_folder import check_run_folder, remove_previous_run, remove_run_files, write_run_config
+from cdsvae_eval.training.run_folder import (
+    check_run_folder, record_extension, remove_previous_run, remove_run_files, write_run_config,
+)
 from cdsvae_eval.training.validation import validation_code_usage, validation_speaker_eer, validation_swaps
 from cdsvae_eval.training.views import (
     GroupPartners, content_partners, contrastive_views, negative_groups, non_overlapping_gap, utterance_index,
@@ -110,7 +113,7 @@ class Trainer:
         self.dist: DistInfo = init_distributed(self.device.type)
         if self.dist.enabled and self.device.type == "cuda":
             self.device = torch.device("cuda", self.dist.local_rank)
-        self.replaces_run = check_run_folder(self.run_dir, config, resume, force)
+        self.folder = check_run_folder(self.run_dir, config, resume, force)
 
         self.dataset = get_dataset(config.dataset, **config.dataset_options)
         self._check_dataset_fits_model()
@@ -325,10 +328,12 @@ class Trainer:
     # --- the loop -------------------------------------------------------------------------
     def fit(self) -> TrainSummary:
         if self.dist.is_main:
-            if self.replaces_run:
+            if self.folder.replaces_run:
                 remove_previous_run(self.run_dir)
             self.run_dir.mkdir(parents=True, exist_ok=True)
-            if not self.resume:
+            if self.folder.extends_from is not None:
+                record_extension(self.run_dir, self.config, self.folder.extends_from)
+            elif not self.resume:
                 write_run_config(self.run_dir, self.config, self.dataset, str(self.device), self.precision_name,
                                  self.dist.world_size)
         stop_signal = None
@@ -424,8 +429,7 @@ class Trainer:
             save_checkpoint(self.run_dir / "best.pt", state)
         if (epoch + 1) % self.config.checkpoint_every == 0 or last_epoch:
             save_checkpoint(self.run_dir / "last.pt", state)
-        with open(self.run_dir / "log.jsonl", "a", encoding="utf-8") as log:
-            log.write(json.dumps(record) + "\n")
+        append_text(self.run_dir / "log.jsonl", json.dumps(record) + "\n")
         if self.on_epoch is not None:
             self.on_epoch(record)
 
@@ -479,19 +483,25 @@ def train(config: TrainConfig, run_dir: str | Path, resume: bool = False, force:
     """Train ``config`` into ``run_dir`` and return the summary (the Python API of ``cdsvae-eval train``).
 
     ``on_start`` gets the trainer once it is set up (device and precision resolved, data loaded);
-    ``on_epoch`` gets each epoch's log record."""
-    trainer = Trainer(config, run_dir, resume=resume, force=force, progress=progress, on_epoch=on_epoch)
-    if on_start is not None:
-        on_start(trainer)
-    summary = trainer.fit()
-    if summary.is_main and not summary.interrupted and Path(run_dir).is_dir():
-        write_json(Path(run_dir) / "summary.json", {
-            "epochs_done": summary.epochs_done, "final_train": summary.final_train, "final_val": summary.final_val,
-            "best_epoch": summary.best_epoch, "best_score": summary.best_score,
-            "selection": summary.selection,
-            "verdict": None if summary.verdict is None else summary.verdict.label,
-            "notes": summary.notes,
-        })
+    ``on_epoch`` gets each epoch's log record. Another process training into ``run_dir`` meanwhile is
+    refused (:class:`~cdsvae_eval.folder_lock.FolderBusy`)."""
+    check_train_config(config)
+    check_output_dir(run_dir, "run_dir")  # before the lock, which makes the folder's parent
+    # one run per folder: rank 0 holds the lock for its whole launch (the other ranks write nothing), from
+    # before the folder is checked to after summary.json is written
+    with folder_lock(run_dir) if launched_as_main() else contextlib.nullcontext():
+        trainer = Trainer(config, run_dir, resume=resume, force=force, progress=progress, on_epoch=on_epoch)
+        if on_start is not None:
+            on_start(trainer)
+        summary = trainer.fit()
+        if summary.is_main and not summary.interrupted and Path(run_dir).is_dir():
+            write_json(Path(run_dir) / "summary.json", {
+                "epochs_done": summary.epochs_done, "final_train": summary.final_train,
+                "final_val": summary.final_val, "best_epoch": summary.best_epoch, "best_score": summary.best_score,
+                "selection": summary.selection,
+                "verdict": None if summary.verdict is None else summary.verdict.label,
+                "notes": summary.notes,
+            })
     return summary
 
 
