@@ -20,7 +20,7 @@ SWAP_REL_ERROR = "swap_rel_error"
 STATIC_CODE = "static"
 DYNAMIC_CODE = "dynamic"
 MFCC_CODE = "mfcc"
-# The model's input itself (log-mel frames for speech): the ceiling a linear probe on the codes is compared with
+# The model's input itself (log-mel frames for speech): the linear reference a probe on the codes is compared with
 INPUT_CODE = "input"
 
 # Speaker verification (speaker-eer writes them, the verdict and the report read them)

@@ -90,8 +90,8 @@ LEAKAGE_BACKEND = LDA_BACKEND
 # partly disentangled at least: z_s verifies speakers this many EER points better than mean z_1:T
 AUDIO_PARTLY_MARGIN = 10.0
 # Content at the codes (frame-probe): each frame's phone from its z_t reaches this share of what the same linear
-# probe reads from the log-mel frame itself (the input is the ceiling of a linear probe; a code that keeps the
-# phones loses little of it) ...
+# probe reads from the log-mel frame itself (a reference, not a bound: a code that keeps the phones loses little of
+# it, and z_t, computed from the whole segment, can read more) ...
 AUDIO_PHONE_INPUT_SHARE = 0.9
 # ... and beats the same probe on z_s by this much (the phones are in z_t, not in the segment's z_s)
 AUDIO_PHONE_MARGIN = 0.10
@@ -195,10 +195,10 @@ SPEAKER_AT_CODES = (f"EER z_s <= {AUDIO_STATIC_EER_MAX:g}% and below MFCC's (raw
                     f"{LEAKAGE_BACKEND.upper()} fitted on the training speakers")
 CONTENT_AT_CODES = (f"frame phone from z_t >= {AUDIO_PHONE_INPUT_SHARE:g} x from the log-mel input, and >= "
                     f"{AUDIO_PHONE_MARGIN:.2f} above from z_s")
-# Results scored before frame-probe read the input have no ceiling: the half falls back to the margin over z_s alone
+# Results scored before frame-probe read the input have no input figure: the half falls back to the margin over z_s alone
 NO_INPUT_CEILING = ("no figure from the log-mel input (results scored before frame-probe read it, or without the "
                     "run's dataset): judged on the margin over z_s alone; re-run `probe --task frame-probe "
-                    "--checkpoint RUN` to judge z_t against the input's ceiling")
+                    "--checkpoint RUN` to judge z_t against the input")
 SPEAKER_AT_DECODER = (f"the swaps' speaker decision ({AUDIO_SWAP_BACKEND.upper()}) follows z_s in >= "
                       f"{AUDIO_SWAP_SPEAKER_MIN:.2f} of swaps (chance 0.5)")
 CONTENT_AT_DECODER = (f"the swaps' phone accuracy gain above chance >= {AUDIO_SWAP_CONTENT_SHARE:g} x the "
@@ -291,7 +291,7 @@ def _evidence(eers: SpeakerEers, frames: FramePhones | None, swaps: SpeechSwapSc
     if frames is not None:
         ceiling = "not scored" if frames.input is None else f"{frames.input:.3f}"
         random = "not scored" if frames.random_dynamic is None else f"{frames.random_dynamic:.3f}"
-        lines.append(f"  evidence: frame phone from the log-mel input (a linear probe's ceiling) {ceiling}; from a "
+        lines.append(f"  evidence: frame phone from the log-mel input (a linear reference, not a bound) {ceiling}; from a "
                      f"random-init model's z_t {random}")
     if swaps is not None:
         if swaps.leak_swap is not None:

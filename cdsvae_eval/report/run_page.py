@@ -282,7 +282,8 @@ def phone_probe_blocks(classify: dict[str, Any] | None, frames: dict[str, Any] |
     return [Heading("Phone probes (content)", 3),
             Table(header, rows, note="Linear probes fitted on the training speakers, scored on the test speakers, "
                   "95% CIs over speakers; chance is the majority phone. The phone should be read from z_1:T and "
-                  "not from z_s; the same probe on the log-mel input is the ceiling a linear probe reads (the "
+                  "not from z_s; the same probe on the log-mel input is what a linear probe reads from it (a reference, "
+                  "not a bound: the encoder is nonlinear and sees the whole segment; the "
                   "verdict judges the per-frame one). Random: the same architecture at initialisation; Δ: "
                   "trained - random.")]
 
@@ -410,7 +411,7 @@ def probe_blocks(record: dict[str, Any], title: str, rows: list[dict[str, Any]] 
                                                           for row in rows}
     factors = list(dict.fromkeys((row["factor"], row["kind"]) for row in rows))
     with_input = any(row["codes"] == INPUT_ROWS for row in rows)
-    header = ["factor", "kind", "z_s", "z_1:T", *(["input (ceiling)"] if with_input else []), "chance",
+    header = ["factor", "kind", "z_s", "z_1:T", *(["input (linear reference)"] if with_input else []), "chance",
               "random z_s", "random z_1:T", "Δ z_s", "Δ z_1:T"]
     table_rows = []
     for factor, kind in factors:
@@ -427,7 +428,7 @@ def probe_blocks(record: dict[str, Any], title: str, rows: list[dict[str, Any]] 
         blocks.append(protocol_paragraph(record))
     blocks.append(Table(header, table_rows, note="A static factor should be decodable from z_s and near chance from "
                         "z_1:T, a dynamic factor the reverse. Random: the same architecture at initialisation."
-                        + (" Input: the same probe on the model's input, the ceiling a linear probe reads."
+                        + (" Input: the same probe on the model's input (a linear reference, not a bound)."
                            if with_input else "")))
     return blocks
 

@@ -8,7 +8,8 @@ interval resamples the eval split's identities (characters, speakers) with all t
 cluster bootstrap, 1000 replicates, seeded), since rows of one identity are not independent.
 
 Given the run's speech dataset, the same probes also read the model's input (each segment's log-mel frames,
-flattened as z_1:T is: ``acc_<factor>_from_input``), the ceiling of what a linear probe can read; without it (a
+flattened as z_1:T is: ``acc_<factor>_from_input``), what a linear probe reads from
+the input (a reference, not a bound: an encoder that is nonlinear can give codes that read more); without it (a
 code file alone, or video) the protocol's ``input`` says why it was not scored.
 """
 
@@ -74,7 +75,7 @@ class Classify(Task):
             probe_metric("{factor}", INPUT_CODE),
             higher_is_better=True,
             description="the same probe on the model's input (speech: the segment's log-mel frames, flattened), "
-            "the ceiling of a linear probe; when the run's dataset is given",
+            "what a linear probe reads from the input; when the run's dataset is given",
         ),
     )
 

@@ -6,8 +6,8 @@ each frame's phone) is a row, its features are that frame's z_t (the matching co
 direction, the segment's z_s (which should not tell one frame's phone from the next). Probes are the
 linear probes of :mod:`cdsvae_eval.tasks.probes`, fitted on the train split's frames and scored on the
 scored split's; with baseline codes (a random-init model) the same probes run on them. Given the run's speech
-dataset, each drawn frame's own log-mel vector is a view too (``frame_acc_<factor>_from_input``): the ceiling a
-linear probe reads from the input; without it the protocol's ``input`` says why it was not scored.
+dataset, each drawn frame's own log-mel vector is a view too (``frame_acc_<factor>_from_input``): what a
+linear probe reads from the input (a reference, not a bound); without it the protocol's ``input`` says why it was not scored.
 
 Frames are many (segments x steps), so at most ``max_train_frames`` and ``max_frames`` of them are drawn
 (uniformly, without replacement, seeded); the counts are in the protocol. Intervals are 95% cluster
@@ -76,7 +76,7 @@ class FrameProbe(Task):
         MetricSpec("frame_chance_{factor}", False, "informational: majority-class rate of the scored frames"),
         MetricSpec(frame_metric("{factor}", "{code}", BASELINE_PREFIX), True, "the same probe on the random-init model"),
         MetricSpec(frame_metric("{factor}", INPUT_CODE), True, "the same probe on each frame's own input vector (its "
-                   "log-mel frame): the ceiling of a linear probe; when the run's dataset is given"),
+                   "log-mel frame): what a linear probe reads from it; when the run's dataset is given"),
     )
 
     def run(self, inputs: TaskInputs, options: FrameProbeOptions, seed: int, out_dir: Path | None) -> TaskResult:

@@ -163,7 +163,7 @@ def unscorable_reason(train_labels: np.ndarray, eval_labels: np.ndarray) -> str 
 
 def higher_is_better(view: str, kind: str) -> bool:
     """Whether more accuracy from ``view`` is better for a factor of ``kind``: from the matching code, yes; from the
-    other code it is leakage; the model's input is the ceiling, where more means more to be read."""
+    other code it is leakage; the model's input is the linear reference, where more means more to be read."""
     return view == kind or view == INPUT_CODE
 
 

@@ -57,7 +57,7 @@ def test_every_half_met_is_disentangled_and_the_verdict_prints_every_threshold()
                       f">= {AUDIO_RECON_CONTENT_SHARE:g} x", f"by {AUDIO_PARTLY_MARGIN:g} EER points"):
         assert threshold in text, threshold
     assert text.count("threshold: ") == 4
-    assert "lda 25.00%" in text and "log-mel input (a linear probe's ceiling) 0.520" in text
+    assert "lda 25.00%" in text and "log-mel input (a linear reference, not a bound) 0.520" in text
     assert "random-init model's z_t 0.400" in text and "random-init model's swaps: speaker decision 0.500" in text
 
 

@@ -1,4 +1,4 @@
-"""The model's input (the ceiling of a linear probe) beside z_s and the random-init model in the probe tables."""
+"""The model's input (what a linear probe reads from it) beside z_s and the random-init model in the probe tables."""
 
 from __future__ import annotations
 
@@ -22,10 +22,10 @@ def table_of(blocks: list) -> Table:
 def test_the_classify_table_has_the_input_column_where_the_input_was_scored() -> None:
     table = table_of(probe_blocks({"tables": {"probes": ROWS}}, "probes", rows=ROWS))
     row = dict(zip(table.header, table.rows[0]))
-    assert row["input (ceiling)"].startswith("0.83") and row["z_1:T"].startswith("0.62")
+    assert row["input (linear reference)"].startswith("0.83") and row["z_1:T"].startswith("0.62")
     assert row["random z_1:T"].startswith("0.41") and row["z_s"].startswith("0.21")
     without = table_of(probe_blocks({}, "probes", rows=ROWS[:-1]))
-    assert "input (ceiling)" not in without.header and len(without.rows[0]) == len(without.header)
+    assert "input (linear reference)" not in without.header and len(without.rows[0]) == len(without.header)
 
 
 def test_the_phone_table_reads_each_levels_own_input_metric() -> None:
