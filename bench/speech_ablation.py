@@ -93,6 +93,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "recipe-kld8": {**RECIPE, "loss.kl_dynamic": 8.0},
     "recipe-instnorm": {**RECIPE, "model.dynamic_input": "instance-normalised"},
     "recipe-codecritic1": {**RECIPE, "loss.code_critic": 1.0},
+    "recipe-instnorm-codecritic1": {**RECIPE, "model.dynamic_input": "instance-normalised", "loss.code_critic": 1.0},
+    "recipe-instnorm-kld2": {**RECIPE, "model.dynamic_input": "instance-normalised", "loss.kl_dynamic": 2.0},
     "recipe-instnorm-blocks4-critic1": {**RECIPE, "model.dynamic_input": "instance-normalised",
                                         "segments_per_utterance": 4, "loss.utterance_critic": 1.0},
 }

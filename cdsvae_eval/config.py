@@ -245,13 +245,10 @@ AUDIO_PRESETS: dict[str, dict[str, Any]] = {
         epochs=100, batch_size=128, select_by="speaker-eer", swap_eval_every=5,
     ),
     # Sized to train in a few minutes on a 2-core CPU (bench/RESULTS.md); best.pt by the validation EER.
-    # The dynamic path reads instance-normalised frame features: chosen on dev (corpus v3) by the speech rule, it
-    # took the LDA EER of mean z_1:T from 7.9% to 23.3% for 3.6 points of z_s EER (bench/RESULTS.md).
     "quick": dict(
         dataset="tts-timit",
         dataset_options=SPEECH_CORPUS,
-        model=_audio(static_dim=64, dynamic_dim=32, frame_dim=128, hidden_dim=128, mlp_hidden=256,
-                     dynamic_input="instance-normalised"),
+        model=_audio(static_dim=64, dynamic_dim=32, frame_dim=128, hidden_dim=128, mlp_hidden=256),
         loss=SPEECH_LOSS,
         epochs=8, batch_size=256, select_by="speaker-eer", swap_eval_every=1,
     ),
