@@ -24,24 +24,26 @@ def assert_checkpoints_load(run: Path) -> None:
         load_checkpoint(path)
 
 
-def test_full_disk_at_the_first_last_pt_names_it_and_keeps_no_temporary_file(tmp_path, monkeypatch, run_cli):
+def train_until_the_disk_fills(tmp_path: Path, monkeypatch, run_cli, nth: int, kept: str) -> Path:
+    """Train with the disk full at the ``nth`` write of last.pt: one line saying ``kept``, no temporary file left,
+    every checkpoint on disk loads. Returns the run folder."""
     run = tmp_path / "run"
-    DiskFull(monkeypatch, "last.pt", nth=1)
+    DiskFull(monkeypatch, "last.pt", nth=nth)
     code, _, err = run_cli(*TRAIN_ARGS, "--out", run)
-    assert_one_line_write_error(code, err, run / "last.pt", "no last.pt was written")
-    assert not (run / "last.pt").exists()
+    assert_one_line_write_error(code, err, run / "last.pt", kept)
     assert temporary_files(tmp_path) == []
     assert_checkpoints_load(run)
+    return run
+
+
+def test_full_disk_at_the_first_last_pt_names_it_and_keeps_no_temporary_file(tmp_path, monkeypatch, run_cli):
+    run = train_until_the_disk_fills(tmp_path, monkeypatch, run_cli, nth=1, kept="no last.pt was written")
+    assert not (run / "last.pt").exists()
 
 
 def test_full_disk_at_a_later_last_pt_keeps_the_previous_one_resumable(tmp_path, monkeypatch, run_cli):
-    run = tmp_path / "run"
-    DiskFull(monkeypatch, "last.pt", nth=2)
-    code, _, err = run_cli(*TRAIN_ARGS, "--out", run)
-    assert_one_line_write_error(code, err, run / "last.pt", "the previous last.pt is intact")
+    run = train_until_the_disk_fills(tmp_path, monkeypatch, run_cli, nth=2, kept="the previous last.pt is intact")
     assert load_checkpoint(run / "last.pt")["epoch"] == 1
-    assert temporary_files(tmp_path) == []
-    assert_checkpoints_load(run)
     monkeypatch.undo()
     code, _, err = run_cli(*TRAIN_ARGS, "--out", run, "--resume")
     assert code == 0, err
@@ -67,15 +69,20 @@ def _no_space(fd: int, data: bytes) -> int:
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
-def test_full_disk_writing_a_results_file_of_probe(tmp_path, monkeypatch, run_cli, disentangled_codes):
+def probe_until_the_disk_fills(tmp_path: Path, monkeypatch, run_cli, codes_of, task: str) -> None:
+    """``probe --task task`` with the disk full when classify.json is written: one line, no temporary file."""
     codes = tmp_path / "codes.npz"
-    save_codes(disentangled_codes(), codes)
+    save_codes(codes_of(), codes)
     out = tmp_path / "results"
     DiskFull(monkeypatch, "classify.json")
-    code, _, err = run_cli("probe", "--task", "classify", "--codes", codes, "--out", out)
+    code, _, err = run_cli("probe", "--task", task, "--codes", codes, "--out", out)
     assert_one_line_write_error(code, err, out / "classify.json", "no classify.json was written")
     assert temporary_files(tmp_path) == []
     assert not (out / "classify.json").exists()
+
+
+def test_full_disk_writing_a_results_file_of_probe(tmp_path, monkeypatch, run_cli, disentangled_codes):
+    probe_until_the_disk_fills(tmp_path, monkeypatch, run_cli, disentangled_codes, "classify")
 
 
 def test_full_disk_writing_a_code_file_keeps_the_previous_one(tmp_path, monkeypatch, disentangled_codes):
@@ -114,10 +121,4 @@ def test_full_disk_writing_json_and_text_raises_write_error_naming_the_file(tmp_
 
 def test_full_disk_stops_probe_task_all_instead_of_skipping_the_task(tmp_path, monkeypatch, run_cli,
                                                                      disentangled_codes):
-    codes = tmp_path / "codes.npz"
-    save_codes(disentangled_codes(), codes)
-    out = tmp_path / "results"
-    DiskFull(monkeypatch, "classify.json")
-    code, _, err = run_cli("probe", "--task", "all", "--codes", codes, "--out", out)
-    assert_one_line_write_error(code, err, out / "classify.json", "no classify.json was written")
-    assert temporary_files(tmp_path) == []
+    probe_until_the_disk_fills(tmp_path, monkeypatch, run_cli, disentangled_codes, "all")
