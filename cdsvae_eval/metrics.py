@@ -103,13 +103,20 @@ def min_dcf_from_curve(curve: DetCurve, p_target: float = 0.01) -> float:
     return float(cost.min() / min(p_target, 1.0 - p_target))
 
 
+def finite_scores(scores: np.ndarray) -> np.ndarray:
+    """Verification scores as a flat float64 array; a NaN or infinity is a :class:`DataError`."""
+    scores = np.asarray(scores, dtype=np.float64).ravel()
+    if not np.isfinite(scores).all():
+        raise DataError("verification scores: scores must be finite (found NaN or infinity)")
+    return scores
+
+
 def _validated(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     scores = np.asarray(scores, dtype=np.float64).ravel()
     labels = np.asarray(labels).ravel()
     if len(scores) != len(labels):
         raise DataError(f"verification scores: {len(scores)} scores but {len(labels)} labels")
-    if not np.isfinite(scores).all():
-        raise DataError("verification scores: scores must be finite (found NaN or infinity)")
+    scores = finite_scores(scores)
     is_target = labels == 1
     if not (is_target | (labels == 0)).all():
         raise DataError("verification scores: labels must be 1 (target) or 0 (non-target)")

@@ -104,7 +104,7 @@ def probe(
             console.print(f"[bold]{run}[/]")
             written += _probe_run(names, task_name, options, None, run, baseline_codes, random_baseline, device,
                                   out_dir / run.name, seed, force, console)
-            over_seeds = seed_rows(load_rows(written))
+    over_seeds = seed_rows(load_rows(written))
     if over_seeds:
         console.print(seed_table(over_seeds))
 

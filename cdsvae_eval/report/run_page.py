@@ -282,8 +282,8 @@ def phone_probe_blocks(classify: dict[str, Any] | None, frames: dict[str, Any] |
     return [Heading("Phone probes (content)", 3),
             Table(header, rows, note="Linear probes fitted on the training speakers, scored on the test speakers, "
                   "95% CIs over speakers; chance is the majority phone. The phone should be read from z_1:T and "
-                  "not from z_s; the same probe on the log-mel input is what a linear probe reads from it (a reference, "
-                  "not a bound: the encoder is nonlinear and sees the whole segment; the "
+                  "not from z_s; the same probe on the log-mel input is what a linear probe reads from it "
+                  "(a reference, not a bound: the encoder is nonlinear and sees the whole segment; the "
                   "verdict judges the per-frame one). Random: the same architecture at initialisation; Δ: "
                   "trained - random.")]
 

@@ -7,7 +7,8 @@ direction, the segment's z_s (which should not tell one frame's phone from the n
 linear probes of :mod:`cdsvae_eval.tasks.probes`, fitted on the train split's frames and scored on the
 scored split's; with baseline codes (a random-init model) the same probes run on them. Given the run's speech
 dataset, each drawn frame's own log-mel vector is a view too (``frame_acc_<factor>_from_input``): what a
-linear probe reads from the input (a reference, not a bound); without it the protocol's ``input`` says why it was not scored.
+linear probe reads from the input (a reference, not a bound); without it the protocol's ``input`` says why it
+was not scored.
 
 Frames are many (segments x steps), so at most ``max_train_frames`` and ``max_frames`` of them are drawn
 (uniformly, without replacement, seeded); the counts are in the protocol. Intervals are 95% cluster

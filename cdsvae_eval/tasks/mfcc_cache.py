@@ -2,8 +2,8 @@
 
 One file per corpus and embedding, ``<cache>/mfcc/<key>.npz`` (:func:`cdsvae_eval.paths.cache_dir`), keyed by the
 corpus fingerprint (its files' paths, sizes and times) and everything the embedding depends on (its version and
-parameters, as its module states them, and the librosa version). It holds ``ids`` and ``embeddings`` of the utterances computed so
-far, is written atomically, and a file that cannot be read back as such is ignored (its embeddings recomputed, the
+parameters, as its module states them, and the librosa version). It holds ``ids`` and ``embeddings`` of the
+utterances computed so far, is written atomically, and a file that cannot be read back as such is ignored (its embeddings recomputed, the
 file rewritten), never an error.
 """
 
@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from cdsvae_eval.atomic import atomic_path
+
 
 def cache_file(corpus: Any, embedding: tuple[object, ...]) -> Path | None:
     """The cache file of ``corpus`` for the embedding ``embedding`` describes (its version and parameters); None for

@@ -1,9 +1,10 @@
 """The model's input as a probe feature: the log-mel frames a speech encoder reads, row by row beside the codes.
 
 A linear probe on the input is the reference a linear probe on the codes is compared with. It is not a bound: the
-codes are a nonlinear function of the whole segment, so a linear probe on them can read more. The input is read again from the dataset the codes were extracted from, split by split: a code file's rows
-of one split are that dataset split's sequences in order (:func:`cdsvae_eval.codes.extract_codes`), which is checked
-(row count, identities and utterances) before any row is used. Where the input cannot be had, or says nothing a
+codes are a nonlinear function of the whole segment, so a linear probe on them can read more. The input is read
+again from the dataset the codes were extracted from, split by split: a code file's rows of one split are that
+dataset split's sequences in order (:func:`cdsvae_eval.codes.extract_codes`), which is checked (row count,
+identities and utterances) before any row is used. Where the input cannot be had, or says nothing a
 linear probe could use (video pixels), :class:`InputUnavailable` says why and the tasks skip it with that note.
 """
 

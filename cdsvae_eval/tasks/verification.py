@@ -21,7 +21,7 @@ import numpy as np
 from cdsvae_eval.atomic import write_text
 from cdsvae_eval.data.timit import CORE_TEST_SPEAKERS
 from cdsvae_eval.errors import ConfigError, DataError
-from cdsvae_eval.metrics import DetCurve, det_curve, eer_from_curve, min_dcf_from_curve
+from cdsvae_eval.metrics import DetCurve, det_curve, eer_from_curve, finite_scores, min_dcf_from_curve
 from cdsvae_eval.names import EER, MIN_DCF_01, MIN_DCF_05
 from cdsvae_eval.tasks.bootstrap import BOOTSTRAP_LEVEL, BOOTSTRAP_REPS, percentile_interval
 
@@ -250,7 +250,6 @@ def all_pairs_speaker_bootstrap(
                                  metric_fns, n_boot, seed, level)
     enrol, test = np.triu_indices(len(speakers), k=1)
     first, second = speaker_of[enrol], speaker_of[test]
-    target = first == second
     ranked = {scorer: _RankedPairs.of(score_pairs(enrol, test), first, second) for scorer, score_pairs in scorers.items()}
     # original pairs per (speaker, speaker): a replicate's trials of each kind are a quadratic form in its counts
     pairs = np.zeros((len(sizes), len(sizes)))
@@ -285,9 +284,7 @@ class _RankedPairs:
 
     @classmethod
     def of(cls, scores: np.ndarray, first: np.ndarray, second: np.ndarray) -> "_RankedPairs":
-        scores = np.asarray(scores, dtype=np.float64)
-        if not np.isfinite(scores).all():
-            raise DataError("verification scores: scores must be finite (found NaN or infinity)")
+        scores = finite_scores(scores)
         order = np.argsort(scores, kind="stable")[::-1]
         ranked = scores[order]
         ends = np.append(np.flatnonzero(ranked[1:] != ranked[:-1]), len(ranked) - 1)

@@ -485,8 +485,6 @@ def train(config: TrainConfig, run_dir: str | Path, resume: bool = False, force:
     ``on_start`` gets the trainer once it is set up (device and precision resolved, data loaded);
     ``on_epoch`` gets each epoch's log record. Another process training into ``run_dir`` meanwhile is
     refused (:class:`~cdsvae_eval.folder_lock.FolderBusy`)."""
-    check_train_config(config)
-    check_output_dir(run_dir, "run_dir")  # before the lock, which makes the folder's parent
     # one run per folder: rank 0 holds the lock for its whole launch (the other ranks write nothing), from
     # before the folder is checked to after summary.json is written
     with folder_lock(run_dir) if launched_as_main() else contextlib.nullcontext():
