@@ -34,6 +34,10 @@ class ModelConfig:
     # across the sequence, where a speaker's timbre sits, reaches z_1:T only through how frames change) or
     # "instance-normalised" (centred and divided by each feature's standard deviation over the sequence)
     dynamic_input: str = "shared"
+    # what z_s is read from: the whole "sequence" (the release: the bi-LSTM's end states) or "one-frame" (DBSE-style:
+    # the bi-LSTM run on one frame, drawn at random per sequence while training and the first frame otherwise, with
+    # the dynamic path reading every frame's features minus that frame's, so z_s cannot see how frames change)
+    static_input: str = "sequence"
     # the prior of z_t: "learned" (the release: a two-layer LSTM over z_<t, so anything constant over the sequence,
     # a speaker's offset, is charged once, at the first step, and predicted for free after it) or "standard"
     # (N(0, I) at every step: each step pays for everything z_t holds, a constant offset as much as the content)
@@ -68,12 +72,13 @@ class LossConfig:
     # "identity" (another training clip of the same identity, frames shuffled): weak supervision by
     # identity, which charges z_s for holding anything that differs between clips of one character, or
     # "utterance" (audio: another segment of the same utterance that does not overlap it where the utterance
-    # is long enough, frames shuffled): self-supervised, no speaker labels, and it charges z_s for holding
-    # the phones, which differ between the segments of one utterance
+    # is long enough, frames shuffled; flare-sprites with dataset_options.videos: another window of the same
+    # video that does not overlap it): self-supervised, no speaker or character labels, and it charges z_s for
+    # holding the phones (the motions), which differ between the segments of one utterance (windows of one video)
     content_view: str = "shuffle"
     # the static NT-Xent's negatives: "all" other rows of the batch (the release), or only rows of
-    # "other-utterances" (audio; no labels needed) or "other-identities" (uses identity labels): rows of one
-    # utterance or speaker share what the positive pair shares, so as negatives they fight the positive
+    # "other-utterances" (other utterances or videos; no labels needed) or "other-identities" (uses identity
+    # labels): rows of one utterance or speaker share what the positive pair shares, so as negatives they fight it
     static_negatives: str = "all"
     # reconstruct x from z_s of the content view and z_1:T of x ("content", a cross reconstruction) or from
     # x's own codes ("self", the release); with content_view="identity" the decoder must take everything
@@ -161,6 +166,13 @@ def _video(size: int, channels: tuple[int, ...], **kw: Any) -> ModelConfig:
 PAIRED_LOSS = LossConfig(content_view="identity", decode_static_from="content", static_similarity="overlap",
                          free_bits_dynamic=8.0, kl_static=0.25)
 
+# The same recipe without labels, on flare-sprites' long videos (bench/RESULTS.md, "Video without labels", chosen
+# on the validation split): the static positive and the decoder's static input come from another window of the same
+# video (video membership, no identity label), other windows of that video are not negatives of the static NT-Xent.
+VIDEO_SELF_LOSS = dataclasses.replace(PAIRED_LOSS, content_view="utterance", static_negatives="other-utterances")
+# Two videos of three motions per training character: 30,600 windows of 8 frames.
+VIDEO_SELF_DATA = {"resolution": 16, "videos": 2, "motions_per_video": 3}
+
 PRESETS: dict[str, dict[str, Any]] = {
     # The released Sprites settings: a GPU job.
     "paper": dict(
@@ -197,6 +209,13 @@ PRESETS: dict[str, dict[str, Any]] = {
         dataset_options={"resolution": 16},
         model=_video(16, (32, 64), static_dim=64, dynamic_dim=16, frame_dim=128, hidden_dim=128),
         epochs=20, batch_size=64, swap_eval_every=4, swap_eval_pairs=256,
+    ),
+    # Self-supervised: the recipe with positives by video membership, on long videos (478 steps an epoch).
+    "quick-self": dict(
+        dataset_options=VIDEO_SELF_DATA,
+        model=_video(16, (32, 64), static_dim=64, dynamic_dim=16, frame_dim=128, hidden_dim=128),
+        loss=VIDEO_SELF_LOSS,
+        epochs=7, batch_size=64, swap_eval_every=1, swap_eval_pairs=256,
     ),
     # DSVAE (Li & Mandt 2018) at the same budget: C-DSVAE's architecture without its contrastive and MI terms.
     "dsvae": dict(

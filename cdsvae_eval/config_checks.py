@@ -16,7 +16,9 @@ from typing import Any
 from cdsvae_eval.config import LossConfig, ModelConfig, TrainConfig
 from cdsvae_eval.device import is_device_name
 from cdsvae_eval.errors import FieldError
-from cdsvae_eval.models.core import DYNAMIC_INPUTS, DYNAMIC_PRIORS
+from cdsvae_eval.models.core import (
+    DYNAMIC_INPUTS, DYNAMIC_PRIORS, SEQUENCE_STATIC_INPUT, SHARED_DYNAMIC_INPUT, STATIC_INPUTS,
+)
 from cdsvae_eval.models.selection import SELECT_BY
 from cdsvae_eval.training.objective import (
     CRITIC_TERMS, DYNAMIC_NEGATIVES, UTTERANCE_BLOCK_OPTIONS, WEIGHTED_TERMS, uses_utterance_blocks,
@@ -73,6 +75,7 @@ RULES: tuple[Rule, ...] = (
     int_at_least("model.image_size", 8),
     one_of("model.dynamic_input", *DYNAMIC_INPUTS),
     one_of("model.dynamic_prior", *DYNAMIC_PRIORS),
+    one_of("model.static_input", *STATIC_INPUTS),
     Rule("model.conv_channels", "a non-empty list of integers >= 1", _positive_ints),
     one_of("loss.recon", "mse", "l1"),
     *(number_at_least(f"loss.{name}", 0) for name in (
@@ -109,6 +112,10 @@ def check_train_config(config: TrainConfig) -> None:
         if not rule.ok(value):
             raise FieldError(rule.field, f"must be {rule.accepts}, got {value!r}")
     _check_utterance_blocks(config)
+    if config.model.static_input != SEQUENCE_STATIC_INPUT and config.model.dynamic_input != SHARED_DYNAMIC_INPUT:
+        raise FieldError("model.dynamic_input", f"must be {SHARED_DYNAMIC_INPUT!r} with model.static_input="
+                                                f"{config.model.static_input!r}, whose dynamic path reads the frame "
+                                                f"features minus the static frame's, got {config.model.dynamic_input!r}")
     check_loss_config(config.loss)
     check_dataset_options(config.dataset, config.dataset_options)
 

@@ -49,6 +49,10 @@ CONTENT_KEPT_ACC = "content_acc"
 CONTENT_LEAK_ACC = "content_leak"
 PHONE_SCORER_HELD_OUT_ACC = "phone_scorer_held_out_acc"
 
+# Per-clip values a video dataset keeps in SequenceSplit.extras where its clips start at different phases: how many
+# frames each clip's motion is advanced (the swap scorers compare clips at one phase)
+CLIP_PHASE = "phase"
+
 # Per-frame labels a speech dataset keeps in SequenceSplit.extras, and the factor each one labels
 FRAME_PHONES = "frame_phones"
 FRAME_LABEL_FACTORS = {FRAME_PHONES: PHONE_FACTOR}

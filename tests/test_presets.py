@@ -42,3 +42,12 @@ def test_the_speech_preset_trains_on_the_corpus_tts_timit_builds_by_default() ->
     defaults = {name: parameter.default for name, parameter in inspect.signature(TtsTimit).parameters.items()}
     for name, value in preset_config("quick", "audio").dataset_options.items():
         assert defaults[name] == value, f"the quick preset's {name} differs from tts-timit's default: change both"
+
+
+def test_the_self_supervised_video_preset_is_the_paired_recipe_with_positives_by_video() -> None:
+    self_supervised, paired = preset_config("quick-self").to_dict(), preset_config("quick").to_dict()
+    changed_loss = {key: value for key, value in self_supervised["loss"].items() if paired["loss"][key] != value}
+    assert changed_loss == {"content_view": "utterance", "static_negatives": "other-utterances"}
+    assert self_supervised["dataset_options"]["videos"] >= 2, "a character must appear in more than one video"
+    changed = {key for key, value in self_supervised.items() if paired[key] != value}
+    assert changed == {"preset", "loss", "dataset_options", "epochs", "swap_eval_every"}

@@ -10,7 +10,8 @@ import click
 import numpy as np
 
 from cdsvae_eval.cli.console import make_console, print_table
-from cdsvae_eval.cli.options import check_not_overwriting, fields_as_flags
+from cdsvae_eval.cli.options import check_not_overwriting, fields_as_flags, parse_key_values
+from cdsvae_eval.config import parse_literal
 from cdsvae_eval.data import registry
 from cdsvae_eval.data.base import Factor, SequenceDataset
 from cdsvae_eval.errors import ConfigError, DataError
@@ -29,16 +30,23 @@ def dataset_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--resolution", type=int, help="Frame size in pixels (rendered datasets)."),
         click.option("--max-characters", type=int, help="Use only this many characters (rendered datasets)."),
         click.option("--max-per-motion", type=int, help="Keep the first N sequences of each motion (sprites)."),
+        click.option("--option", "option_pairs", multiple=True,
+                     help="Any other dataset option as key=value (repeatable), e.g. videos=2 for flare-sprites."),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def open_dataset(name: str, **options: Any) -> SequenceDataset:
-    """The dataset ``name`` built with the given options; an option it does not take is an error naming its flag."""
+def open_dataset(name: str, option_pairs: tuple[str, ...] = (), **options: Any) -> SequenceDataset:
+    """The dataset ``name`` built with the given options (``option_pairs``: ``--option key=value``); an option it
+    does not take is an error naming its flag."""
     given = {key: value for key, value in options.items() if value is not None}
-    with fields_as_flags({f"dataset_options.{key}": f"--{key.replace('_', '-')}" for key in _DATASET_FLAGS}):
+    pairs = {key: parse_literal(value) for key, value in parse_key_values(option_pairs, option="--option").items()}
+    flags = {f"dataset_options.{key}": f"--option {key}" for key in pairs}
+    flags.update({f"dataset_options.{key}": f"--{key.replace('_', '-')}" for key in _DATASET_FLAGS})
+    with fields_as_flags(flags):
+        given.update(pairs)
         return registry.get_dataset(name, **given)
 
 
@@ -101,6 +109,8 @@ def show_command(name: str, out: Path, split: str, rows: int, seed: int, force: 
     if len(part) == 0:
         raise DataError(f"split {split!r} of dataset {name!r} has no sequences")
     motion = _motion_factor(dataset)
+    if motion is not None and motion.name not in part.labels:
+        motion = None
     dynamic = part.labels[motion.name] if motion else np.zeros(len(part), dtype=np.int64)
     static_names = [factor.name for factor in dataset.static_factors if factor.name in part.labels]
     static = np.stack([part.labels[key] for key in static_names], axis=1) if static_names else np.zeros((len(part), 0))

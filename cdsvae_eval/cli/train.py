@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.option("--preset", default="quick", show_default=True,
-              help="quick | quick-cdsvae | dsvae | paper | paper-paired | release | smoke (see README: Presets)")
+              help="quick | quick-self | quick-cdsvae | dsvae | paper | paper-paired | release | smoke (see README: Presets)")
 @click.option("--dataset", default=None, help="Dataset name (default: the preset's; flare-sprites for video presets).")
 @click.option("--data-root", type=click.Path(path_type=Path), default=None, help="Folder of a user-supplied dataset.")
 @click.option("--out", "run_dir", type=click.Path(path_type=Path), default=None,
@@ -127,10 +127,12 @@ def _reporters(console: Console, epochs: int) -> dict[str, Any]:
     terminal (a pipe, a log file, CI), where no progress bar is drawn."""
 
     def start(trainer: Any) -> None:
-        units = trainer.dataset.units
+        units, part = trainer.dataset.units, trainer.train_split
+        grouped = (f" in {len(set(part.groups.tolist()))} {units.groups} (split {part.name!r})"
+                   if part.name != "train" else "")
         console.print(f"device {trainer.device}, precision {trainer.precision_name}, {trainer.steps_per_epoch} "
-                      f"steps per epoch, {len(trainer.train_split)} training {units.sequences} of "
-                      f"{len(set(trainer.train_split.identity.tolist()))} {units.identities}", soft_wrap=True)
+                      f"steps per epoch, {len(part)} training {units.sequences} of "
+                      f"{len(set(part.identity.tolist()))} {units.identities}{grouped}", soft_wrap=True)
         console.print(f"best.pt: {trainer.selection.description}", markup=False, soft_wrap=True)
 
     def epoch_line(record: dict[str, Any]) -> None:

@@ -132,6 +132,12 @@ class SequenceDataset(ABC):
         return {}
 
     @property
+    def training_split(self) -> str:
+        """The split the trainer fits the model on: ``train``, unless the dataset cuts its training sequences
+        another way for training alone (flare-sprites' long-video windows); the tasks' probes fit on ``train``."""
+        return "train"
+
+    @property
     def validation_split(self) -> str:
         """The split that chooses checkpoints and hyper-parameters (``val``, or TIMIT's ``dev``)."""
         for name in ("val", "dev"):

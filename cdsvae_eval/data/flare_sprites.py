@@ -22,8 +22,12 @@ from PIL import Image
 
 from cdsvae_eval.atomic import atomic_path
 from cdsvae_eval.data.base import CountUnits, Factor, SequenceDataset, SequenceSplit, hash_parts
+from cdsvae_eval.data.flare_videos import (
+    FIXED_PHASE, PHASES, RANDOM_PHASE, VIDEO_TRAINING_SPLIT, WINDOW_START_EXTRA, check_video_plan, clip_phases,
+    roll_frames, video_motions, video_windows,
+)
 from cdsvae_eval.errors import ConfigError, DataError, FieldError
-from cdsvae_eval.names import MOTION_FACTOR
+from cdsvae_eval.names import CLIP_PHASE, MOTION_FACTOR
 from cdsvae_eval.paths import cache_dir
 
 logger = logging.getLogger(__name__)
@@ -42,6 +46,7 @@ RESOLUTIONS = (64, 32, 16)
 VALUES_PER_FACTOR = 6
 NUM_CHARACTERS = VALUES_PER_FACTOR**4
 SPLIT_SIZES = (("train", 900), ("val", 100), ("test", 296))
+CLIP_SPLITS = tuple(name for name, _ in SPLIT_SIZES)
 BROADCAST_MIN_CHARACTERS = NUM_CHARACTERS // 4
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
@@ -337,13 +342,19 @@ def split_characters(seed: int = 423, max_characters: int | None = None) -> dict
 
 
 class FlareSprites(SequenceDataset):
-    """Sprites-like animated characters composited from the Debian flare-game art (embedded)."""
+    """Sprites-like animated characters composited from the Debian flare-game art (embedded).
+
+    ``phase="random"`` starts every clip at a seeded random phase (``extras["phase"]``). ``videos=N`` adds the
+    training split ``train-videos``, which training reads instead of ``train``: N long videos per training
+    character, each ``motions_per_video`` motions strung together, cut into every 8-frame window (grouped by
+    video); the other splits stay clips, each clip a one-clip video of its own (:mod:`.flare_videos`).
+    """
 
     name = "flare-sprites"
     modality = "video"
     identity_name = "character"
-    units = CountUnits(sequences="clips", identities="characters")
-    split_names = tuple(name for name, _ in SPLIT_SIZES)
+    units = CountUnits(sequences="clips", identities="characters", groups="videos")
+    split_names = CLIP_SPLITS
     factors = (
         *(Factor(name, "static", tuple(value.name for value in values)) for name, values in STATIC_DESIGN),
         Factor(MOTION_FACTOR, "dynamic", MOTIONS),
@@ -357,6 +368,9 @@ class FlareSprites(SequenceDataset):
         max_characters: int | None = None,
         seed: int = 423,
         data_root: str | Path | None = None,
+        phase: str = FIXED_PHASE,
+        videos: int = 0,
+        motions_per_video: int = 3,
     ) -> None:
         if data_root is not None:
             raise FieldError("dataset_options.data_root", f"is not taken by flare-sprites, which is embedded (got {data_root})")
@@ -371,10 +385,21 @@ class FlareSprites(SequenceDataset):
             )
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise ConfigError(f"flare-sprites seed must be an integer, got {seed!r}")
+        if phase not in PHASES:
+            raise ConfigError(f"flare-sprites phase must be one of {', '.join(PHASES)}, got {phase!r}")
+        for option, value, least in (("videos", videos, 0), ("motions_per_video", motions_per_video, 1)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise ConfigError(f"flare-sprites {option} must be an integer >= {least}, got {value!r}")
+        check_video_plan(len(MOTIONS), videos, motions_per_video)
         super().__init__()
         self.resolution = _check_resolution(resolution)
         self.max_characters = max_characters
         self.seed = seed
+        self.phase = phase
+        self.videos = videos
+        self.motions_per_video = motions_per_video
+        if videos:
+            self.split_names = (*self.split_names, VIDEO_TRAINING_SPLIT)
         self.characters = split_characters(seed, max_characters)
         self._clips: np.ndarray | None = None
 
@@ -382,15 +407,55 @@ class FlareSprites(SequenceDataset):
     def sequence_shape(self) -> tuple[int, ...]:
         return (FRAMES_PER_CLIP, 3, self.resolution, self.resolution)
 
+    @property
+    def training_split(self) -> str:
+        return VIDEO_TRAINING_SPLIT if self.videos else "train"
+
+    @property
+    def segment_hop(self) -> int | None:
+        """Frames between the starts of a video's consecutive windows (None without videos)."""
+        return 1 if self.videos else None
+
     def fingerprint(self) -> str:
+        rendered = self._rendering_fingerprint()
+        settings = {"phase": self.phase} if self.phase != FIXED_PHASE else {}
+        if self.videos:
+            settings.update(videos=self.videos, motions_per_video=self.motions_per_video)
+        return hash_parts(rendered, settings) if settings else rendered
+
+    def _rendering_fingerprint(self) -> str:
+        """What the rendered clips depend on (the cache's key); the phases and videos are cut from them in memory."""
         return hash_parts(
             self.name, FORMAT_VERSION, _atlas().digest, STATIC_DESIGN, BACKGROUND, self.resolution,
             self.max_characters, self.seed,
         )
 
     def _load_split(self, split: str) -> SequenceSplit:
+        if split == VIDEO_TRAINING_SPLIT:
+            return self._video_windows()
+        part = self._clip_split(split)
+        if self.phase == RANDOM_PHASE:
+            phases = clip_phases(part.identity, NUM_CHARACTERS, len(MOTIONS), FRAMES_PER_CLIP, self.seed)
+            shift = phases[np.arange(len(part)), part.labels[MOTION_FACTOR]]
+            part.x = roll_frames(part.x, shift)
+            part.extras[CLIP_PHASE] = shift
+        if self.videos:
+            part.groups = np.arange(len(part), dtype=np.int64)
+        return part
+
+    def _video_windows(self) -> SequenceSplit:
+        """The training characters' long videos (made of their ``train`` clips, at their phases), cut into every
+        8-frame window; no labels (training reads none)."""
+        clips = self.split("train")
+        characters = self.characters["train"]
+        plan = video_motions(characters, NUM_CHARACTERS, len(MOTIONS), self.videos, self.motions_per_video, self.seed)
+        x, position, video, start = video_windows(clips.x, plan, len(MOTIONS), FRAMES_PER_CLIP)
+        return SequenceSplit(name=VIDEO_TRAINING_SPLIT, x=x, labels={}, identity=characters[position], groups=video,
+                             extras={WINDOW_START_EXTRA: start})
+
+    def _clip_split(self, split: str) -> SequenceSplit:
         clips = self._all_clips()
-        start = sum(len(self.characters[name]) for name in self.split_names[: self.split_names.index(split)])
+        start = sum(len(self.characters[name]) for name in CLIP_SPLITS[: CLIP_SPLITS.index(split)])
         characters = self.characters[split]
         rows = slice(start * len(MOTIONS), (start + len(characters)) * len(MOTIONS))
         identity = np.repeat(characters, len(MOTIONS)).astype(np.int64)
@@ -403,9 +468,9 @@ class FlareSprites(SequenceDataset):
     def _all_clips(self) -> np.ndarray:
         """All clips in split order (train, val, test; by character, then motion), from the cache."""
         if self._clips is None:
-            order = np.concatenate([self.characters[name] for name in self.split_names])
+            order = np.concatenate([self.characters[name] for name in CLIP_SPLITS])
             shape = (len(order) * len(MOTIONS),) + self.sequence_shape
-            path = cache_dir("datasets", self.name, self.fingerprint()) / "clips.npy"
+            path = cache_dir("datasets", self.name, self._rendering_fingerprint()) / "clips.npy"
             self._clips = _read_cache(path, shape)
             if self._clips is None:
                 _build_cache(path, order, self.resolution)

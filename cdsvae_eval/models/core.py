@@ -21,6 +21,9 @@ INSTANCE_NORMALISED_DYNAMIC_INPUT = "instance-normalised"
 DYNAMIC_INPUTS = (SHARED_DYNAMIC_INPUT, CENTRED_DYNAMIC_INPUT, INSTANCE_NORMALISED_DYNAMIC_INPUT)
 # keeps a channel that is constant over the sequence at zero instead of dividing it by zero
 INSTANCE_NORM_EPS = 1e-5
+SEQUENCE_STATIC_INPUT = "sequence"
+ONE_FRAME_STATIC_INPUT = "one-frame"
+STATIC_INPUTS = (SEQUENCE_STATIC_INPUT, ONE_FRAME_STATIC_INPUT)
 LEARNED_DYNAMIC_PRIOR = "learned"
 STANDARD_DYNAMIC_PRIOR = "standard"
 DYNAMIC_PRIORS = (LEARNED_DYNAMIC_PRIOR, STANDARD_DYNAMIC_PRIOR)
@@ -97,10 +100,16 @@ class CDSVAE(nn.Module):
 
     def posterior_from_features(self, features: torch.Tensor) -> Posterior:
         hidden = self.config.hidden_dim
-        states, _ = self.sequence_lstm(features)
-        summary = torch.cat([states[:, -1, :hidden], states[:, 0, hidden:]], dim=-1)
-        if self.config.dynamic_input != SHARED_DYNAMIC_INPUT:
-            states, _ = self.sequence_lstm(self._dynamic_features(features))
+        if self.config.static_input == ONE_FRAME_STATIC_INPUT:
+            frame = self.static_frame(features)[:, None]
+            ends, _ = self.sequence_lstm(frame)
+            states, _ = self.sequence_lstm(features - frame)
+        else:
+            states, _ = self.sequence_lstm(features)
+            ends = states
+            if self.config.dynamic_input != SHARED_DYNAMIC_INPUT:
+                states, _ = self.sequence_lstm(self._dynamic_features(features))
+        summary = torch.cat([ends[:, -1, :hidden], ends[:, 0, hidden:]], dim=-1)
         dynamic_states, _ = self.dynamic_rnn(states)
         return Posterior(
             s_mean=self.static_head_activation(self.static_mean(summary)),
@@ -108,6 +117,16 @@ class CDSVAE(nn.Module):
             z_mean=self.dynamic_mean(dynamic_states),
             z_logvar=self.dynamic_logvar(dynamic_states),
         )
+
+    def static_frame(self, features: torch.Tensor) -> torch.Tensor:
+        """``(B, F)``: the frame features the one-frame static path reads, a frame drawn uniformly per sequence
+        while training (so no frame's place in the motion is special) and the first frame in eval mode."""
+        batch, frames = features.shape[:2]
+        if self.training:
+            chosen = torch.randint(0, frames, (batch,), device=features.device)
+        else:
+            chosen = torch.zeros(batch, dtype=torch.long, device=features.device)
+        return features[torch.arange(batch, device=features.device), chosen]
 
     def _dynamic_features(self, features: torch.Tensor) -> torch.Tensor:
         """The frame features the dynamic path reads: minus their mean over the sequence (``centred``), and

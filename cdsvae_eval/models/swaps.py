@@ -7,6 +7,10 @@ On datasets that hold every identity in every motion (flare-sprites, Sprites), d
 - identity swap accuracy: among the split's clips with B's motion, the nearest to the swap is A's identity;
 - relative swap error: MSE(swap, true clip) / MSE(reconstruction of the true clip, true clip).
 
+Where clips start at different phases (flare-sprites with ``phase="random"``), the true clip and every candidate
+are taken at the phase of B, the clip the swap took its dynamics from: a clip's frames rolled in time are its
+motion at another phase (:mod:`cdsvae_eval.data.flare_videos`).
+
 Shared by the trainer's validation report and the ``swap-oracle`` task.
 """
 
@@ -68,11 +72,25 @@ def swap_pairs(n_identities: int, n_motions: int, pairs: int, seed: int) -> np.n
     return np.stack([a, motion_a, b, motion_b], axis=1)
 
 
+def clips_at_phase(x: np.ndarray | torch.Tensor, rows: np.ndarray, device: torch.device,
+                   phase: np.ndarray | None = None, wanted: np.ndarray | None = None) -> torch.Tensor:
+    """Clips ``x[rows]`` as floats on ``device``; with ``phase`` (each clip's phase), each rolled in time to
+    the phase ``wanted`` (one per row)."""
+    clips = frames_on(x[rows], device)
+    if phase is None:
+        return clips
+    frames = clips.shape[1]
+    shift = torch.as_tensor((np.asarray(wanted) - phase[rows]) % frames, device=device)
+    order = (torch.arange(frames, device=device)[None, :] + shift[:, None]) % frames
+    return clips[torch.arange(len(clips), device=device)[:, None], order]
+
+
 @torch.no_grad()
 def score_swaps(model: CDSVAE, x: np.ndarray | torch.Tensor, identity: np.ndarray, motion: np.ndarray,
-                pairs: int = 256, seed: int = 0, batch_size: int = 32) -> SwapScore:
+                pairs: int = 256, seed: int = 0, batch_size: int = 32, phase: np.ndarray | None = None) -> SwapScore:
     """Swap static codes of clip A (identity a, motion m_a) with dynamic codes of clip B (identity b,
-    motion m_b != m_a) and compare the decoded swap with all candidate ground-truth clips."""
+    motion m_b != m_a) and compare the decoded swap with all candidate ground-truth clips (at B's phase when
+    ``phase`` gives each clip's)."""
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
@@ -85,11 +103,14 @@ def score_swaps(model: CDSVAE, x: np.ndarray | torch.Tensor, identity: np.ndarra
         identity_correct = np.zeros(len(triples), dtype=bool)
         swap_err = torch.zeros((), device=device)
         recon_err = torch.zeros((), device=device)
+        phase = None if phase is None else np.asarray(phase, dtype=np.int64)
         for start in range(0, len(triples), batch_size):
             chunk = triples[start:start + batch_size]
+            rows_b = table[chunk[:, 2], chunk[:, 3]]
+            wanted = np.zeros(len(chunk), dtype=np.int64) if phase is None else phase[rows_b]
             clip_a = frames_on(x[table[chunk[:, 0], chunk[:, 1]]], device)
-            clip_b = frames_on(x[table[chunk[:, 2], chunk[:, 3]]], device)
-            target = frames_on(x[table[chunk[:, 0], chunk[:, 3]]], device)
+            clip_b = frames_on(x[rows_b], device)
+            target = clips_at_phase(x, table[chunk[:, 0], chunk[:, 3]], device, phase, wanted)
             s_a, _ = model.encode(clip_a)
             s_b, z_b = model.encode(clip_b)
             swap = model.decode(s_a, z_b).float().flatten(1)
@@ -97,12 +118,13 @@ def score_swaps(model: CDSVAE, x: np.ndarray | torch.Tensor, identity: np.ndarra
             recon = model.decode(s_t, z_t).float().flatten(1)
             swap_err += ((swap - target.flatten(1)) ** 2).mean(1).sum()
             recon_err += ((recon - target.flatten(1)) ** 2).mean(1).sum()
-            own_clips = frames_on(x[table[chunk[:, 0]].reshape(-1)], device).view(len(chunk), len(motions), -1)
+            own_clips = clips_at_phase(x, table[chunk[:, 0]].reshape(-1), device, phase,
+                                       np.repeat(wanted, len(motions))).view(len(chunk), len(motions), -1)
             nearest_motion = ((own_clips - swap[:, None, :]) ** 2).sum(-1).argmin(1).cpu().numpy()
             motion_correct[start:start + len(chunk)] = nearest_motion == chunk[:, 3]
-            for m_b in np.unique(chunk[:, 3]):
-                rows = np.nonzero(chunk[:, 3] == m_b)[0]
-                candidates = frames_on(x[table[:, m_b]], device).flatten(1)
+            for m_b, at in sorted(set(zip(chunk[:, 3].tolist(), wanted.tolist()))):
+                rows = np.nonzero((chunk[:, 3] == m_b) & (wanted == at))[0]
+                candidates = clips_at_phase(x, table[:, m_b], device, phase, np.full(len(table), at)).flatten(1)
                 nearest = torch.cdist(swap[rows], candidates).argmin(1).cpu().numpy()
                 identity_correct[start + rows] = nearest == chunk[rows, 0]
         return SwapScore(

@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from cdsvae_eval.models.swaps import decode_swaps
+from cdsvae_eval.models.swaps import clips_at_phase, decode_swaps
 from cdsvae_eval.draw.images import save_swap_picture
 from cdsvae_eval.device import frames_on
-from cdsvae_eval.names import MOTION_FACTOR
+from cdsvae_eval.names import CLIP_PHASE, MOTION_FACTOR
 
 
 def draw_swap_picture(model: Any, dataset: Any, out: str | Path, split: str = "test", count: int = 5,
@@ -30,7 +30,8 @@ def draw_swap_picture(model: Any, dataset: Any, out: str | Path, split: str = "t
     sources = _floats(part.x[picks])
     clips = torch.from_numpy(sources).to(device)
     swaps = decode_swaps(model, clips, clips).cpu().numpy()
-    truths = true_swaps(part.x, part.identity, motion, picks) if motion is not None else None
+    truths = (true_swaps(part.x, part.identity, motion, picks, part.extras.get(CLIP_PHASE))
+              if motion is not None else None)
     motions = [f" / {dataset.factor('motion').classes[motion[i]]}" if motion is not None else "" for i in picks]
     names = [f"{dataset.identity_name} {part.identity[i]}{text}" for i, text in zip(picks, motions)]
     title = (f"Swaps{f' of {name}' if name else ''} ({split} split): cell = decode(s of its row, z_1:T of its "
@@ -39,14 +40,17 @@ def draw_swap_picture(model: Any, dataset: Any, out: str | Path, split: str = "t
     return len(picks), truths is not None
 
 
-def true_swaps(x: np.ndarray, identity: np.ndarray, motion: np.ndarray, picks: np.ndarray) -> np.ndarray:
-    """``(R, R, T, C, H, W)``: the clip of (identity of picks[r], motion of picks[c]), NaN where none exists."""
+def true_swaps(x: np.ndarray, identity: np.ndarray, motion: np.ndarray, picks: np.ndarray,
+               phase: np.ndarray | None = None) -> np.ndarray:
+    """``(R, R, T, C, H, W)``: the clip of (identity of picks[r], motion of picks[c]) at the phase of picks[c] when
+    clips have phases, NaN where none exists."""
     truths = np.full((len(picks), len(picks), *x.shape[1:]), np.nan, dtype=np.float32)
     for r, row in enumerate(picks):
         for c, column in enumerate(picks):
             found = np.flatnonzero((identity == identity[row]) & (motion == motion[column]))
             if len(found):
-                truths[r, c] = _floats(x[found[:1]])[0]
+                wanted = None if phase is None else phase[[column]]
+                truths[r, c] = clips_at_phase(x, found[:1], torch.device("cpu"), phase, wanted)[0].numpy()
     return truths
 
 

@@ -20,7 +20,9 @@ import numpy as np
 
 from cdsvae_eval.errors import ConfigError, DataError
 from cdsvae_eval.models.swaps import score_swaps
-from cdsvae_eval.names import MOTION_FACTOR, SWAP_MOTION_ACC, SWAP_IDENTITY_ACC, SWAP_MOTION_CHANCE, SWAP_IDENTITY_CHANCE, SWAP_REL_ERROR
+from cdsvae_eval.names import (
+    CLIP_PHASE, MOTION_FACTOR, SWAP_IDENTITY_ACC, SWAP_IDENTITY_CHANCE, SWAP_MOTION_ACC, SWAP_MOTION_CHANCE, SWAP_REL_ERROR,
+)
 from cdsvae_eval.tasks.base import MetricSpec, MetricValue, Task, TaskInputs, TaskResult
 from cdsvae_eval.tasks.bootstrap import ci_description, identity_bootstrap_ci
 from cdsvae_eval.tasks.registry import register_task
@@ -56,7 +58,7 @@ class SwapOracle(Task):
             raise DataError(f"task swap-oracle needs a {MOTION_FACTOR!r} factor; dataset {dataset.name!r} has none")
         try:
             score = score_swaps(inputs.decoder, part.x, part.identity, part.labels[MOTION_FACTOR],
-                                pairs=options.pairs, seed=seed)
+                                pairs=options.pairs, seed=seed, phase=part.extras.get(CLIP_PHASE))
         except DataError as error:
             raise DataError(f"task swap-oracle on {dataset.name!r} split {options.split!r}: {error}") from None
         identities = int(len(np.unique(part.identity)))
@@ -79,6 +81,8 @@ class SwapOracle(Task):
             "identities": identities,
             "motions": motions,
             "pair_sampling": "seeded (A, motion of A, B != A, motion of B != motion of A), with replacement",
+            "true_clips": ("at the phase of B (clips start at different phases)" if CLIP_PHASE in part.extras
+                           else "as stored (every clip starts at the same phase)"),
             "codes": "posterior means",
             "ci": {**ci_description(f"{dataset.identity_name} (both of a pair's, pairs rebuilt)"),
                    "metrics": "accuracies only"},

@@ -127,7 +127,8 @@ def write_run_config(run_dir: Path, config: TrainConfig, dataset: SequenceDatase
         "dataset": {
             "name": dataset.name,
             "fingerprint": dataset.fingerprint(),
-            "sequences": {name: len(dataset.split(name)) for name in ("train", dataset.validation_split)},
+            "sequences": {name: len(dataset.split(name))
+                          for name in (dataset.training_split, dataset.validation_split)},
         },
         "device": device,
         "precision": precision,

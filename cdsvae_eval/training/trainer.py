@@ -117,7 +117,7 @@ class Trainer:
 
         self.dataset = get_dataset(config.dataset, **config.dataset_options)
         self._check_dataset_fits_model()
-        self.train_split = self.dataset.split("train")
+        self.train_split = self.dataset.split(self.dataset.training_split)
         self.val_split = self.dataset.split(self.dataset.validation_split)
         self.train_x = split_to_device(self.train_split, self.device)
         self.val_x = split_to_device(self.val_split, self.device)

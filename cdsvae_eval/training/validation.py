@@ -17,7 +17,7 @@ from cdsvae_eval.errors import DataError
 from cdsvae_eval.metrics import all_pairs_cosine_eer, fit_lda, group_means
 from cdsvae_eval.models.code_stats import MIN_PROBE_IDENTITIES, decodability_summary
 from cdsvae_eval.models.swaps import score_swaps
-from cdsvae_eval.names import EER_DYNAMIC, EER_DYNAMIC_LDA, EER_STATIC, MOTION_FACTOR
+from cdsvae_eval.names import CLIP_PHASE, EER_DYNAMIC, EER_DYNAMIC_LDA, EER_STATIC, MOTION_FACTOR
 
 
 @dataclass
@@ -31,7 +31,8 @@ class ValidationFigures:
 def validation_swaps(model: torch.nn.Module, x: torch.Tensor, split: SequenceSplit, pairs: int,
                      seed: int) -> dict[str, float]:
     """Motion and identity swap accuracies (with their chance levels) of ``pairs`` seeded pairs."""
-    return score_swaps(model, x, split.identity, split.labels[MOTION_FACTOR], pairs=pairs, seed=seed).as_dict()
+    return score_swaps(model, x, split.identity, split.labels[MOTION_FACTOR], pairs=pairs, seed=seed,
+                       phase=split.extras.get(CLIP_PHASE)).as_dict()
 
 
 @torch.no_grad()

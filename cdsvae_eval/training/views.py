@@ -69,8 +69,9 @@ def content_partners(view: str, split: SequenceSplit, dataset: SequenceDataset,
                      device: torch.device) -> GroupPartners | None:
     """The partners that ``loss.content_view`` draws the content view from (None for ``shuffle``: x itself).
 
-    ``utterance`` pairs a segment with another segment of its utterance that does not overlap it (segments
-    ``frames / hop`` positions apart or more) whenever the utterance has enough segments."""
+    ``utterance`` pairs a segment with another segment of its utterance (a window with another window of its video)
+    that does not overlap it (segments ``frames / hop`` positions apart or more) whenever the utterance has enough
+    segments. It reads the split's groups alone, never its labels or identities."""
     if view == "identity":
         return GroupPartners(split.identity, device)
     if view == "utterance":
@@ -109,6 +110,7 @@ def non_overlapping_gap(dataset: SequenceDataset) -> int:
 def _utterances(split: SequenceSplit, dataset: SequenceDataset | None, field: str) -> np.ndarray:
     if split.groups is None:
         name = f"dataset {dataset.name!r}" if dataset is not None else f"split {split.name!r}"
-        raise FieldError(field, f"needs sequences grouped into utterances, and {name} has none (speech datasets "
-                                "such as timit and tts-timit have them)")
+        raise FieldError(field, f"needs sequences grouped into utterances or videos, and {name} has none (speech "
+                                "datasets such as timit and tts-timit have them, and flare-sprites with "
+                                "dataset_options.videos)")
     return split.groups

@@ -146,6 +146,22 @@ def test_flare_sprites_info_and_show(run_cli, tmp_path: Path) -> None:
     assert code == 2 and "data-root" in err.replace("_", "-") and err.count("\n") == 1
 
 
+def test_dataset_options_without_a_flag_are_given_with_option(run_cli, tmp_path: Path) -> None:
+    options = ("--max-characters", "12", "--resolution", "16", "--option", "videos=2")
+    code, out, err = run_cli("data", "info", "flare-sprites", *options, "--json")
+    assert code == 0, err
+    splits = json.loads(out)["splits"]
+    assert splits["train-videos"]["groups"] == 2 * splits["train"]["identities"]
+    code, _, err = run_cli("data", "show", "flare-sprites", *options, "--split", "train-videos", "--rows", "3",
+                           "--out", tmp_path / "windows.png")
+    assert code == 0, err
+    assert (tmp_path / "windows.png").is_file()
+    code, _, err = run_cli("data", "info", "flare-sprites", "--option", "video=2")
+    assert code == 2 and "--option video" in err and err.count("\n") == 1
+    code, _, err = run_cli("data", "info", "flare-sprites", "--option", "videos")
+    assert code == 2 and "--option expects key=value" in err and err.count("\n") == 1
+
+
 def test_timit_info_on_a_corpus_without_dev_speakers_reports_zero(run_cli, tmp_path: Path) -> None:
     from formant_synth import write_formant_timit
 
