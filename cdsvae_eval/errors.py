@@ -35,7 +35,7 @@ class CheckpointError(CdsvaeError):
 class WriteError(CdsvaeError):
     """A file could not be written (a full disk, no permission, a read-only folder).
 
-    The message names the file, the cause and what was kept; the CLI exits with :data:`EX_IOERR`."""
+    The message names the file, the cause and what was kept; the CLI exits with 74."""
 
     exit_code = 74  # EX_IOERR of sysexits.h
 

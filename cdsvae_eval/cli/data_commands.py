@@ -41,12 +41,11 @@ def dataset_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def open_dataset(name: str, option_pairs: tuple[str, ...] = (), **options: Any) -> SequenceDataset:
     """The dataset ``name`` built with the given options (``option_pairs``: ``--option key=value``); an option it
     does not take is an error naming its flag."""
-    given = {key: value for key, value in options.items() if value is not None}
     pairs = {key: parse_literal(value) for key, value in parse_key_values(option_pairs, option="--option").items()}
+    given = {**{key: value for key, value in options.items() if value is not None}, **pairs}
     flags = {f"dataset_options.{key}": f"--option {key}" for key in pairs}
     flags.update({f"dataset_options.{key}": f"--{key.replace('_', '-')}" for key in _DATASET_FLAGS})
     with fields_as_flags(flags):
-        given.update(pairs)
         return registry.get_dataset(name, **given)
 
 

@@ -12,6 +12,7 @@ import click
 
 from cdsvae_eval.cli.console import make_console, print_table
 from cdsvae_eval.cli.options import fields_as_flags, parse_key_values
+from cdsvae_eval.config import PRESETS
 from cdsvae_eval.models.selection import SPEAKER_RECORD, SWAP_RECORD
 from cdsvae_eval.names import EER_DYNAMIC, EER_DYNAMIC_LDA, EER_STATIC, KL_DYNAMIC, KL_STATIC, SWAP_IDENTITY_ACC, SWAP_MOTION_ACC
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.option("--preset", default="quick", show_default=True,
-              help="quick | quick-self | quick-cdsvae | dsvae | paper | paper-paired | release | smoke (see README: Presets)")
+              help=f"{' | '.join(PRESETS)} (see README: Presets)")
 @click.option("--dataset", default=None, help="Dataset name (default: the preset's; flare-sprites for video presets).")
 @click.option("--data-root", type=click.Path(path_type=Path), default=None, help="Folder of a user-supplied dataset.")
 @click.option("--out", "run_dir", type=click.Path(path_type=Path), default=None,

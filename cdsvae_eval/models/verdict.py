@@ -195,8 +195,9 @@ SPEAKER_AT_CODES = (f"EER z_s <= {AUDIO_STATIC_EER_MAX:g}% and below MFCC's (raw
                     f"{LEAKAGE_BACKEND.upper()} fitted on the training speakers")
 CONTENT_AT_CODES = (f"frame phone from z_t >= {AUDIO_PHONE_INPUT_SHARE:g} x from the log-mel input, and >= "
                     f"{AUDIO_PHONE_MARGIN:.2f} above from z_s")
-# Results scored before frame-probe read the input have no input figure: the half falls back to the margin over z_s alone
-NO_INPUT_CEILING = ("no figure from the log-mel input (results scored before frame-probe read it, or without the "
+# Results scored before frame-probe read the input have no input figure: the half falls back to the margin over
+# z_s alone
+NO_INPUT_FIGURE = ("no figure from the log-mel input (results scored before frame-probe read it, or without the "
                     "run's dataset): judged on the margin over z_s alone; re-run `probe --task frame-probe "
                     "--checkpoint RUN` to judge z_t against the input")
 SPEAKER_AT_DECODER = (f"the swaps' speaker decision ({AUDIO_SWAP_BACKEND.upper()}) follows z_s in >= "
@@ -242,7 +243,7 @@ def _content_at_codes(frames: FramePhones | None) -> Half:
     figures = f"frame phone from z_t {frames.dynamic:.3f}, from z_s {frames.static:.3f}{chance}"
     above_static = frames.dynamic - frames.static >= AUDIO_PHONE_MARGIN
     if frames.input is None:
-        return half(_status(above_static), f"{figures}; {NO_INPUT_CEILING}")
+        return half(_status(above_static), f"{figures}; {NO_INPUT_FIGURE}")
     met = frames.dynamic >= AUDIO_PHONE_INPUT_SHARE * frames.input and above_static
     return half(_status(met), f"{figures}, from the log-mel input {frames.input:.3f}")
 
@@ -289,10 +290,10 @@ def _evidence(eers: SpeakerEers, frames: FramePhones | None, swaps: SpeechSwapSc
         lines.append(f"  evidence: mean z_1:T EER under back-ends fitted on the training speakers: {listed} (leakage a "
                      "linear map finds where raw cosine does not)")
     if frames is not None:
-        ceiling = "not scored" if frames.input is None else f"{frames.input:.3f}"
+        reference = "not scored" if frames.input is None else f"{frames.input:.3f}"
         random = "not scored" if frames.random_dynamic is None else f"{frames.random_dynamic:.3f}"
-        lines.append(f"  evidence: frame phone from the log-mel input (a linear reference, not a bound) {ceiling}; from a "
-                     f"random-init model's z_t {random}")
+        lines.append(f"  evidence: frame phone from the log-mel input (a linear reference, not a bound) {reference}; "
+                     f"from a random-init model's z_t {random}")
     if swaps is not None:
         if swaps.leak_swap is not None:
             lines.append(f"  evidence: the speaker source's phones read in the swaps {swaps.leak_swap:.3f} of frames "

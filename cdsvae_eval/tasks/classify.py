@@ -8,8 +8,8 @@ interval resamples the eval split's identities (characters, speakers) with all t
 cluster bootstrap, 1000 replicates, seeded), since rows of one identity are not independent.
 
 Given the run's speech dataset, the same probes also read the model's input (each segment's log-mel frames,
-flattened as z_1:T is: ``acc_<factor>_from_input``), what a linear probe reads from
-the input (a reference, not a bound: an encoder that is nonlinear can give codes that read more); without it (a
+flattened as z_1:T is: ``acc_<factor>_from_input``), what a linear probe reads from the input (a reference, not
+a bound: an encoder that is nonlinear can give codes that read more); without it (a
 code file alone, or video) the protocol's ``input`` says why it was not scored.
 """
 

@@ -3,8 +3,8 @@
 One file per corpus and embedding, ``<cache>/mfcc/<key>.npz`` (:func:`cdsvae_eval.paths.cache_dir`), keyed by the
 corpus fingerprint (its files' paths, sizes and times) and everything the embedding depends on (its version and
 parameters, as its module states them, and the librosa version). It holds ``ids`` and ``embeddings`` of the
-utterances computed so far, is written atomically, and a file that cannot be read back as such is ignored (its embeddings recomputed, the
-file rewritten), never an error.
+utterances computed so far, is written atomically, and a file that cannot be read back as such is ignored (its
+embeddings recomputed, the file rewritten), never an error.
 """
 
 from __future__ import annotations
