@@ -15,6 +15,15 @@ from disk_full import temporary_files
 SIGNALS = pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 
 
+@pytest.fixture(autouse=True)
+def ctrl_c_raises():
+    """SIGINT raises KeyboardInterrupt, as Ctrl-C at a terminal does, also where the suite runs as a background job
+    of a non-interactive shell (`make test &`), which starts Python with SIGINT ignored."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 class SignalAtWrite:
     """Send ``sig`` to this process while the nth file named ``name`` is being written (before its rename)."""
 
